@@ -1,0 +1,27 @@
+"""Exceptions raised by linkgraph, each naming the file and the key, column or row at fault."""
+from __future__ import annotations
+
+
+class LinkgraphError(Exception):
+    """Base class of every error linkgraph raises on purpose."""
+
+
+class MappingError(LinkgraphError):
+    """A source mapping or matching settings document is invalid."""
+
+    def __init__(self, path: str, key: str, message: str) -> None:
+        self.path, self.key = path, key
+        super().__init__(f"{path}: {key}: {message}")
+
+
+class SourceError(LinkgraphError):
+    """An input file cannot be read as its mapping says (encoding, missing column, format)."""
+
+    def __init__(self, path: str, message: str, *, row: int | None = None, column: str | None = None) -> None:
+        self.path, self.row, self.column = path, row, column
+        where = path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {message}")

@@ -1,0 +1,78 @@
+"""Blocking: candidate pairs are records that agree exactly on every column of some rule."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _group_codes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """An integer code per row for its combination of values; -1 where any value is missing."""
+    codes = np.zeros(len(df), dtype=np.int64)
+    valid = np.ones(len(df), dtype=bool)
+    for col in columns:
+        c, uniques = pd.factorize(df[col], use_na_sentinel=True)
+        valid &= c >= 0
+        codes = codes * (len(uniques) + 1) + c
+    # re-factorize to keep codes small whatever the number of columns
+    out = pd.factorize(codes)[0].astype(np.int64)
+    out[~valid] = -1
+    return out
+
+
+def pairs_within_groups(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs (i < j) of rows sharing a non-negative code, without a Python loop over pairs."""
+    idx = np.flatnonzero(codes >= 0)
+    if len(idx) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = idx[np.argsort(codes[idx], kind="stable")]
+    grp = codes[order]
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    keep = sizes > 1
+    starts, sizes = starts[keep], sizes[keep]
+    if len(sizes) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    # for each group, pair every member with every later member
+    n_pairs = sizes * (sizes - 1) // 2
+    total = int(n_pairs.sum())
+    group_of_pair = np.repeat(np.arange(len(sizes)), n_pairs)
+    offset = np.arange(total) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    size = sizes[group_of_pair]
+    # invert the triangular index: offset -> (a, b) with 0 <= a < b < size
+    a = (2 * size - 1 - np.sqrt((2 * size - 1) ** 2 - 8 * offset)) // 2
+    a = a.astype(np.int64)
+    # guard against floating error at boundaries
+    before = a * (2 * size - a - 1) // 2
+    a = np.where(before > offset, a - 1, a)
+    before = a * (2 * size - a - 1) // 2
+    nxt = (a + 1) * (2 * size - a - 2) // 2
+    a = np.where(nxt <= offset, a + 1, a)
+    before = a * (2 * size - a - 1) // 2
+    b = offset - before + a + 1
+    base = starts[group_of_pair]
+    i, j = order[base + a], order[base + b]
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+def candidate_pairs(df: pd.DataFrame, rules: list[list[str]], groups: np.ndarray | None = None,
+                    within_groups: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The union of the pairs of every blocking rule, as two aligned index arrays (i < j).
+
+    ``groups`` (e.g. the source of each record) with ``within_groups=False`` keeps only pairs
+    across groups (link only).
+    """
+    n = len(df)
+    keys = []
+    for rule in rules:
+        missing = [c for c in rule if c not in df.columns]
+        if missing:
+            continue
+        i, j = pairs_within_groups(_group_codes(df, rule))
+        if groups is not None and not within_groups:
+            cross = groups[i] != groups[j]
+            i, j = i[cross], j[cross]
+        keys.append(i * n + j)
+    if not keys:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    key = np.unique(np.concatenate(keys))
+    return key // n, key % n

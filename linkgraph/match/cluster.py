@@ -1,0 +1,169 @@
+"""Clustering of matched pairs into entities, guarded against chaining.
+
+Connected components are computed for all edges at once (scipy). Only components that break
+a constraint (two different strong identifiers, incompatible dates of birth, an analyst's
+"not the same") are re-clustered, greedily from the strongest edge down, refusing any merge
+that would put incompatible mentions together. Analysts' "same" judgments are applied first
+and always; deterministic (strong identifier) edges come next.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import Levenshtein
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+@dataclass
+class ConstraintValues:
+    """One constraint's value per record (``None`` = unknown) and how values may differ."""
+
+    name: str
+    values: np.ndarray
+    tolerance: str = "none"  # "none" | "date"
+
+
+@dataclass
+class Edges:
+    """Edges between records: endpoints, weight (``inf`` for deterministic links) and origin."""
+
+    i: np.ndarray
+    j: np.ndarray
+    weight: np.ndarray
+    origin: np.ndarray  # "judgment" | "identifier" | "model"
+
+    @staticmethod
+    def empty() -> "Edges":
+        return Edges(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0, dtype=object))
+
+    @staticmethod
+    def concat(parts: list["Edges"]) -> "Edges":
+        parts = [p for p in parts if len(p.i)]
+        if not parts:
+            return Edges.empty()
+        return Edges(np.concatenate([p.i for p in parts]), np.concatenate([p.j for p in parts]),
+                     np.concatenate([p.weight for p in parts]), np.concatenate([p.origin for p in parts]))
+
+
+@dataclass
+class Clustering:
+    labels: np.ndarray
+    used: np.ndarray  # mask over the input edges that joined two clusters or lie within one kept
+    refused: pd.DataFrame = field(default_factory=pd.DataFrame)  # edges refused by a constraint
+
+
+def dates_compatible(a: str, b: str) -> bool:
+    """Equal, day/month swapped, or one typo apart (ISO dates)."""
+    if a == b:
+        return True
+    if len(a) == 10 and len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
+        return True
+    return Levenshtein.distance(a, b) <= 1
+
+
+def _compatible(tolerance: str, left: set, right: set) -> bool:
+    if not left or not right:
+        return True
+    if tolerance == "none":
+        return left == right and len(left) == 1
+    return all(dates_compatible(a, b) for a in left for b in right)
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    if n == 0:
+        return np.empty(0, np.int64)
+    graph = coo_matrix((np.ones(len(i), dtype=np.int8), (i, j)), shape=(n, n))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def _suspect_components(labels: np.ndarray, constraints: list[ConstraintValues],
+                        cannot_link: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Components holding two or more distinct values of a constraint, or a cannot-link pair."""
+    suspect = np.zeros(labels.max() + 1 if len(labels) else 0, dtype=bool)
+    for c in constraints:
+        frame = pd.DataFrame({"comp": labels, "v": c.values}).dropna()
+        distinct = frame.groupby("comp")["v"].nunique()
+        suspect[distinct.index[distinct > 1].to_numpy()] = True
+    a, b = cannot_link
+    same = labels[a] == labels[b]
+    suspect[labels[a[same]]] = True
+    return suspect
+
+
+def cluster(n: int, edges: Edges, constraints: list[ConstraintValues] = (),
+            cannot_link: tuple[np.ndarray, np.ndarray] | None = None) -> Clustering:
+    """Cluster ``n`` records linked by ``edges``, honouring constraints and cannot-link pairs."""
+    cannot_link = cannot_link or (np.empty(0, np.int64), np.empty(0, np.int64))
+    labels = _components(n, edges.i, edges.j)
+    used = np.ones(len(edges.i), dtype=bool)
+    refused_rows: list[dict] = []
+    suspect = _suspect_components(labels, list(constraints), cannot_link)
+    if suspect.any():
+        edge_comp = labels[edges.i] if len(edges.i) else np.empty(0, np.int64)
+        for comp in np.flatnonzero(suspect):
+            members = np.flatnonzero(labels == comp)
+            sel = np.flatnonzero(edge_comp == comp)
+            sub_labels, sub_used, refused = _greedy(members, edges, sel, list(constraints), cannot_link)
+            labels[members] = sub_labels
+            used[sel] = sub_used
+            refused_rows += refused
+    labels = pd.factorize(labels)[0]
+    return Clustering(labels, used, pd.DataFrame(refused_rows, columns=["i", "j", "weight", "origin", "reason"]))
+
+
+def _greedy(members: np.ndarray, edges: Edges, sel: np.ndarray, constraints: list[ConstraintValues],
+            cannot_link: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Union-find over one suspect component, strongest edges first (judgments, identifiers, model)."""
+    parent = {int(m): int(m) for m in members}
+    values = {int(m): [({c.values[m]} if c.values[m] is not None and c.values[m] == c.values[m] else set())
+                       for c in constraints] for m in members}
+    forbid: dict[int, set[int]] = {int(m): set() for m in members}
+    member_set = set(parent)
+    for a, b in zip(*cannot_link):
+        a, b = int(a), int(b)
+        if a in member_set and b in member_set:
+            forbid[a].add(b)
+            forbid[b].add(a)
+    roots_members = {int(m): {int(m)} for m in members}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    rank = {"judgment": 0, "identifier": 1, "model": 2}
+    order = sorted(sel, key=lambda e: (rank.get(edges.origin[e], 3), -edges.weight[e]))
+    used = np.zeros(len(sel), dtype=bool)
+    pos = {e: k for k, e in enumerate(sel)}
+    refused: list[dict] = []
+    for e in order:
+        a, b = find(int(edges.i[e])), find(int(edges.j[e]))
+        if a == b:
+            used[pos[e]] = True
+            continue
+        reason = None
+        if edges.origin[e] != "judgment":
+            if forbid[a] & roots_members[b]:
+                reason = "an analyst judged two of these mentions not the same"
+            else:
+                for c, (va, vb) in enumerate(zip(values[a], values[b])):
+                    if not _compatible(constraints[c].tolerance, va, vb):
+                        reason = f"different {constraints[c].name}: {sorted(va)[0]} / {sorted(vb)[0]}"
+                        break
+        if reason:
+            refused.append({"i": int(edges.i[e]), "j": int(edges.j[e]), "weight": float(edges.weight[e]),
+                            "origin": edges.origin[e], "reason": reason})
+            continue
+        if len(roots_members[a]) < len(roots_members[b]):
+            a, b = b, a
+        parent[b] = a
+        roots_members[a] |= roots_members.pop(b)
+        forbid[a] |= forbid.pop(b)
+        values[a] = [va | vb for va, vb in zip(values[a], values.pop(b))]
+        used[pos[e]] = True
+    labels = np.array([find(int(m)) for m in members], dtype=np.int64)
+    return labels, used, refused

@@ -1,0 +1,109 @@
+"""Comparison levels over candidate pairs, vectorized (``rapidfuzz.process.cpdist``)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import Jaro, JaroWinkler, Levenshtein
+
+from linkgraph.match.settings import Comparison, Level
+
+NULL = -1
+
+
+class Columns:
+    """Per-column caches over one table of records: factorized codes and string values."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._codes: dict[str, np.ndarray] = {}
+        self._values: dict[str, np.ndarray] = {}
+        self._swapped: dict[str, np.ndarray] = {}
+        self._uniques: dict[str, pd.Index] = {}
+
+    def values(self, col: str) -> np.ndarray:
+        if col not in self._values:
+            s = self.df[col] if col in self.df else pd.Series(None, index=self.df.index, dtype=object)
+            self._values[col] = s.astype(object).where(s.notna(), None).to_numpy()
+        return self._values[col]
+
+    def codes(self, col: str) -> np.ndarray:
+        """Factorized codes of ``col`` (-1 = missing)."""
+        if col not in self._codes:
+            codes, uniques = pd.factorize(pd.Series(self.values(col)), use_na_sentinel=True)
+            self._codes[col], self._uniques[col] = codes, pd.Index(uniques)
+        return self._codes[col]
+
+    def swapped_codes(self, col: str) -> np.ndarray:
+        """Codes of each ISO date with day and month swapped, in the code space of ``col``."""
+        if col not in self._swapped:
+            self.codes(col)
+            self._swapped[col] = self._uniques[col].get_indexer(swap_day_month_series(pd.Series(self.values(col))))
+        return self._swapped[col]
+
+
+def swap_day_month_series(iso: pd.Series) -> pd.Series:
+    """ISO dates with day and month swapped where that is another valid date, else missing."""
+    s = iso.astype("string")
+    ok = s.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False) & (s.str[5:7] != s.str[8:10])
+    swapped = (s.str[:5] + s.str[8:10] + "-" + s.str[5:7]).where(ok)
+    valid = pd.to_datetime(swapped, format="%Y-%m-%d", errors="coerce").notna()
+    return swapped.where(valid).astype(object)
+
+
+def _similarity(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    scorer = {"jaro_winkler": JaroWinkler.normalized_similarity, "jaro": Jaro.normalized_similarity,
+              "levenshtein": Levenshtein.distance}[kind]
+    if len(a) == 0:
+        return np.empty(0)
+    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1)
+
+
+def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray,
+               todo: np.ndarray) -> np.ndarray:
+    """Which of the pairs in ``todo`` (a boolean mask) fall in ``level``."""
+    col = level.column or comparison.column
+    out = np.zeros(len(i), dtype=bool)
+    sel = np.flatnonzero(todo)
+    if len(sel) == 0:
+        return out
+    ii, jj = i[sel], j[sel]
+    if level.kind == "else":
+        out[sel] = True
+    elif level.kind == "exact":
+        c = cols.codes(col)
+        out[sel] = (c[ii] == c[jj]) & (c[ii] >= 0)
+    elif level.kind == "date_swap":
+        c, s = cols.codes(col), cols.swapped_codes(col)
+        out[sel] = ((c[ii] == s[jj]) & (c[ii] >= 0)) | ((s[ii] == c[jj]) & (s[ii] >= 0))
+    elif level.kind == "swapped":
+        a, b = cols.codes(col), cols.codes(comparison.other_column)
+        out[sel] = (a[ii] == b[jj]) & (b[ii] == a[jj]) & (a[ii] >= 0) & (b[ii] >= 0)
+    else:
+        v = cols.values(col)
+        present = cols.codes(col) >= 0
+        ok = present[ii] & present[jj]
+        keep = sel[ok]
+        scores = _similarity(level.kind, v[i[keep]], v[j[keep]])
+        hit = scores <= level.threshold if level.kind == "levenshtein" else scores >= level.threshold
+        out[keep] = hit
+    return out
+
+
+def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing."""
+    present = cols.codes(comparison.column) >= 0
+    levels = np.full(len(i), NULL, dtype=np.int8)
+    todo = present[i] & present[j]
+    for k, level in enumerate(comparison.levels):
+        hit = level_mask(level, comparison, cols, i, j, todo)
+        levels[hit] = k
+        todo &= ~hit
+    return levels
+
+
+def comparison_matrix(comparisons: list[Comparison], cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """A ``pairs × comparisons`` int8 matrix of levels."""
+    if not comparisons:
+        return np.empty((len(i), 0), dtype=np.int8)
+    return np.column_stack([comparison_levels(c, cols, i, j) for c in comparisons])

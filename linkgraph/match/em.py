@@ -1,0 +1,109 @@
+"""Fellegi–Sunter parameter estimation: u from random pairs, m and the prior by EM.
+
+u (how often non-matches fall in each level) is counted on random record pairs, which are
+almost all non-matches. m (the same for matches) and λ (the probability that two random
+records match) are estimated by expectation–maximisation over the candidate pairs, treating
+pairs that no blocking rule produced as non-matches. No labels are used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linkgraph.match.compare import NULL
+
+FLOOR = 1e-9
+
+
+@dataclass
+class Parameters:
+    """m and u per comparison (one array of level probabilities each) and the prior λ."""
+
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    prior: float
+    iterations: int = 0
+    converged: bool = False
+
+    def log2_bayes_factors(self) -> list[np.ndarray]:
+        return [np.log2(np.maximum(m, FLOOR) / np.maximum(u, FLOOR)) for m, u in zip(self.m, self.u)]
+
+
+def random_pairs(n: int, size: int, rng: np.random.Generator, groups: np.ndarray | None = None,
+                 across_groups: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``size`` distinct random pairs i < j (across groups only, if asked)."""
+    total = n * (n - 1) // 2
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    draw = min(size, total)
+    i = rng.integers(0, n, size=int(draw * 1.2) + 10)
+    j = rng.integers(0, n, size=len(i))
+    keep = i != j
+    if groups is not None and across_groups:
+        keep &= groups[i] != groups[j]
+    i, j = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
+    key = np.unique(i * n + j)[:draw]
+    return key // n, key % n
+
+
+def estimate_u(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
+    """u per level from the level matrix of random pairs (nulls ignored; unseen levels floored)."""
+    out = []
+    for c, k in enumerate(n_levels):
+        col = levels[:, c]
+        col = col[col != NULL]
+        counts = np.bincount(col, minlength=k).astype(float)
+        total = max(counts.sum(), 1.0)
+        out.append(np.maximum(counts, 0.5) / total)  # an unseen level counts half a pair
+    return [u / u.sum() for u in out]
+
+
+def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the level matrix and how often each occurs (EM runs over patterns)."""
+    if levels.shape[0] == 0:
+        return levels, np.empty(0)
+    uniq, counts = np.unique(levels, axis=0, return_counts=True)
+    return uniq, counts.astype(float)
+
+
+def log2_ratios(levels: np.ndarray, bfs: list[np.ndarray]) -> np.ndarray:
+    """Σ log2(m/u) per row of a level matrix (null levels contribute 0)."""
+    total = np.zeros(levels.shape[0])
+    for c, bf in enumerate(bfs):
+        col = levels[:, c]
+        ok = col != NULL
+        total[ok] += bf[col[ok]]
+    return total
+
+
+def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pairs: int,
+                             prior: float, max_iterations: int = 40, tolerance: float = 1e-5) -> Parameters:
+    """Estimate m and λ over candidate pairs (u fixed); pairs outside the candidates count as non-matches."""
+    patterns, weights = _patterns(levels)
+    n_levels = [len(x) for x in u]
+    m = []
+    for k in n_levels:  # start: strongest level most likely among matches
+        init = np.geomspace(1.0, 0.05, k) if k > 1 else np.ones(1)
+        m.append(init / init.sum())
+    converged = False
+    it = 0
+    for it in range(1, max_iterations + 1):
+        params = Parameters(m, u, prior)
+        w = log2_ratios(patterns, params.log2_bayes_factors()) + np.log2(prior / (1 - prior))
+        post = 1.0 / (1.0 + np.exp2(-np.clip(w, -60, 60)))
+        pw = post * weights
+        new_m = []
+        for c, k in enumerate(n_levels):
+            col = patterns[:, c]
+            ok = col != NULL
+            counts = np.bincount(col[ok], weights=pw[ok], minlength=k)
+            s = counts.sum()
+            new_m.append(np.maximum(counts / s, FLOOR) if s > 0 else m[c])
+        new_prior = float(np.clip(pw.sum() / n_total_pairs, 1e-12, 0.5))
+        delta = max(max(np.abs(a - b).max() for a, b in zip(new_m, m)), abs(new_prior - prior) / prior)
+        m, prior = new_m, new_prior
+        if delta < tolerance:
+            converged = True
+            break
+    return Parameters(m, u, prior, iterations=it, converged=converged)

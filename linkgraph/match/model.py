@@ -1,0 +1,134 @@
+"""A Fellegi–Sunter model of one entity type: train, score candidate pairs, explain a pair."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.match.blocking import candidate_pairs
+from linkgraph.match.compare import NULL, Columns, comparison_matrix
+from linkgraph.match.em import Parameters, estimate_u, expectation_maximisation, log2_ratios, random_pairs
+from linkgraph.match.settings import Settings
+
+
+@dataclass
+class ScoredPairs:
+    """Candidate pairs with their comparison levels, match weight and probability."""
+
+    i: np.ndarray
+    j: np.ndarray
+    levels: np.ndarray
+    weight: np.ndarray
+    probability: np.ndarray
+    tf_adjustment: np.ndarray  # pairs × comparisons, log2 units (0 where no adjustment)
+
+
+def _groups(df: pd.DataFrame, settings: Settings) -> tuple[np.ndarray | None, bool]:
+    if settings.link_type == "dedupe_only":
+        return None, True
+    return pd.factorize(df["source"])[0], settings.link_type == "link_and_dedupe"
+
+
+def parameters_of(settings: Settings) -> Parameters:
+    """The trained parameters stored in a settings document."""
+    if not settings.trained:
+        raise ValueError(f"{settings.path or settings.entity_type}: the model is not trained")
+    return Parameters([np.array([lvl.m for lvl in c.levels]) for c in settings.comparisons],
+                      [np.array([lvl.u for lvl in c.levels]) for c in settings.comparisons],
+                      float(settings.probability_two_random_records_match))
+
+
+def with_parameters(settings: Settings, params: Parameters) -> Settings:
+    """A copy of ``settings`` holding ``params`` (so the trained model can be saved)."""
+    comparisons = []
+    for c, m, u in zip(settings.comparisons, params.m, params.u):
+        levels = [lvl.model_copy(update={"m": float(mm), "u": float(uu)}) for lvl, mm, uu in zip(c.levels, m, u)]
+        comparisons.append(c.model_copy(update={"levels": levels}))
+    return settings.model_copy(update={"comparisons": comparisons,
+                                       "probability_two_random_records_match": float(params.prior)})
+
+
+def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
+    if groups is None or within:
+        return n * (n - 1) // 2
+    sizes = np.bincount(groups)
+    return int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2)
+
+
+def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Settings:
+    """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings."""
+    df = df.reset_index(drop=True)
+    cols = Columns(df)
+    groups, within = _groups(df, settings)
+    rng = np.random.default_rng(settings.training.seed)
+    ri, rj = random_pairs(len(df), settings.training.u_sample_pairs, rng, groups, across_groups=not within)
+    n_levels = [len(c.levels) for c in settings.comparisons]
+    u = estimate_u(comparison_matrix(settings.comparisons, cols, ri, rj), n_levels)
+    i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
+    levels = comparison_matrix(settings.comparisons, cols, i, j)
+    n_total = max(total_pairs(len(df), groups, within), 1)
+    prior0 = settings.probability_two_random_records_match or min(0.5, max(len(df), 1) / n_total)
+    params = expectation_maximisation(levels, u, n_total, prior0, settings.training.max_iterations,
+                                      settings.training.tolerance)
+    return with_parameters(settings, params)
+
+
+def tf_tables(settings: Settings, df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Term frequency of every value of each column that has a tf level."""
+    out = {}
+    for c in settings.comparisons:
+        for lvl in c.levels:
+            if lvl.tf:
+                col = lvl.column or c.column
+                s = df[col].dropna()
+                out[col] = s.value_counts(normalize=True)
+    return out
+
+
+def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
+          cols: Columns | None = None) -> ScoredPairs:
+    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair."""
+    params = parameters_of(settings)
+    cols = cols or Columns(df)
+    levels = comparison_matrix(settings.comparisons, cols, i, j)
+    weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
+    tf_adj = np.zeros(levels.shape, dtype=float)
+    tables = tf_tables(settings, df)
+    for c, comp in enumerate(settings.comparisons):
+        for k, lvl in enumerate(comp.levels):
+            if not lvl.tf:
+                continue
+            col = lvl.column or comp.column
+            hit = levels[:, c] == k
+            if not hit.any():
+                continue
+            freq = pd.Series(cols.values(col)[i[hit]]).map(tables[col]).to_numpy(dtype=float)
+            freq = np.maximum(np.nan_to_num(freq, nan=1.0), max(settings.tf_minimum, 1e-12))
+            # Splink's adjustment: replace u of the exact level by the value's own frequency
+            tf_adj[hit, c] = np.log2(params.u[c][k] / freq)
+    weight = weight + tf_adj.sum(axis=1)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -200, 200)))
+    return ScoredPairs(i, j, levels, weight, probability, tf_adj)
+
+
+def explain(settings: Settings, scored: ScoredPairs, k: int) -> list[dict]:
+    """A waterfall for pair ``k`` of ``scored``: the prior, then each comparison's level and weight."""
+    params = parameters_of(settings)
+    rows = [{"step": "prior", "level": "probability two random records match",
+             "m": None, "u": None, "weight": float(np.log2(params.prior / (1 - params.prior)))}]
+    bfs = params.log2_bayes_factors()
+    for c, comp in enumerate(settings.comparisons):
+        lvl = int(scored.levels[k, c])
+        if lvl == NULL:
+            rows.append({"step": comp.name, "level": "missing value (neutral)", "m": None, "u": None, "weight": 0.0})
+            continue
+        level = comp.levels[lvl]
+        rows.append({"step": comp.name, "level": level.describe(comp.column), "m": float(params.m[c][lvl]),
+                     "u": float(params.u[c][lvl]), "weight": float(bfs[c][lvl])})
+        if scored.tf_adjustment[k, c]:
+            rows.append({"step": f"{comp.name} (term frequency)", "level": "adjustment for how common the value is",
+                         "m": None, "u": None, "weight": float(scored.tf_adjustment[k, c])})
+    rows.append({"step": "total", "level": f"probability {scored.probability[k]:.6f}", "m": None, "u": None,
+                 "weight": float(scored.weight[k])})
+    return rows

@@ -1,0 +1,90 @@
+"""Resolve one table of records of one entity type: identifiers, model, clustering."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.match.blocking import candidate_pairs, pairs_within_groups
+from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
+from linkgraph.match.compare import Columns
+from linkgraph.match.model import ScoredPairs, _groups, score, train
+from linkgraph.match.settings import Settings
+
+
+@dataclass
+class TableResolution:
+    """Cluster labels per record plus everything needed to explain them."""
+
+    labels: np.ndarray
+    settings: Settings  # trained
+    scored: ScoredPairs | None
+    edges: Edges
+    clustering: Clustering
+
+
+def identifier_edges(df: pd.DataFrame, identifiers: list[str]) -> Edges:
+    """Records sharing a strong identifier value are linked (a star per value, not all pairs)."""
+    parts = []
+    for col in identifiers:
+        if col not in df:
+            continue
+        codes = pd.factorize(df[col], use_na_sentinel=True)[0]
+        ok = np.flatnonzero(codes >= 0)
+        if len(ok) == 0:
+            continue
+        # link every record to the first record holding the same value
+        first = pd.Series(ok).groupby(codes[ok]).transform("min").to_numpy()
+        keep = first != ok
+        i, j = first[keep], ok[keep]
+        parts.append(Edges(i, j, np.full(len(i), np.inf), np.full(len(i), "identifier", dtype=object)))
+    return Edges.concat(parts)
+
+
+def one_to_one(scored_i: np.ndarray, scored_j: np.ndarray, weight: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Among kept pairs, only those that are each side's best partner (mutual best)."""
+    idx = np.flatnonzero(keep)
+    if len(idx) == 0:
+        return keep
+    frame = pd.DataFrame({"k": idx, "i": scored_i[idx], "j": scored_j[idx], "w": weight[idx]})
+    best_i = frame.sort_values(["i", "w", "j"], ascending=[True, False, True]).drop_duplicates("i")["k"]
+    best_j = frame.sort_values(["j", "w", "i"], ascending=[True, False, True]).drop_duplicates("j")["k"]
+    mutual = np.intersect1d(best_i.to_numpy(), best_j.to_numpy())
+    out = np.zeros_like(keep)
+    out[mutual] = True
+    return out
+
+
+def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarray, np.ndarray] | None = None,
+                  different: tuple[np.ndarray, np.ndarray] | None = None) -> TableResolution:
+    """Link the records of ``df`` (index 0..n-1) as ``settings`` say.
+
+    ``same`` / ``different`` are analysts' judgments as pairs of record positions; they win
+    over the model.
+    """
+    df = df.reset_index(drop=True)
+    n = len(df)
+    parts = []
+    if same is not None and len(same[0]):
+        parts.append(Edges(np.asarray(same[0]), np.asarray(same[1]), np.full(len(same[0]), np.inf),
+                           np.full(len(same[0]), "judgment", dtype=object)))
+    parts.append(identifier_edges(df, settings.identifiers))
+    scored = None
+    trained = settings
+    if settings.probabilistic and n > 1:
+        groups, within = _groups(df, settings)
+        i, j = candidate_pairs(df, settings.blocking, groups, within)
+        if not settings.trained:
+            trained = train(settings, df, (i, j))
+        scored = score(trained, df, i, j, Columns(df))
+        keep = scored.probability >= settings.threshold
+        if settings.one_to_one:
+            keep = one_to_one(i, j, scored.weight, keep)
+        parts.append(Edges(i[keep], j[keep], scored.weight[keep], np.full(int(keep.sum()), "model", dtype=object)))
+    edges = Edges.concat(parts)
+    constraints = [ConstraintValues(c.column, df[c.column].astype(object).where(df[c.column].notna(), None).to_numpy()
+                                    if c.column in df else np.full(n, None, dtype=object), c.tolerance)
+                   for c in settings.constraints]
+    clustering = cluster(n, edges, constraints, different)
+    return TableResolution(clustering.labels, trained, scored, edges, clustering)

@@ -1,0 +1,180 @@
+"""Matching settings: the YAML documents in ``rules/matching/`` (one per entity type).
+
+A settings document is a model in the Splink sense: blocking rules, comparisons with their
+levels, training options, threshold and cluster constraints. Once trained, the estimated
+m and u probabilities are written back into the same document (``save_settings``), so that
+a trained model can be saved, reviewed and reloaded.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from linkgraph.errors import MappingError
+from linkgraph.vocabulary import ENTITY_TYPES
+
+LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "date_swap", "swapped", "else"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Level(_Strict):
+    """One comparison level. ``column`` overrides the comparison's column for this level."""
+
+    kind: LevelKind
+    column: str | None = None
+    threshold: float | None = None
+    tf: bool = False
+    label: str | None = None
+    m: float | None = None
+    u: float | None = None
+
+    @model_validator(mode="after")
+    def _threshold_needed(self) -> "Level":
+        if self.kind in ("jaro_winkler", "jaro", "levenshtein") and self.threshold is None:
+            raise ValueError(f"level {self.kind} needs a threshold")
+        return self
+
+    def describe(self, column: str) -> str:
+        if self.label:
+            return self.label
+        col = self.column or column
+        if self.kind == "else":
+            return "all other"
+        if self.kind == "exact":
+            return f"exact {col}"
+        if self.kind == "levenshtein":
+            return f"{col} levenshtein <= {self.threshold:g}"
+        if self.kind in ("jaro_winkler", "jaro"):
+            return f"{col} {self.kind} >= {self.threshold:g}"
+        return f"{self.kind} {col}"
+
+
+class Comparison(_Strict):
+    """A comparison of one field: ordered levels, strongest first, ending with ``else``."""
+
+    name: str
+    column: str
+    other_column: str | None = None  # for ``swapped``: the column crossed with ``column``
+    levels: list[Level]
+
+    @model_validator(mode="after")
+    def _ends_with_else(self) -> "Comparison":
+        if not self.levels or self.levels[-1].kind != "else":
+            raise ValueError(f"comparison {self.name!r}: the last level must be 'else'")
+        if any(level.kind == "else" for level in self.levels[:-1]):
+            raise ValueError(f"comparison {self.name!r}: 'else' may only be the last level")
+        if any(level.kind == "swapped" for level in self.levels) and not self.other_column:
+            raise ValueError(f"comparison {self.name!r}: a 'swapped' level needs other_column")
+        return self
+
+    def columns(self) -> set[str]:
+        cols = {self.column} | {lvl.column for lvl in self.levels if lvl.column}
+        return cols | ({self.other_column} if self.other_column else set())
+
+
+class Constraint(_Strict):
+    """Mentions with different values of ``column`` may not share an entity.
+
+    ``tolerance: date`` treats equal, day/month-swapped and one-typo dates as compatible.
+    """
+
+    column: str
+    tolerance: Literal["none", "date"] = "none"
+
+
+class Training(_Strict):
+    u_sample_pairs: int = 2_000_000
+    max_iterations: int = 40
+    tolerance: float = 1e-5
+    seed: int = 42
+
+
+class Settings(_Strict):
+    """The matching model of one entity type."""
+
+    entity_type: str
+    link_type: Literal["dedupe_only", "link_only", "link_and_dedupe"] = "dedupe_only"
+    identifiers: list[str] = []
+    blocking: list[list[str]] = []
+    comparisons: list[Comparison] = []
+    training: Training = Training()
+    threshold: float = 0.5  # match probability
+    constraints: list[Constraint] = []
+    one_to_one: bool = False  # link_only: keep each record's best partner only
+    probability_two_random_records_match: float | None = None
+    tf_minimum: float = 0.0
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if self.entity_type not in ENTITY_TYPES and not self.entity_type.startswith("custom"):
+            raise ValueError(f"entity_type: unknown type {self.entity_type!r}")
+        if self.comparisons and not self.blocking:
+            raise ValueError("blocking: comparisons need at least one blocking rule")
+        if not 0 < self.threshold < 1:
+            raise ValueError("threshold: must be a probability between 0 and 1")
+        return self
+
+    @property
+    def probabilistic(self) -> bool:
+        return bool(self.comparisons)
+
+    @property
+    def trained(self) -> bool:
+        return self.probabilistic and all(
+            lvl.m is not None and lvl.u is not None for c in self.comparisons for lvl in c.levels
+        ) and self.probability_two_random_records_match is not None
+
+
+def _key_of(loc: tuple[Any, ...]) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[") or "(document)"
+
+
+def parse_settings(data: Any, path: str = "<settings>") -> Settings:
+    """Validate a settings document; errors name the file and the key."""
+    if not isinstance(data, dict):
+        raise MappingError(path, "(document)", "settings must be a YAML mapping of keys")
+    try:
+        return Settings.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        raise MappingError(path, _key_of(err["loc"]), msg) from None
+
+
+def load_settings(path: str | Path) -> Settings:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MappingError(str(path), "(file)", f"cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise MappingError(str(path), "(yaml)", f"not valid YAML: {exc}") from None
+    return parse_settings(data, str(path))
+
+
+def load_settings_dir(folder: str | Path) -> dict[str, Settings]:
+    """Every ``*.yaml`` settings document of a folder, by entity type."""
+    out: dict[str, Settings] = {}
+    for p in sorted(Path(folder).glob("*.yaml")):
+        s = load_settings(p)
+        if s.entity_type in out:
+            raise MappingError(str(p), "entity_type", f"{s.entity_type} is already defined in {out[s.entity_type].path}")
+        out[s.entity_type] = s
+    return out
+
+
+def save_settings(settings: Settings, path: str | Path) -> None:
+    """Write a (trained) settings document back as YAML."""
+    data = settings.model_dump(exclude_none=True, exclude={"path"}, exclude_defaults=False)
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

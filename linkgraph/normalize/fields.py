@@ -1,0 +1,95 @@
+"""Which normalizer each mapped field goes through, and which normalized columns it yields.
+
+``normalize_field`` turns one raw column into one or more normalized columns (for example a
+person's ``last_name`` yields ``last_name``, ``last_key`` and ``last_phon``), and an error
+series naming why a present value could not be parsed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from linkgraph.normalize import (
+    fold, name_key, normalize_address, normalize_city, normalize_company_name, normalize_container,
+    normalize_id_number, normalize_imei, normalize_name, normalize_phone, normalize_plate,
+    normalize_postcode, normalize_sex, normalize_siren, normalize_siret, normalize_vin, parse_date,
+    phonetic_key, plate_ocr_key,
+)
+from linkgraph.normalize.vectorize import apply_unique
+
+
+def _code(value: str | None) -> str | None:
+    folded = fold(value)
+    return folded.replace(" ", "").upper() if folded else None
+
+
+#: (entity type, field) -> [(output column, function over the raw value)]; the first function
+#: of each field decides whether the value is valid, the others derive from the raw value too.
+def _person_name(prefix: str) -> list[tuple[str, Callable]]:
+    return [(f"{prefix}_name", normalize_name), (f"{prefix}_key", name_key), (f"{prefix}_phon", phonetic_key)]
+
+
+FIELD_OUTPUTS: dict[tuple[str, str], list[tuple[str, Callable]]] = {
+    ("person", "first_name"): _person_name("first"),
+    ("person", "last_name"): _person_name("last"),
+    ("person", "birthplace"): [("birthplace", normalize_city)],
+    ("person", "address"): [("address", normalize_address)],
+    ("person", "postcode"): [("postcode", normalize_postcode)],
+    ("person", "city"): [("city", normalize_city)],
+    ("person", "sex"): [("sex", normalize_sex)],
+    ("person", "alias"): [("alias", normalize_name)],
+    ("person", "id_number"): [("id_number", normalize_id_number)],
+    ("person", "nationality"): [("nationality", fold)],
+    ("vehicle", "plate"): [("plate", normalize_plate), ("plate_key", plate_ocr_key)],
+    ("vehicle", "vin"): [("vin", normalize_vin)],
+    ("vehicle", "make"): [("make", fold)],
+    ("vehicle", "model"): [("model", fold)],
+    ("vehicle", "colour"): [("colour", fold)],
+    ("phone", "number"): [("number", normalize_phone)],
+    ("phone", "imei"): [("imei", normalize_imei)],
+    ("company", "name"): [("name", normalize_company_name)],
+    ("company", "siren"): [("siren", normalize_siren)],
+    ("company", "siret"): [("siret", normalize_siret)],
+    ("company", "address"): [("address", normalize_address)],
+    ("company", "postcode"): [("postcode", normalize_postcode)],
+    ("company", "city"): [("city", normalize_city)],
+    ("container", "number"): [("number", normalize_container)],
+    ("place", "code"): [("code", _code)],
+    ("place", "name"): [("name", fold)],
+    ("place", "address"): [("address", normalize_address)],
+    ("place", "postcode"): [("postcode", normalize_postcode)],
+    ("place", "city"): [("city", normalize_city)],
+}
+
+
+def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> tuple[dict[str, pd.Series], pd.Series]:
+    """Normalize one raw column: ``({output column: values}, error reasons)``.
+
+    ``options`` carries the mapping's field options (``dayfirst``, ``format``, ``region``).
+    """
+    if field == "dob":
+        values, errors = apply_unique(raw, parse_date, dayfirst=options.get("dayfirst", True), fmt=options.get("format"))
+        return {"dob": values}, errors
+    if (entity_type, field) == ("phone", "number"):
+        values, errors = apply_unique(raw, normalize_phone, region=options.get("region", "FR"))
+        return {"number": values}, errors
+    outputs = FIELD_OUTPUTS[(entity_type, field)]
+    result: dict[str, pd.Series] = {}
+    errors = None
+    for column, func in outputs:
+        values, errs = apply_unique(raw, func)
+        result[column] = values
+        errors = errs if errors is None else errors
+    assert errors is not None
+    return result, errors
+
+
+def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns derived from other normalized columns (a SIRET's SIREN, a birth year)."""
+    if entity_type == "company" and "siret" in frame:
+        from_siret = frame["siret"].str[:9]
+        frame["siren"] = frame["siren"].where(frame["siren"].notna(), from_siret) if "siren" in frame else from_siret
+    if entity_type == "person" and "dob" in frame:
+        frame["birth_year"] = frame["dob"].str[:4]
+    return frame

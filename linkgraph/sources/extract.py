@@ -1,0 +1,212 @@
+"""Apply a source mapping to a file's records: mentions, mention relations, rows and rejects.
+
+Vectorized: each mapped column is normalized once per distinct value, never row by row.
+A row with any present value that cannot be parsed is rejected whole (with the reason, the
+column and the raw record) so that rows in = rows kept + rows rejected.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
+from linkgraph.normalize.fields import derive_columns, normalize_field
+from linkgraph.normalize.names import split_full_name
+from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.sources.mapping import SourceMapping
+from linkgraph.sources.readers import ROW, read_records
+
+PROVENANCE = ["source", "agency", "classification", "file", "row", "date"]
+_DATETIME_ATTRS = {"start", "end", "time", "timestamp"}
+_NUMBER_ATTRS = {"duration", "quantity", "quantity_kg", "amount", "weight"}
+REJECT_COLUMNS = ["source", "file", "row", "column", "value", "reason", "record"]
+
+
+@dataclass
+class Extraction:
+    """What one source contributes: its rows, mentions, relations and rejects."""
+
+    rows: pd.DataFrame
+    mentions: pd.DataFrame
+    relations: pd.DataFrame
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+    @staticmethod
+    def concat(parts: list["Extraction"]) -> "Extraction":
+        def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+            frames = [f for f in frames if len(f.columns)]
+            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return Extraction(cat([p.rows for p in parts]), cat([p.mentions for p in parts]),
+                          cat([p.relations for p in parts]),
+                          cat([p.rejects for p in parts]) if parts else pd.DataFrame(columns=REJECT_COLUMNS))
+
+
+class _Rejects:
+    """Collects per-row failures; the first failure of a row is the one reported first."""
+
+    def __init__(self, n: int) -> None:
+        self.mask = np.zeros(n, dtype=bool)
+        self.items: list[pd.DataFrame] = []
+
+    def add(self, column: str, raw: pd.Series, errors: pd.Series) -> None:
+        bad = errors.notna().to_numpy()
+        if bad.any():
+            self.mask |= bad
+            self.items.append(pd.DataFrame({"idx": np.flatnonzero(bad), "column": column,
+                                            "value": raw[bad].to_numpy(), "reason": errors[bad].to_numpy()}))
+
+
+def _first_of_full_name(value: str | None, order: str = "auto") -> str | None:
+    return split_full_name(value, order=order)[0]
+
+
+def _last_of_full_name(value: str | None, order: str = "auto") -> str | None:
+    return split_full_name(value, order=order)[1]
+
+
+def _parse_number(value: str | None) -> float | None:
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        raise NormalizationError(f"not a number: {value!r}") from None
+    if not np.isfinite(number):
+        raise NormalizationError(f"not a finite number: {value!r}")
+    return number
+
+
+def _attribute_values(name: str, raw: pd.Series, dayfirst: bool = True) -> tuple[pd.Series, pd.Series]:
+    if name in _DATETIME_ATTRS:
+        return apply_unique(raw, parse_datetime, dayfirst=dayfirst)
+    if name in _NUMBER_ATTRS:
+        return apply_unique(raw, _parse_number)
+    return raw.where(raw.str.strip() != "", None), pd.Series(None, index=raw.index, dtype=object)
+
+
+def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extraction:
+    """Turn the records of one file into rows, mentions, relations and rejects."""
+    n = len(records)
+    rejects = _Rejects(n)
+    base = pd.DataFrame({"source": mapping.source, "agency": mapping.agency,
+                         "classification": mapping.classification, "file": file,
+                         "row": records[ROW].to_numpy()})
+    if mapping.date:
+        dates, errs = apply_unique(records[mapping.date.column], parse_date,
+                                   dayfirst=mapping.date.dayfirst, fmt=mapping.date.format)
+        rejects.add(mapping.date.column, records[mapping.date.column], errs)
+        base["date"] = dates.to_numpy()
+    else:
+        base["date"] = None
+    base["record_id"] = records[mapping.record_id].to_numpy() if mapping.record_id else None
+    attrs = pd.DataFrame({name: records[col].to_numpy() for name, col in mapping.attributes.items()})
+    base["attributes"] = _json_rows(attrs, n)
+
+    mention_frames: dict[str, pd.DataFrame] = {}
+    for slot, spec in mapping.mentions.items():
+        raw_cols = {name: records[f.column] for name, f in spec.fields.items()}
+        present = np.zeros(n, dtype=bool)
+        for col in raw_cols.values():
+            present |= (col.str.strip() != "").to_numpy()
+        frame = pd.DataFrame(index=records.index)
+        fields = dict(spec.fields)
+        if "full_name" in fields:
+            fspec = fields.pop("full_name")
+            first = apply_unique(records[fspec.column], _first_of_full_name, order=fspec.order)[0]
+            last = apply_unique(records[fspec.column], _last_of_full_name, order=fspec.order)[0]
+            for part, values in (("first_name", first), ("last_name", last)):
+                if part not in fields:
+                    out, _ = normalize_field("person", part, values.fillna(""))
+                    for col, v in out.items():
+                        frame[col] = v
+        for name, fspec in fields.items():
+            raw = records[fspec.column]
+            out, errs = normalize_field(spec.type, name, raw, dayfirst=fspec.dayfirst, format=fspec.format,
+                                        region=fspec.region)
+            rejects.add(fspec.column, raw, errs)
+            for col, v in out.items():
+                frame[col] = v
+        frame = derive_columns(spec.type, frame)
+        frame.insert(0, "raw", _json_rows(pd.DataFrame({k: v.to_numpy() for k, v in raw_cols.items()}), n))
+        frame.insert(0, "slot", slot)
+        frame.insert(0, "entity_type", spec.type)
+        frame["_present"] = present
+        mention_frames[slot] = frame
+
+    rel_frames = []
+    for rel in mapping.relations:
+        frame = pd.DataFrame({"type": rel.type, "from_slot": rel.from_, "to_slot": rel.to}, index=records.index)
+        for name, col in rel.attributes.items():
+            values, errs = _attribute_values(name, records[col])
+            rejects.add(col, records[col], errs)
+            frame[name] = values
+        rel_frames.append(frame)
+
+    keep = ~rejects.mask
+    any_mention = np.zeros(n, dtype=bool)
+    for frame in mention_frames.values():
+        any_mention |= frame["_present"].to_numpy()
+    empty = keep & ~any_mention
+    if empty.any():
+        rejects.items.append(pd.DataFrame({"idx": np.flatnonzero(empty), "column": "",
+                                           "value": "", "reason": "empty row: no mention"}))
+        rejects.mask |= empty
+        keep = ~rejects.mask
+
+    base["status"] = np.where(keep, "ok", "rejected")
+    mentions = []
+    for slot, frame in mention_frames.items():
+        sel = keep & frame["_present"].to_numpy()
+        part = pd.concat([base.loc[sel, PROVENANCE].reset_index(drop=True),
+                          frame.loc[sel].drop(columns="_present").reset_index(drop=True)], axis=1)
+        part.insert(0, "mention_id", part["source"] + ":" + part["row"].astype(str) + ":" + slot)
+        mentions.append(part)
+    mention_df = pd.concat(mentions, ignore_index=True) if mentions else pd.DataFrame()
+
+    relations = []
+    for rel, frame in zip(mapping.relations, rel_frames):
+        sel = keep & mention_frames[rel.from_]["_present"].to_numpy() & mention_frames[rel.to]["_present"].to_numpy()
+        part = pd.concat([base.loc[sel, PROVENANCE].reset_index(drop=True), frame.loc[sel].reset_index(drop=True)], axis=1)
+        rows = part["source"] + ":" + part["row"].astype(str) + ":"
+        part.insert(0, "from_mention", rows + rel.from_)
+        part.insert(1, "to_mention", rows + rel.to)
+        relations.append(part)
+    relation_df = pd.concat(relations, ignore_index=True) if relations else pd.DataFrame()
+
+    reject_df = _reject_frame(rejects, records, mapping, file)
+    return Extraction(base, mention_df, relation_df, reject_df)
+
+
+def _json_rows(frame: pd.DataFrame, n: int) -> pd.Series:
+    """One JSON object per row (empty cells as null), vectorized through ``to_json``."""
+    if frame.shape[1] == 0 or n == 0:
+        return pd.Series(["{}"] * n, dtype=object)
+    clean = frame.astype(object)
+    clean = clean.where(clean.notna() & (clean.astype(str).apply(lambda c: c.str.strip()) != ""), None)
+    return pd.Series(clean.to_json(orient="records", force_ascii=False, lines=True).splitlines(), dtype=object)
+
+
+def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMapping, file: str) -> pd.DataFrame:
+    if not rejects.items:
+        return pd.DataFrame(columns=REJECT_COLUMNS)
+    items = pd.concat(rejects.items, ignore_index=True).drop_duplicates(["idx", "column"])
+    cols = [c for c in records.columns if c != ROW]
+    record_json = _json_rows(records.loc[items["idx"], cols].reset_index(drop=True), len(items))
+    return pd.DataFrame({"source": mapping.source, "file": file,
+                         "row": records[ROW].to_numpy()[items["idx"].to_numpy()],
+                         "column": items["column"].to_numpy(), "value": items["value"].to_numpy(),
+                         "reason": items["reason"].to_numpy(), "record": record_json.to_numpy()})
+
+
+def read_source(mapping: SourceMapping, path: str | Path | None = None) -> Extraction:
+    """Read one file through its mapping (``path`` defaults to the mapping's ``file:``)."""
+    target = Path(path) if path is not None else mapping.default_file()
+    if target is None:
+        from linkgraph.errors import SourceError
+        raise SourceError(mapping.path or mapping.source, "no file given and the mapping has no 'file:' key")
+    return extract(read_records(target, mapping), mapping, str(target))

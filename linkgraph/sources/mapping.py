@@ -1,0 +1,184 @@
+"""Source mappings: the YAML documents in ``rules/sources/`` that say how to read one agency file."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from linkgraph.errors import MappingError
+from linkgraph.vocabulary import CLASSIFICATIONS, DATE_FIELDS, ENTITY_FIELDS, RELATION_TYPES
+
+_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Strict):
+    """Where one field of a mention comes from, with its parsing options."""
+
+    column: str
+    order: Literal["auto", "last_first", "first_last"] = "auto"
+    dayfirst: bool = True
+    format: str | None = None
+    region: str = "FR"
+
+
+class DateSpec(_Strict):
+    column: str
+    dayfirst: bool = True
+    format: str | None = None
+
+
+class MentionSpec(_Strict):
+    """One entity a row mentions: its type and the columns holding its fields."""
+
+    type: Literal["person", "vehicle", "phone", "company", "container", "place"]
+    fields: dict[str, FieldSpec]
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _columns_as_specs(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "MentionSpec":
+        allowed = ENTITY_FIELDS[self.type]
+        for name in self.fields:
+            if name not in allowed:
+                raise ValueError(f"unknown field {name!r} for type {self.type}; expected one of {', '.join(allowed)}")
+        if not self.fields:
+            raise ValueError("a mention needs at least one field")
+        return self
+
+
+class RelationSpec(_Strict):
+    """An edge between two mentions of the same row."""
+
+    type: str
+    from_: str = Field(alias="from")
+    to: str
+    attributes: dict[str, str] = {}
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in RELATION_TYPES:
+            raise ValueError(f"unknown relation type {value!r}; expected one of {', '.join(RELATION_TYPES)}")
+        return value
+
+
+class SourceMapping(_Strict):
+    """A validated source mapping. ``path`` is where it was loaded from (for messages and files)."""
+
+    source: str
+    agency: str
+    classification: Literal["public", "restricted", "confidential", "secret"]
+    format: Literal["csv", "json", "jsonl"]
+    encoding: str = "auto"
+    delimiter: str = ","
+    file: str | None = None
+    date: DateSpec | None = None
+    record_id: str | None = None
+    attributes: dict[str, str] = {}
+    mentions: dict[str, MentionSpec]
+    relations: list[RelationSpec] = []
+    path: str | None = None
+
+    @field_validator("source", "agency")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(f"{value!r} must be letters, digits, '_' or '-'")
+        return value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_spec(cls, value: Any) -> Any:
+        return {"column": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _relations_name_mentions(self) -> "SourceMapping":
+        if not self.mentions:
+            raise ValueError("mentions: at least one mention is needed")
+        for name in self.mentions:
+            if not _ID.match(name):
+                raise ValueError(f"mention name {name!r} must be letters, digits, '_' or '-'")
+        for i, rel in enumerate(self.relations):
+            for end in (rel.from_, rel.to):
+                if end not in self.mentions:
+                    raise ValueError(f"relations[{i}]: {end!r} is not a mention of this mapping")
+        return self
+
+    def columns(self) -> list[str]:
+        """Every column of the file this mapping reads, in a stable order."""
+        cols: list[str] = []
+        if self.date:
+            cols.append(self.date.column)
+        if self.record_id:
+            cols.append(self.record_id)
+        cols += list(self.attributes.values())
+        for mention in self.mentions.values():
+            cols += [f.column for f in mention.fields.values()]
+        for rel in self.relations:
+            cols += list(rel.attributes.values())
+        return list(dict.fromkeys(cols))
+
+    def default_file(self) -> Path | None:
+        """The file named by ``file:``, resolved against ``fixtures/data`` beside ``rules/``."""
+        if self.file is None:
+            return None
+        p = Path(self.file)
+        if p.is_absolute() or self.path is None:
+            return p
+        base = Path(self.path).resolve().parent
+        for candidate in (base / p, base.parent.parent / "fixtures" / "data" / p):
+            if candidate.exists():
+                return candidate
+        return base.parent.parent / "fixtures" / "data" / p
+
+
+def _key_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(x) for x in loc if x not in ("function-after", "function-before")]
+    key = ""
+    for part in parts:
+        if part.startswith("function-") or part.startswith("literal"):
+            continue
+        key += f"[{part}]" if part.isdigit() else (("." if key else "") + part)
+    return key or "(document)"
+
+
+def parse_mapping(data: Any, path: str = "<mapping>") -> SourceMapping:
+    """Validate a mapping document (already parsed YAML); raise MappingError naming the key."""
+    if not isinstance(data, dict):
+        raise MappingError(path, "(document)", "a mapping must be a YAML mapping of keys")
+    try:
+        return SourceMapping.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        raise MappingError(path, _key_of(err["loc"]), msg) from None
+
+
+def load_mapping(path: str | Path) -> SourceMapping:
+    """Load and validate a source mapping YAML file (``yaml.safe_load``; nothing is executed)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError(str(path), "(file)", f"cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MappingError(str(path), "(yaml)", f"not valid YAML: {exc}") from None
+    return parse_mapping(data, str(path))
