@@ -1,0 +1,113 @@
+"""The Python API's entry points: read sources through mappings, resolve, save."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from linkgraph.errors import LinkgraphError
+from linkgraph.match.pipeline import Resolution, resolve
+from linkgraph.match.settings import Settings, save_settings
+from linkgraph.sources.extract import Extraction, read_source
+from linkgraph.sources.mapping import SourceMapping, load_mapping
+from linkgraph.store.files import write_table
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SOURCES = REPO_ROOT / "rules" / "sources"
+
+SourceSpec = tuple[SourceMapping | str | Path, str | Path | None]
+
+
+def load_mappings(folder: str | Path = DEFAULT_SOURCES) -> list[SourceMapping]:
+    """Every mapping of a folder that names its file (``file:``), in name order."""
+    return [load_mapping(p) for p in sorted(Path(folder).glob("*.yaml"))]
+
+
+def read_sources(specs: Iterable[SourceSpec], progress: Callable[[str], None] | None = None) -> Extraction:
+    """Read several files, each through its mapping (``(mapping, path)``; path None = ``file:``).
+
+    Nothing is returned unless every file could be read: a bad file raises before any result.
+    """
+    parts = []
+    seen: dict[str, str] = {}
+    for mapping, path in specs:
+        mapping = mapping if isinstance(mapping, SourceMapping) else load_mapping(mapping)
+        target = path or mapping.default_file()
+        key = f"{mapping.source}"
+        if path is None and key in seen:
+            continue
+        if progress:
+            progress(f"reading {target}")
+        extraction = read_source(mapping, path)
+        parts.append(extraction)
+        seen[key] = str(target)
+    # two files read through one mapping would produce the same mention ids: tell them apart
+    return _disambiguate(parts)
+
+
+def _disambiguate(parts: list[Extraction]) -> Extraction:
+    counts: dict[str, int] = {}
+    for part in parts:
+        if part.rows.empty:
+            continue
+        src = part.rows["source"].iloc[0]
+        counts[src] = counts.get(src, 0) + 1
+        if counts[src] > 1:
+            raise LinkgraphError(f"source {src!r} given twice: give each file its own mapping `source:` id, "
+                                 "or concatenate the files")
+    return Extraction.concat(parts)
+
+
+def resolve_sources(specs: Iterable[SourceSpec], settings: dict[str, Settings] | str | Path | None = None,
+                    **kwargs) -> Resolution:
+    """Read and resolve in one call (see :func:`linkgraph.resolve` for the keyword arguments)."""
+    progress = kwargs.get("progress")
+    return resolve(read_sources(specs, progress=progress), settings, **kwargs)
+
+
+def save_resolution(result: Resolution, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
+    """Write mentions, entities, relations, rejects, id changes, trained models and a summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    mention_cols = ["mention_id", "entity_id", "entity_type", "source", "agency", "classification", "file", "row",
+                    "date", "slot", "raw"]
+    written += write_table(result.mentions[mention_cols], out, "mentions", formats)
+    written += write_table(result.entities, out, "entities", formats)
+    if len(result.relations):
+        written += write_table(result.relations, out, "relations", formats)
+    written += write_table(result.rejects, out, "rejects", ("csv",))
+    written += write_table(result.id_changes, out, "id_changes", ("csv",))
+    models = out / "models"
+    models.mkdir(exist_ok=True)
+    for entity_type, settings in result.models.items():
+        if settings.probabilistic:
+            save_settings(settings, models / f"{entity_type}.yaml")
+            written.append(models / f"{entity_type}.yaml")
+    summary = summarize(result)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    written.append(out / "summary.json")
+    return written
+
+
+def summarize(result: Resolution) -> dict:
+    """Counts that must add up: rows in = rows resolved + rows rejected, per source."""
+    rows = result.rows
+    per_source = {}
+    for src, g in rows.groupby("source"):
+        per_source[src] = {"rows_in": int(len(g)), "rows_resolved": int((g["status"] == "ok").sum()),
+                           "rows_rejected": int((g["status"] == "rejected").sum())}
+    by_type = result.entities.groupby("entity_type").size().to_dict() if len(result.entities) else {}
+    mentions_by_type = result.mentions.groupby("entity_type").size().to_dict() if len(result.mentions) else {}
+    return {"sources": per_source,
+            "rows_in": int(len(rows)), "rows_resolved": int((rows["status"] == "ok").sum()) if len(rows) else 0,
+            "rows_rejected": int((rows["status"] == "rejected").sum()) if len(rows) else 0,
+            "mentions": {k: int(v) for k, v in mentions_by_type.items()},
+            "entities": {k: int(v) for k, v in by_type.items()}}
+
+
+def mention_table(result: Resolution) -> pd.DataFrame:
+    """mention_id → entity_id, the table to pass as ``previous`` on the next run."""
+    return result.mentions[["mention_id", "entity_id"]].copy()

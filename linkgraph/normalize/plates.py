@@ -1,0 +1,84 @@
+"""Vehicle registration plates: canonical form, kind, and an OCR-confusion key.
+
+French SIV plates (since 2009) read ``AB-123-CD``; old FNI plates ``123 ABC 75`` (1-4 digits,
+1-3 letters, a department: 01-95, 2A, 2B, 971-976). Anything else is kept as upper-case
+letters and digits (``1234 BCD`` -> ``1234BCD``). Note that Italian plates share the SIV shape
+and are indistinguishable from it. A plate must contain a digit and have 2 to 12 letters and
+digits: ``INCONNU``, ``XXXX`` or ``<>`` are refused.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from unidecode import unidecode
+
+from linkgraph.normalize.errors import NormalizationError
+from linkgraph.normalize.text import as_text, show
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+_SEPARATORS_ONLY = re.compile(r"[\s\-_./|]*")
+_SIV = re.compile(r"([A-Z]{2})(\d{3})([A-Z]{2})")
+_FNI = re.compile(r"(\d{1,4})([A-Z]{1,3})(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])")
+_SIV_CANON = re.compile(r"[A-Z]{2}-\d{3}-[A-Z]{2}")
+_FNI_CANON = re.compile(r"\d{1,4} [A-Z]{1,3} (?:\d{2}|2[AB]|97[1-6])")
+#: OCR look-alikes, each mapped to one representative.
+OCR_CONFUSABLES: dict[str, str] = {
+    "O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "B": "8", "S": "5", "Z": "2", "G": "6",
+}
+_OCR_TABLE = str.maketrans(OCR_CONFUSABLES)
+
+
+def _alnum(text: str) -> str:
+    return _NON_ALNUM.sub("", (text if text.isascii() else unidecode(text)).upper())
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize(text: str) -> str | None:
+    alnum = _alnum(text)
+    if not alnum:
+        if _SEPARATORS_ONLY.fullmatch(text):
+            return None
+        raise NormalizationError(f"not a plate: {show(text)}")
+    if len(alnum) > 12:
+        raise NormalizationError(f"not a plate (more than 12 characters): {show(text)}")
+    if len(alnum) < 2 or not any(ch.isdigit() for ch in alnum):
+        raise NormalizationError(f"not a plate: {show(text)}")
+    if m := _SIV.fullmatch(alnum):
+        return "-".join(m.groups())
+    if m := _FNI.fullmatch(alnum):
+        return " ".join(m.groups())
+    return alnum
+
+
+def normalize_plate(s: str | None) -> str | None:
+    """Canonical plate: ``AB-123-CD`` (SIV), ``123 ABC 75`` (FNI), else upper-case alnum.
+
+    Raises NormalizationError for a present value that cannot be a plate.
+    """
+    text = as_text(s)
+    return None if text is None else _normalize(text)
+
+
+def plate_kind(canonical: str | None) -> str | None:
+    """``"siv"``, ``"fni"`` or ``"foreign"`` for a plate (normalized first if it is not)."""
+    plate = normalize_plate(canonical)
+    if plate is None:
+        return None
+    if _SIV_CANON.fullmatch(plate):
+        return "siv"
+    if _FNI_CANON.fullmatch(plate):
+        return "fni"
+    return "foreign"
+
+
+def plate_ocr_key(s: str | None) -> str | None:
+    """Upper-case alnum with OCR look-alikes merged, so camera misreads compare equal.
+
+    Map: O, Q, D -> 0; I, L -> 1; B -> 8; S -> 5; Z -> 2; G -> 6. ``"AB-123-CD"`` and
+    ``"A8-I23-C0"`` both give ``"A8123C0"``. Never raises; ``None`` without letters or digits.
+    """
+    text = as_text(s)
+    if text is None:
+        return None
+    return _alnum(text).translate(_OCR_TABLE) or None

@@ -1,0 +1,1 @@
+"""Storage: writing result tables to files (and, later, the workspace database)."""

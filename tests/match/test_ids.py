@@ -1,0 +1,42 @@
+"""Entity ids are stable: same input, same ids; a new file keeps the ids it does not change."""
+import pandas as pd
+
+from linkgraph.match.ids import assign_ids
+
+
+def _mentions(ids, types=None):
+    return pd.DataFrame({"mention_id": ids, "entity_type": types or ["person"] * len(ids)})
+
+
+def test_same_input_same_ids():
+    m = _mentions(["a:1:p", "a:2:p", "b:1:p"])
+    key = pd.Series(["x", "x", "y"])
+    first, _ = assign_ids(m, key)
+    again, _ = assign_ids(m.iloc[::-1].reset_index(drop=True), key.iloc[::-1].reset_index(drop=True))
+    assert dict(zip(m["mention_id"], first)) == dict(zip(m["mention_id"].iloc[::-1], again))
+    assert first[0] == first[1] != first[2]
+    assert first[0].startswith("P-")
+
+
+def test_previous_ids_survive_a_new_file_even_if_it_sorts_first():
+    before = _mentions(["b:1:p", "b:2:p", "c:1:p"])
+    ids1, _ = assign_ids(before, pd.Series(["x", "x", "y"]))
+    previous = pd.DataFrame({"mention_id": before["mention_id"], "entity_id": ids1})
+    after = _mentions(["a:1:p", "b:1:p", "b:2:p", "c:1:p", "a:2:p"])  # a:1 joins x; a:2 is new
+    ids2, changes = assign_ids(after, pd.Series(["x", "x", "x", "y", "z"]), previous)
+    assert ids2[1] == ids1[0] and ids2[0] == ids1[0]
+    assert ids2[3] == ids1[2]
+    assert ids2[4] not in set(ids1)
+    assert changes.empty
+
+
+def test_merge_and_split_are_reported():
+    before = _mentions(["a:1:p", "a:2:p", "a:3:p", "a:4:p"])
+    ids1, _ = assign_ids(before, pd.Series(["x", "x", "y", "y"]))
+    previous = pd.DataFrame({"mention_id": before["mention_id"], "entity_id": ids1})
+    ids2, changes = assign_ids(before, pd.Series(["x", "x", "x", "x"]), previous)  # x and y merged
+    assert len(set(ids2)) == 1
+    assert changes["change"].tolist() == ["merged"]
+    ids3, changes = assign_ids(before, pd.Series(["x", "w", "y", "y"]), previous)  # x split
+    assert ids3[0] == ids1[0] and ids3[2] == ids1[2] and ids3[1] not in set(ids1)
+    assert "split" in changes["change"].tolist()
