@@ -37,7 +37,9 @@ def assign_ids(mentions: pd.DataFrame, cluster_key: pd.Series,
     if previous is not None and len(previous):
         prev = frame.merge(previous[["mention_id", "entity_id"]], on="mention_id", how="inner")
         overlap = prev.groupby(["cluster", "entity_id"]).size().rename("n").reset_index()
-        overlap = overlap.sort_values(["n", "entity_id"], ascending=[False, True])
+        overlap["anchor"] = anchors["anchor"].reindex(overlap["cluster"]).to_numpy()
+        # most shared mentions first; ties go to the older id, then to the cluster's first mention
+        overlap = overlap.sort_values(["n", "entity_id", "anchor"], ascending=[False, True, True], kind="stable")
         inherit = overlap.drop_duplicates("cluster").drop_duplicates("entity_id")
         ids.loc[inherit["cluster"].to_numpy()] = inherit["entity_id"].to_numpy()
         # a fresh id must never collide with an id handed out before

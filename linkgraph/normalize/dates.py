@@ -65,13 +65,13 @@ def _time(m: re.Match[str], raw: str) -> tuple[int, int, int]:
     return hh, mm, ss
 
 
-def _check(raw: str, y: int, mo: int, d: int) -> None:
-    if not (MIN_YEAR <= y <= MAX_YEAR and 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]):
-        raise NormalizationError(f"impossible date {show(raw)}")
-
-
 def _valid(y: int, mo: int, d: int) -> bool:
     return MIN_YEAR <= y <= MAX_YEAR and 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]
+
+
+def _check(raw: str, y: int, mo: int, d: int) -> None:
+    if not _valid(y, mo, d):
+        raise NormalizationError(f"impossible date {show(raw)}")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -110,7 +110,8 @@ def _parse_fmt(raw: str, fmt: str) -> Parts:
     try:
         dt = datetime.strptime(raw, fmt)
     except ValueError as exc:
-        reason = "impossible date" if "out of range" in str(exc) or "must be in" in str(exc) else "unparseable date"
+        message = str(exc)
+        reason = "impossible date" if "out of range" in message or "must be in" in message else "unparseable date"
         raise NormalizationError(f"{reason} {show(raw)} (expected format {fmt})") from None
     _check(raw, dt.year, dt.month, dt.day)
     return dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
@@ -143,17 +144,18 @@ def parse_datetime(s: str | None, dayfirst: bool = True, fmt: str | None = None)
     return f"{y:04d}-{mo:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}"
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
 
 
 def swap_day_month(iso: str | None) -> str | None:
     """``iso`` with day and month swapped (``2021-03-04`` -> ``2021-04-03``), or ``None``.
 
     ``None`` when the input is empty, not an ISO date, or the swap is not a real date
-    (``2021-03-13``). A date whose day equals its month is returned unchanged. Never raises.
+    (``2021-03-13``). A time part is ignored; a date whose day equals its month is returned
+    unchanged. Never raises.
     """
     text = as_text(iso)
-    m = _ISO_DATE.fullmatch(text[:10]) if text else None
+    m = _ISO_DATE.fullmatch(text) if text else None
     if not m:
         return None
     y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))

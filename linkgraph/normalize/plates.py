@@ -18,6 +18,8 @@ from linkgraph.normalize.text import as_text, show
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _SEPARATORS_ONLY = re.compile(r"[\s\-_./|]*")
+#: What a written plate may hold: letters, digits, separators and stray quotes.
+_PLATE_CHARS = re.compile(r"[A-Z0-9\s\-_./|:'\"]*")
 _SIV = re.compile(r"([A-Z]{2})(\d{3})([A-Z]{2})")
 _FNI = re.compile(r"(\d{1,4})([A-Z]{1,3})(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])")
 _SIV_CANON = re.compile(r"[A-Z]{2}-\d{3}-[A-Z]{2}")
@@ -29,16 +31,21 @@ OCR_CONFUSABLES: dict[str, str] = {
 _OCR_TABLE = str.maketrans(OCR_CONFUSABLES)
 
 
+def _ascii_upper(text: str) -> str:
+    return (text if text.isascii() else unidecode(text)).upper()
+
+
 def _alnum(text: str) -> str:
-    return _NON_ALNUM.sub("", (text if text.isascii() else unidecode(text)).upper())
+    return _NON_ALNUM.sub("", _ascii_upper(text))
 
 
 @lru_cache(maxsize=1 << 16)
 def _normalize(text: str) -> str | None:
-    alnum = _alnum(text)
-    if not alnum:
-        if _SEPARATORS_ONLY.fullmatch(text):
-            return None
+    upper = _ascii_upper(text)
+    alnum = _NON_ALNUM.sub("", upper)
+    if not alnum and upper and _SEPARATORS_ONLY.fullmatch(upper):
+        return None
+    if not alnum or not _PLATE_CHARS.fullmatch(upper):
         raise NormalizationError(f"not a plate: {show(text)}")
     if len(alnum) > 12:
         raise NormalizationError(f"not a plate (more than 12 characters): {show(text)}")

@@ -22,7 +22,8 @@ _SPACES = re.compile("[\\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 #: Letters unidecode would otherwise turn into something odd or keep.
 _PRE_FOLD = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS",
-                           "ø": "o", "Ø": "O", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH"})
+                           "ø": "o", "Ø": "O", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH",
+                           "°": " ", "º": " ", "№": "no "})
 _NA_TYPES = frozenset({"NAType", "NaTType"})
 
 

@@ -1,0 +1,147 @@
+"""Companies: SIREN / SIRET numbers (checked with python-stdnum) and comparable names.
+
+``normalize_company_name`` folds the name and removes, as whole words anywhere:
+
+* legal forms (``LEGAL_FORMS``): French SARL, SAS, SASU, EURL, SA, SCI, SNC, SCP, SCM, SCS, SCA,
+  SELARL, SELAS, SELAFA, SELCA, SELEURL, SCOP, SCIC, GIE, GAEC, EARL, EI, EIRL, micro- and
+  auto-entrepreneur, and foreign forms met in cross-border files (SL, SLU, SRL, SPRL, BV,
+  BVBA, NV, GmbH, Ltd, LLC, Inc, PLC), in dotted (``S.A.R.L.``) or spelled-out form
+  (``société à responsabilité limitée``). Forms that are also common words or initials
+  (SEL, SEM, SEP, SpA, AG) are deliberately left out: ``Le Grain de Sel`` keeps its ``sel``;
+* company words (``societe``/``ste``/``sté``, ``ets``/``etablissement(s)``, ``entreprise``);
+* ``cie``, with the ``et``/``&``/``and`` before it (``Dupont et Cie`` -> ``dupont``); the
+  full word ``compagnie`` is kept, it is usually part of the trading name (``Compagnie des
+  Bateaux``);
+* then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``): ``LE FOURNIL`` ->
+  ``fournil``.
+
+If nothing would be left (a company literally named ``SAS``), the folded name is returned.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from stdnum import luhn
+from stdnum.exceptions import InvalidChecksum
+from stdnum.fr import siren as _siren
+from stdnum.fr import siret as _siret
+
+from linkgraph.normalize.errors import NormalizationError
+from linkgraph.normalize.text import as_text, fold, show
+
+_NUMBER_SEPARATORS = re.compile(r"[\s.\-_/]+")
+
+
+def _digits(text: str, length: int, what: str) -> str:
+    number = _NUMBER_SEPARATORS.sub("", text)
+    if not number.isascii() or not number.isdigit() or len(number) != length:
+        raise NormalizationError(f"{what} must have {length} digits: {show(text)}")
+    return number
+
+
+def normalize_siren(s: str | None) -> str | None:
+    """9-digit SIREN (spaces, dots and dashes allowed in input); Luhn checked."""
+    text = as_text(s)
+    if text is None:
+        return None
+    number = _digits(text, 9, "SIREN")
+    if not _siren.is_valid(number):
+        raise NormalizationError("SIREN checksum failed")
+    return number
+
+
+def normalize_siret(s: str | None) -> str | None:
+    """14-digit SIRET; Luhn checked (La Poste ``356000000…`` establishments: digit sum % 5)."""
+    text = as_text(s)
+    if text is None:
+        return None
+    number = _digits(text, 14, "SIRET")
+    try:
+        _siret.validate(number)
+    except InvalidChecksum:
+        try:
+            luhn.validate(number[:9])
+        except InvalidChecksum:
+            raise NormalizationError("SIRET checksum failed (SIREN part)") from None
+        raise NormalizationError("SIRET checksum failed") from None
+    return number
+
+
+def siren_of_siret(siret: str | None) -> str | None:
+    """The SIREN (first 9 digits) of a SIRET, after checking the SIRET."""
+    number = normalize_siret(siret)
+    return None if number is None else number[:9]
+
+
+#: Folded legal-form token or phrase -> canonical legal form.
+LEGAL_FORMS: dict[str, str] = {
+    "sarl": "SARL", "sas": "SAS", "sasu": "SASU", "eurl": "EURL", "sa": "SA", "sci": "SCI",
+    "snc": "SNC", "scp": "SCP", "scm": "SCM", "scs": "SCS", "sca": "SCA", "selarl": "SELARL",
+    "selas": "SELAS", "selafa": "SELAFA", "selca": "SELCA", "seleurl": "SELEURL", "scop": "SCOP",
+    "scic": "SCIC", "gie": "GIE", "gaec": "GAEC",
+    "earl": "EARL", "ei": "EI", "eirl": "EIRL", "micro entreprise": "EI", "microentreprise": "EI",
+    "auto entrepreneur": "EI", "autoentrepreneur": "EI", "micro entrepreneur": "EI",
+    "societe a responsabilite limitee": "SARL",
+    "entreprise unipersonnelle a responsabilite limitee": "EURL",
+    "societe par actions simplifiee unipersonnelle": "SASU", "societe par actions simplifiee": "SAS",
+    "societe anonyme": "SA", "societe civile immobiliere": "SCI", "societe en nom collectif": "SNC",
+    "societe civile professionnelle": "SCP", "societe civile de moyens": "SCM",
+    "societe cooperative et participative": "SCOP",
+    "societe cooperative ouvriere de production": "SCOP",
+    "entreprise individuelle a responsabilite limitee": "EIRL", "entreprise individuelle": "EI",
+    "groupement d interet economique": "GIE",
+    "sl": "SL", "slu": "SLU", "srl": "SRL", "sprl": "SPRL", "bv": "BV", "bvba": "BVBA", "nv": "NV",
+    "gmbh": "GmbH", "ltd": "Ltd", "limited": "Ltd", "llc": "LLC", "inc": "Inc", "plc": "PLC",
+    "sociedad limitada": "SL",
+}
+#: Words that only say "this is a company": removed from names, not a legal form.
+COMPANY_WORDS: frozenset[str] = frozenset({
+    "societe", "ste", "ets", "etablissement", "etablissements", "entreprise", "entreprises",
+})
+_ARTICLES = frozenset({"le", "la", "les", "l", "the"})
+_LEGAL_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, LEGAL_FORMS), key=len, reverse=True)) + r")\b")
+_DROP_RE = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, [*LEGAL_FORMS, *COMPANY_WORDS]), key=len, reverse=True))
+    + r"|(?:et|and)?\s*cie)\b")
+#: Dotted acronyms (``S.A.R.L.``, ``S. A. S.``): dots and inner spaces removed before folding.
+_DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?![^\W\d_])")
+_SPACES = re.compile(r"\s+")
+
+
+def _undot(text: str) -> str:
+    if "." not in text:
+        return text
+    return _DOTTED.sub(lambda m: " " + re.sub(r"[\s.]", "", m.group(0)) + " ", text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _company(text: str) -> str | None:
+    folded = fold(_undot(text))
+    if folded is None:
+        return None
+    stripped = _SPACES.sub(" ", _DROP_RE.sub(" ", folded)).strip()
+    head, _, rest = stripped.partition(" ")
+    if head in _ARTICLES and rest:
+        stripped = rest
+    return stripped or folded
+
+
+def normalize_company_name(s: str | None) -> str | None:
+    """Folded company name without legal forms, company words or leading article. Never raises.
+
+    ``"SARL Kebab Express"``, ``"KEBAB EXPRESS SARL"``, ``"Société Kebab Express"`` and
+    ``"Sté KEBAB-EXPRESS"`` all give ``"kebab express"``.
+    """
+    text = as_text(s)
+    return None if text is None else _company(text)
+
+
+def legal_form(s: str | None) -> str | None:
+    """The first legal form named in a company name (``"SARL"``, ``"SAS"``…), else ``None``."""
+    text = as_text(s)
+    folded = fold(_undot(text)) if text else None
+    if not folded:
+        return None
+    m = _LEGAL_RE.search(folded)
+    return LEGAL_FORMS[m.group(0)] if m else None

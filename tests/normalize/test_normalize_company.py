@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+
+from linkgraph.normalize import (
+    NormalizationError, legal_form, normalize_company_name, normalize_siren, normalize_siret, siren_of_siret,
+)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("732829320", "732829320"),
+    ("732 829 320", "732829320"),
+    ("732.829.320", "732829320"),
+    (" 732-829-320 ", "732829320"),
+    (732829320, "732829320"),
+    (732829320.0, "732829320"),
+    ("", None), ("  ", None), (None, None), (float("nan"), None),
+])
+def test_normalize_siren(raw, expected):
+    assert normalize_siren(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("732829321", "SIREN checksum failed"),
+    ("12345", "SIREN must have 9 digits"),
+    ("7328293200", "SIREN must have 9 digits"),
+    ("73282932O", "SIREN must have 9 digits"),
+    ("<script>", "SIREN must have 9 digits"),
+    ("١٢٣٤٥٦٧٨٩", "SIREN must have 9 digits"),
+])
+def test_normalize_siren_invalid(raw, reason):
+    with pytest.raises(NormalizationError, match=reason):
+        normalize_siren(raw)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("73282932000074", "73282932000074"),
+    ("732 829 320 00074", "73282932000074"),
+    ("732.829.320.00074", "73282932000074"),
+    ("35600000000048", "35600000000048"),   # La Poste head office (Luhn)
+    ("35600000049837", "35600000049837"),   # La Poste establishment: digit sum % 5, not Luhn
+    ("", None), (None, None), (float("nan"), None),
+])
+def test_normalize_siret(raw, expected):
+    assert normalize_siret(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("73282932000075", "SIRET checksum failed"),
+    ("73282932100074", "SIRET checksum failed"),
+    ("35600000049838", "SIRET checksum failed"),
+    ("7328293200007", "SIRET must have 14 digits"),
+    ("ABCDEFGHIJKLMN", "SIRET must have 14 digits"),
+    ("=cmd|' /C calc'!A0", "SIRET must have 14 digits"),
+])
+def test_normalize_siret_invalid(raw, reason):
+    with pytest.raises(NormalizationError, match=reason):
+        normalize_siret(raw)
+
+
+def test_siren_of_siret():
+    assert siren_of_siret("732 829 320 00074") == "732829320"
+    assert siren_of_siret("") is None
+    with pytest.raises(NormalizationError):
+        siren_of_siret("73282932000075")
+
+
+@pytest.mark.parametrize("raw", [
+    "SARL Kebab Express", "KEBAB EXPRESS SARL", "Société Kebab Express", "Sté KEBAB-EXPRESS",
+    "Ste Kebab Express", "S.A.R.L. KEBAB EXPRESS", "S.A.R.L KEBAB EXPRESS", "Kebab Express S.A.S.",
+    "KEBAB EXPRESS SAS", "kebab express sasu", "EURL Kebab Express", "Kebab Express (SARL)",
+    "KEBAB EXPRESS - société à responsabilité limitée", "Ets Kebab Express", "Kebab Express et Cie",
+    "Kebab Express & Cie", "LE KEBAB EXPRESS", "Kebab Express EI", "SCI KEBAB EXPRESS",
+    "Kebab Express SL", "Kebab Express B.V.",
+])
+def test_company_name_equivalences(raw):
+    assert normalize_company_name(raw) == "kebab express"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("LE FOURNIL", "fournil"),
+    ("L'Atelier", "atelier"),
+    ("Les Délices d'Orient", "delices d orient"),
+    ("Compagnie des Bateaux", "compagnie des bateaux"),
+    ("Le Grain de Sel", "grain de sel"),
+    ("Dupont et Cie", "dupont"),
+    ("ETS MARTIN & FILS", "martin fils"),
+    ("Transports Sabatier SA", "transports sabatier"),
+    ("SAS", "sas"),
+    ("Le", "le"),
+    ("Société", "societe"),
+    ("Samsung", "samsung"),           # "sa" only as a whole word
+    ("Sasha Coiffure", "sasha coiffure"),
+    ("Garage de la Gare SNC", "garage de la gare"),
+    ("<script>", "script"),
+    ("", None), ("   ", None), (None, None), (float("nan"), None), ("!!!", None),
+])
+def test_normalize_company_name(raw, expected):
+    assert normalize_company_name(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("SARL Kebab Express", "SARL"),
+    ("S.A.R.L. KEBAB EXPRESS", "SARL"),
+    ("Kebab Express S.A.S.", "SAS"),
+    ("kebab express sasu", "SASU"),
+    ("KEBAB EXPRESS EURL", "EURL"),
+    ("SCI Les Pins", "SCI"),
+    ("Dupont SA", "SA"),
+    ("Kebab Express (société à responsabilité limitée)", "SARL"),
+    ("Société par actions simplifiée Dupont", "SAS"),
+    ("Dupont GmbH", "GmbH"),
+    ("Société Kebab Express", None),
+    ("Samsung", None),
+    ("", None), (None, None),
+])
+def test_legal_form(raw, expected):
+    assert legal_form(raw) == expected
