@@ -92,4 +92,28 @@ def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame["siren"] = frame["siren"].where(frame["siren"].notna(), from_siret) if "siren" in frame else from_siret
     if entity_type == "person" and "dob" in frame:
         frame["birth_year"] = frame["dob"].str[:4]
+    if entity_type == "person" and "first_key" in frame and "last_key" in frame:
+        frame["names_key"] = _unordered(frame["first_key"], frame["last_key"])
+    if entity_type == "company" and "name" in frame:
+        frame["name_key"] = _sorted_tokens(frame["name"])
+    if entity_type == "vehicle" and "plate" in frame:
+        valid = frame["plate"].astype("string").str.fullmatch(_VALID_FR_PLATE).fillna(False).astype(bool)
+        frame["plate_valid"] = frame["plate"].where(valid, None)
     return frame
+
+
+# SIV "AB-123-CD" and FNI "123 ABC 75" as normalize_plate writes them
+_VALID_FR_PLATE = r"[A-Z]{2}-\d{3}-[A-Z]{2}|\d{1,4} [A-Z]{1,3} (?:\d{2}|2A|2B|97\d)"
+
+
+def _unordered(a: pd.Series, b: pd.Series) -> pd.Series:
+    """The two values in alphabetical order, so that swapped first/last names block together."""
+    both = a.notna() & b.notna()
+    lo = a.where(a.astype(str) <= b.astype(str), b)
+    hi = b.where(a.astype(str) <= b.astype(str), a)
+    return (lo + " " + hi).where(both, None)
+
+
+def _sorted_tokens(s: pd.Series) -> pd.Series:
+    """Words sorted and joined without spaces: word order and spacing do not matter."""
+    return apply_unique(s, lambda v: "".join(sorted(v.split())) or None)[0]
