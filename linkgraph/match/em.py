@@ -41,15 +41,25 @@ def random_pairs(n: int, size: int, rng: np.random.Generator, groups: np.ndarray
     if total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     draw = min(size, total)
+    eligible = total
+    if groups is not None and across_groups:
+        sizes = np.bincount(groups).astype(np.int64)
+        eligible = max(int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2), 1)
+        draw = min(draw, eligible)
+    accept = eligible / total  # share of random i != j draws that are eligible pairs
     key = np.empty(0, np.int64)
-    for _ in range(50):  # draw until enough distinct pairs (few rounds unless groups are lopsided)
-        i = rng.integers(0, n, size=int((draw - len(key)) * 1.3) + 10)
-        j = rng.integers(0, n, size=len(i))
+    for _ in range(20):  # one round draws enough but for a few duplicates
+        want = draw - len(key)
+        k = int(want / accept * 1.15) + 16
+        i = rng.integers(0, n, size=k)
+        j = rng.integers(0, n, size=k)
         keep = i != j
         if groups is not None and across_groups:
             keep &= groups[i] != groups[j]
         i, j = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
-        key = np.unique(np.concatenate([key, i * n + j]))
+        key = np.concatenate([key, i * n + j])
+        key.sort()
+        key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
         if len(key) >= draw:
             break
     key = rng.permutation(key)[:draw]

@@ -81,7 +81,7 @@ def tf_tables(settings: Settings, df: pd.DataFrame) -> dict[str, pd.Series]:
         for lvl in c.levels:
             if lvl.tf:
                 col = lvl.column or c.column
-                s = df[col].dropna()
+                s = df[col].dropna() if col in df else pd.Series(dtype=object)
                 out[col] = s.value_counts(normalize=True)
     return out
 

@@ -89,7 +89,7 @@ class Constraint(_Strict):
 
 
 class Training(_Strict):
-    u_sample_pairs: int = 2_000_000
+    u_sample_pairs: int = 1_000_000
     max_iterations: int = 40
     tolerance: float = 1e-5
     seed: int = 42
