@@ -60,8 +60,12 @@ def _similarity(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray,
-               todo: np.ndarray) -> np.ndarray:
-    """Which of the pairs in ``todo`` (a boolean mask) fall in ``level``."""
+               todo: np.ndarray, scores: dict | None = None) -> np.ndarray:
+    """Which of the pairs in ``todo`` (a boolean mask) fall in ``level``.
+
+    ``scores`` caches similarity scores by (kind, column) so that several bands of one
+    measure (Jaro–Winkler ≥ 0.92, ≥ 0.8) compute it once per pair.
+    """
     col = level.column or comparison.column
     out = np.zeros(len(i), dtype=bool)
     sel = np.flatnonzero(todo)
@@ -80,12 +84,20 @@ def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarra
         a, b = cols.codes(col), cols.codes(comparison.other_column)
         out[sel] = (a[ii] == b[jj]) & (b[ii] == a[jj]) & (a[ii] >= 0) & (b[ii] >= 0)
     else:
-        v = cols.values(col)
         present = cols.codes(col) >= 0
         ok = present[ii] & present[jj]
         keep = sel[ok]
-        scores = _similarity(level.kind, v[i[keep]], v[j[keep]])
-        hit = scores <= level.threshold if level.kind == "levenshtein" else scores >= level.threshold
+        cache = scores if scores is not None else {}
+        key = (level.kind, col)
+        if key not in cache:
+            cache[key] = np.full(len(i), np.nan)
+        known = cache[key]
+        fresh = keep[np.isnan(known[keep])]
+        if len(fresh):
+            v = cols.values(col)
+            known[fresh] = _similarity(level.kind, v[i[fresh]], v[j[fresh]])
+        got = known[keep]
+        hit = got <= level.threshold if level.kind == "levenshtein" else got >= level.threshold
         out[keep] = hit
     return out
 
@@ -95,8 +107,9 @@ def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: n
     present = cols.codes(comparison.column) >= 0
     levels = np.full(len(i), NULL, dtype=np.int8)
     todo = present[i] & present[j]
+    scores: dict = {}
     for k, level in enumerate(comparison.levels):
-        hit = level_mask(level, comparison, cols, i, j, todo)
+        hit = level_mask(level, comparison, cols, i, j, todo, scores)
         levels[hit] = k
         todo &= ~hit
     return levels
