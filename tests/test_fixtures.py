@@ -1,7 +1,6 @@
 """The synthetic fixture files: deterministic, in step with their mappings, truth complete."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
