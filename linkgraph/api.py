@@ -22,7 +22,8 @@ SourceSpec = tuple[SourceMapping | str | Path, str | Path | None]
 
 def load_mappings(folder: str | Path = DEFAULT_SOURCES) -> list[SourceMapping]:
     """Every mapping of a folder that names its file (``file:``), in name order."""
-    return [load_mapping(p) for p in sorted(Path(folder).glob("*.yaml"))]
+    mappings = [load_mapping(p) for p in sorted(Path(folder).glob("*.yaml"))]
+    return [m for m in mappings if m.file is not None]
 
 
 def read_sources(specs: Iterable[SourceSpec], progress: Callable[[str], None] | None = None) -> Extraction:

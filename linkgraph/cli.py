@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from linkgraph.api import DEFAULT_SOURCES, read_sources, save_resolution, summarize
+from linkgraph.api import DEFAULT_SOURCES, load_mappings, read_sources, save_resolution, summarize
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import DEFAULT_RULES, resolve
 
@@ -26,10 +26,10 @@ def _specs(mappings: list[Path] | None, files: list[Path] | None, sources_dir: P
     if not mappings:
         if files:
             raise typer.BadParameter("files given without --mapping: say which mapping reads them")
-        mappings = sorted(p for p in sources_dir.glob("*.yaml"))
-        if not mappings:
-            raise typer.BadParameter(f"no mapping found in {sources_dir}")
-        return [(m, None) for m in mappings]
+        found = load_mappings(sources_dir)
+        if not found:
+            raise typer.BadParameter(f"no mapping naming its file (file:) in {sources_dir}")
+        return [(m, None) for m in found]
     if not files:
         return [(m, None) for m in mappings]
     if len(mappings) == 1:

@@ -102,12 +102,13 @@ def cluster(n: int, edges: Edges, constraints: list[ConstraintValues] = (),
     refused_rows: list[dict] = []
     suspect = _suspect_components(labels, list(constraints), cannot_link)
     if suspect.any():
+        offset = int(labels.max()) + 1  # re-clustered parts are labelled offset + root record
         edge_comp = labels[edges.i] if len(edges.i) else np.empty(0, np.int64)
         for comp in np.flatnonzero(suspect):
             members = np.flatnonzero(labels == comp)
             sel = np.flatnonzero(edge_comp == comp)
             sub_labels, sub_used, refused = _greedy(members, edges, sel, list(constraints), cannot_link)
-            labels[members] = sub_labels
+            labels[members] = sub_labels + offset
             used[sel] = sub_used
             refused_rows += refused
     labels = pd.factorize(labels)[0]

@@ -106,6 +106,9 @@ def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pa
     for k in n_levels:  # start: strongest level most likely among matches
         init = np.geomspace(1.0, 0.05, k) if k > 1 else np.ones(1)
         m.append(init / init.sum())
+    # a Dirichlet pseudo-count of one match spread as the start values: a level no candidate
+    # pair reaches keeps a small m instead of zero (which would veto it outright)
+    pseudo = [x.copy() for x in m]
     converged = False
     it = 0
     for it in range(1, max_iterations + 1):
@@ -117,9 +120,8 @@ def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pa
         for c, k in enumerate(n_levels):
             col = patterns[:, c]
             ok = col != NULL
-            counts = np.bincount(col[ok], weights=pw[ok], minlength=k)
-            s = counts.sum()
-            new_m.append(np.maximum(counts / s, FLOOR) if s > 0 else m[c])
+            counts = np.bincount(col[ok], weights=pw[ok], minlength=k) + pseudo[c]
+            new_m.append(np.maximum(counts / counts.sum(), FLOOR))
         new_prior = float(np.clip(pw.sum() / n_total_pairs, 1e-12, 0.5))
         delta = max(max(np.abs(a - b).max() for a, b in zip(new_m, m)), abs(new_prior - prior) / prior)
         m, prior = new_m, new_prior

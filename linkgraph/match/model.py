@@ -56,13 +56,22 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
     return int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2)
 
 
-def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None) -> Settings:
-    """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings."""
+def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
+          known_same: np.ndarray | None = None) -> Settings:
+    """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings.
+
+    ``known_same``: a label per record grouping records already known to be one entity (shared
+    strong identifier); random pairs inside one group are left out of the u estimate, which
+    must describe non-matches (this matters when entities are mentioned many times).
+    """
     df = df.reset_index(drop=True)
     cols = Columns(df)
     groups, within = _groups(df, settings)
     rng = np.random.default_rng(settings.training.seed)
     ri, rj = random_pairs(len(df), settings.training.u_sample_pairs, rng, groups, across_groups=not within)
+    if known_same is not None:
+        apart = known_same[ri] != known_same[rj]
+        ri, rj = ri[apart], rj[apart]
     n_levels = [len(c.levels) for c in settings.comparisons]
     u = estimate_u(comparison_matrix(settings.comparisons, cols, ri, rj), n_levels)
     i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
@@ -74,27 +83,37 @@ def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndar
     return with_parameters(settings, params)
 
 
-def tf_tables(settings: Settings, df: pd.DataFrame) -> dict[str, pd.Series]:
-    """Term frequency of every value of each column that has a tf level."""
+def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None = None) -> dict[str, pd.Series]:
+    """Term frequency of every value of each column that has a tf level.
+
+    With ``entities`` (a cluster label per record, from a first pass), a value counts once per
+    entity: a name is common when many entities bear it, not when one entity is mentioned often.
+    """
     out = {}
     for c in settings.comparisons:
         for lvl in c.levels:
             if lvl.tf:
                 col = lvl.column or c.column
-                s = df[col].dropna() if col in df else pd.Series(dtype=object)
-                out[col] = s.value_counts(normalize=True)
+                s = df[col] if col in df else pd.Series(None, index=df.index, dtype=object)
+                if entities is not None:
+                    frame = pd.DataFrame({"e": entities, "v": s.to_numpy()}).dropna().drop_duplicates()
+                    s = frame["v"]
+                out[col] = s.dropna().value_counts(normalize=True)
     return out
 
 
 def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
-          cols: Columns | None = None) -> ScoredPairs:
-    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair."""
+          cols: Columns | None = None, entities: np.ndarray | None = None) -> ScoredPairs:
+    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
+
+    ``entities``: first-pass cluster labels, to count term frequencies per entity.
+    """
     params = parameters_of(settings)
     cols = cols or Columns(df)
     levels = comparison_matrix(settings.comparisons, cols, i, j)
     weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
     tf_adj = np.zeros(levels.shape, dtype=float)
-    tables = tf_tables(settings, df)
+    tables = tf_tables(settings, df, entities)
     for c, comp in enumerate(settings.comparisons):
         for k, lvl in enumerate(comp.levels):
             if not lvl.tf:

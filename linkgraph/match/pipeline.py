@@ -59,7 +59,7 @@ class Resolution:
                 steps.append({"step": f"identifier {col}", "level": f"same {col} {va}", "m": None, "u": None,
                               "weight": float("inf")})
         if settings.probabilistic and settings.trained:
-            scored = score(settings, table, i, j, Columns(table))
+            scored = score(settings, table, i, j, Columns(table), entities=res.tf_entities)
             steps += explain(settings, scored, 0)
         return steps
 
@@ -71,7 +71,8 @@ class Resolution:
         table, res = self.tables[members["entity_type"].iloc[0]]
         e = res.edges
         ids = table["mention_id"].to_numpy()
-        inside = np.isin(ids[e.i], members["mention_id"].to_numpy()) & res.clustering.used
+        inside = np.isin(ids[e.i], members["mention_id"].to_numpy()) & np.isin(ids[e.j], members["mention_id"].to_numpy())
+        inside &= res.clustering.used
         return pd.DataFrame({"mention_a": ids[e.i[inside]], "mention_b": ids[e.j[inside]],
                              "origin": e.origin[inside], "weight": e.weight[inside]})
 

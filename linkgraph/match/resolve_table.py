@@ -22,6 +22,7 @@ class TableResolution:
     scored: ScoredPairs | None
     edges: Edges
     clustering: Clustering
+    tf_entities: np.ndarray | None = None  # first-pass labels the term frequencies were counted over
 
 
 def identifier_edges(df: pd.DataFrame, identifiers: list[str]) -> Edges:
@@ -72,19 +73,39 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     parts.append(identifier_edges(df, settings.identifiers))
     scored = None
     trained = settings
+    tf_entities = None
     if settings.probabilistic and n > 1:
         groups, within = _groups(df, settings)
         i, j = candidate_pairs(df, settings.blocking, groups, within)
         if not settings.trained:
-            trained = train(settings, df, (i, j))
-        scored = score(trained, df, i, j, Columns(df))
+            known = Edges.concat(parts)
+            known_same = cluster(n, known).labels if len(known.i) else None
+            trained = train(settings, df, (i, j), known_same)
+        cols = Columns(df)
+        scored = score(trained, df, i, j, cols)
+        edges, clustering = _cluster(df, settings, parts, scored, different)
+        if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
+            # second pass: term frequencies counted once per first-pass entity
+            tf_entities = clustering.labels
+            scored = score(trained, df, i, j, cols, entities=tf_entities)
+            edges, clustering = _cluster(df, settings, parts, scored, different)
+    else:
+        edges, clustering = _cluster(df, settings, parts, None, different)
+    return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities)
+
+
+def _cluster(df: pd.DataFrame, settings: Settings, fixed: list[Edges], scored: ScoredPairs | None,
+             different) -> tuple[Edges, Clustering]:
+    parts = list(fixed)
+    if scored is not None:
         keep = scored.probability >= settings.threshold
         if settings.one_to_one:
-            keep = one_to_one(i, j, scored.weight, keep)
-        parts.append(Edges(i[keep], j[keep], scored.weight[keep], np.full(int(keep.sum()), "model", dtype=object)))
+            keep = one_to_one(scored.i, scored.j, scored.weight, keep)
+        parts.append(Edges(scored.i[keep], scored.j[keep], scored.weight[keep],
+                           np.full(int(keep.sum()), "model", dtype=object)))
     edges = Edges.concat(parts)
+    n = len(df)
     constraints = [ConstraintValues(c.column, df[c.column].astype(object).where(df[c.column].notna(), None).to_numpy()
                                     if c.column in df else np.full(n, None, dtype=object), c.tolerance)
                    for c in settings.constraints]
-    clustering = cluster(n, edges, constraints, different)
-    return TableResolution(clustering.labels, trained, scored, edges, clustering)
+    return edges, cluster(n, edges, constraints, different)

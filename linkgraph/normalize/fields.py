@@ -90,6 +90,8 @@ def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:
     if entity_type == "company" and "siret" in frame:
         from_siret = frame["siret"].str[:9]
         frame["siren"] = frame["siren"].where(frame["siren"].notna(), from_siret) if "siren" in frame else from_siret
+    if "address" in frame:
+        frame = _split_address_tail(frame)
     if entity_type == "person" and "dob" in frame:
         frame["birth_year"] = frame["dob"].str[:4]
     if entity_type == "person" and "first_key" in frame and "last_key" in frame:
@@ -99,6 +101,23 @@ def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:
     if entity_type == "vehicle" and "plate" in frame:
         valid = frame["plate"].astype("string").str.fullmatch(_VALID_FR_PLATE).fillna(False).astype(bool)
         frame["plate_valid"] = frame["plate"].where(valid, None)
+    return frame
+
+
+_TAIL = r"^(?P<street>.*?)\s+(?P<postcode>\d{5})\s+(?P<city>[a-z][a-z ]*)$"
+
+
+def _split_address_tail(frame: pd.DataFrame) -> pd.DataFrame:
+    """An address written on one line ("3 rue x 13001 marseille") gives its street part as the
+    address, and its postcode and city where those columns are empty (normalized text)."""
+    parts = frame["address"].astype("string").str.extract(_TAIL)
+    has = parts["street"].notna() & (parts["street"].str.len() > 0)
+    if not has.any():
+        return frame
+    frame["address"] = frame["address"].where(~has, parts["street"].astype(object))
+    for col in ("postcode", "city"):
+        value = parts[col].astype(object).where(has, None)
+        frame[col] = frame[col].where(frame[col].notna(), value) if col in frame else value
     return frame
 
 

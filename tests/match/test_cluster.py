@@ -45,3 +45,15 @@ def test_cannot_link_judgment_splits_and_same_judgment_wins():
     res = cluster(5, edges, [], cannot_link=(np.array([0]), np.array([2])))
     assert res.labels[0] == res.labels[1] != res.labels[2]
     assert res.labels[3] == res.labels[4]
+
+
+def test_reclustered_parts_never_collide_with_other_components():
+    # component {0,1,2} is suspect (two dobs) and re-clustered; components {3,4}, {5,6} are not.
+    # Labels of the re-clustered parts must not coincide with the other components' labels.
+    dob = np.array(["1990-01-01", None, "1950-05-05", None, None, None, None], dtype=object)
+    edges = _edges([(0, 1), (1, 2), (3, 4), (5, 6)], [10, 5, 9, 9])
+    res = cluster(7, edges, [ConstraintValues("dob", dob, "date")])
+    groups = {}
+    for k, lab in enumerate(res.labels):
+        groups.setdefault(lab, set()).add(k)
+    assert sorted(map(sorted, groups.values())) == [[0, 1], [2], [3, 4], [5, 6]]

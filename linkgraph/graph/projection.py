@@ -1,0 +1,138 @@
+"""The person–person projection of the entity graph: who is linked to whom, and through what.
+
+Rules (each gives a person pair, weights add up over rules and underlying edges):
+
+1. **direct**: a relation between two people (``co_arrested``, ``associated_with``, ``employs``...)
+   links them with the weight of that edge (its number of rows).
+2. **calls**: person A ``uses`` phone X, person B ``uses`` phone Y and X ``called``/``texted`` Y:
+   A–B with weight = the calls (the edge weight: number of call rows, or the ``calls`` attribute
+   of a phone-records file). A phone nobody is known to use (or used only by a company) stands
+   for its unknown holder: it stays a phone node, so a file of phone numbers only still projects.
+   A phone with several users links each of them, with the full weight. Two phones of one person
+   calling each other give nothing (no self-loops).
+3. **shared**: two people tied to the same vehicle, company, container or phone (``drives``,
+   ``owns``, ``uses``, ``directs``, ``employs``, ``associated_with``, ``seized_with``) are linked
+   with weight 1 per shared asset (co-driving one car, co-directing one company, seized with one
+   container, sharing a line). Assets tied to more than ``max_sharers`` people (a rental fleet, a
+   switchboard) are skipped. Places are never shared assets (a cell tower or a camera links nobody).
+
+Output: one row per pair (``from_entity`` < ``to_entity``), with ``weight`` = direct + calls +
+shared, each part, ``rules`` (';'-joined: ``direct:TYPE``, ``calls``, ``shared:TYPE``), ``via``
+(the underlying edge ids) and ``evidence`` (their ``source:row`` references).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.graph._agg import joined_sets, lists_by_group
+from linkgraph.graph.kinds import entity_types
+
+CALL_TYPES = frozenset({"called", "texted"})
+SHARE_VIA = frozenset({"drives", "owns", "uses", "directs", "employs", "associated_with", "seized_with"})
+SHARED_ASSETS = frozenset({"vehicle", "company", "container", "phone"})
+PROJECTION_COLUMNS = ["from_entity", "to_entity", "from_type", "to_type", "weight", "direct", "calls", "shared",
+                      "rules", "via", "evidence"]
+
+
+def _pairs(a: np.ndarray, b: np.ndarray, rule: np.ndarray | str, weight: np.ndarray, via: list[np.ndarray]) -> pd.DataFrame:
+    frame = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b), "rule": rule, "w": weight})
+    for i, v in enumerate(via):
+        frame[f"via{i}"] = v
+    return frame[frame["a"] != frame["b"]]
+
+
+def _holders(edges: pd.DataFrame, ftype: pd.Series, ttype: pd.Series) -> pd.DataFrame:
+    """phone → the people using it; a phone with no person user holds for itself."""
+    uses = edges[(edges["type"] == "uses").to_numpy() & (ftype == "person").to_numpy() & (ttype == "phone").to_numpy()]
+    users = pd.DataFrame({"phone": uses["to_entity"].to_numpy(), "holder": uses["from_entity"].to_numpy()})
+    return users.drop_duplicates()
+
+
+def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None, *,
+                      max_sharers: int = 50) -> pd.DataFrame:
+    """Weighted undirected person–person edge table (see the module docstring for the rules)."""
+    if len(edges) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
+    edges = edges[~edges["self_loop"]] if "self_loop" in edges else edges[edges["from_entity"] != edges["to_entity"]]
+    ftype = entity_types(edges["from_entity"], entities).set_axis(edges.index)
+    ttype = entity_types(edges["to_entity"], entities).set_axis(edges.index)
+    weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0) if "weight" in edges \
+        else pd.Series(1.0, index=edges.index)
+    ids = edges["edge_id"] if "edge_id" in edges else \
+        edges["from_entity"] + "|" + edges["type"] + "|" + edges["to_entity"]
+    parts = []
+
+    direct = (ftype == "person") & (ttype == "person")
+    d = edges[direct]
+    parts.append(_pairs(d["from_entity"].to_numpy(), d["to_entity"].to_numpy(), ("direct:" + d["type"]).to_numpy(),
+                        weight[direct].to_numpy(), [ids[direct].to_numpy()]))
+
+    calls = edges["type"].isin(CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
+    if calls.any():
+        holders = _holders(edges, ftype, ttype)
+        c = pd.DataFrame({"x": edges.loc[calls, "from_entity"].to_numpy(), "y": edges.loc[calls, "to_entity"].to_numpy(),
+                          "w": weight[calls].to_numpy(), "via0": ids[calls].to_numpy()})
+        for end, col in (("x", "hx"), ("y", "hy")):
+            c = c.merge(holders.rename(columns={"phone": end, "holder": col}), on=end, how="left")
+            c[col] = c[col].fillna(c[end])
+        parts.append(_pairs(c["hx"].to_numpy(), c["hy"].to_numpy(), "calls", c["w"].to_numpy(), [c["via0"].to_numpy()]))
+
+    person_end = np.where(ftype == "person", "from", np.where(ttype == "person", "to", ""))
+    asset_type = np.where(person_end == "from", ttype, np.where(person_end == "to", ftype, None))
+    tie = edges["type"].isin(SHARE_VIA).to_numpy() & pd.Series(asset_type).isin(SHARED_ASSETS).to_numpy() & ~direct.to_numpy()
+    if tie.any():
+        t = pd.DataFrame({
+            "person": np.where(person_end[tie] == "from", edges["from_entity"].to_numpy()[tie], edges["to_entity"].to_numpy()[tie]),
+            "asset": np.where(person_end[tie] == "from", edges["to_entity"].to_numpy()[tie], edges["from_entity"].to_numpy()[tie]),
+            "kind": asset_type[tie], "via": ids.to_numpy()[tie]})
+        sharers = t.groupby("asset")["person"].nunique()
+        t = t[t["asset"].map(sharers).between(2, max_sharers)]
+        first = t.drop_duplicates(["asset", "person"])
+        m = first.merge(first, on=["asset", "kind"], suffixes=("_a", "_b"))
+        m = m[m["person_a"] < m["person_b"]]
+        if len(m):
+            parts.append(_pairs(m["person_a"].to_numpy(), m["person_b"].to_numpy(), ("shared:" + m["kind"]).to_numpy(),
+                                np.ones(len(m)), [m["via_a"].to_numpy(), m["via_b"].to_numpy()]))
+
+    allp = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+    if allp is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
+    groups = allp.groupby(["a", "b"], sort=True).ngroup().to_numpy()
+    n = int(groups.max()) + 1
+    family = allp["rule"].str.split(":", n=1).str[0].to_numpy()
+    out = allp.iloc[np.unique(groups, return_index=True)[1]][["a", "b"]].reset_index(drop=True)
+    out.columns = ["from_entity", "to_entity"]
+    out["from_type"] = entity_types(out["from_entity"], entities).to_numpy()
+    out["to_type"] = entity_types(out["to_entity"], entities).to_numpy()
+    for name in ("direct", "calls", "shared"):
+        out[name] = np.bincount(groups, weights=np.where(family == name, allp["w"].to_numpy(), 0.0), minlength=n)
+    out["weight"] = out["direct"] + out["calls"] + out["shared"]
+    out["rules"], _ = joined_sets(groups, allp["rule"], n)
+    via_cols = [c for c in allp.columns if c.startswith("via")]
+    via = pd.concat([pd.DataFrame({"g": groups, "via": allp[c].to_numpy()}) for c in via_cols]).dropna()
+    out["via"] = lists_by_group(via["g"].to_numpy(), via["via"].to_numpy(), n).to_numpy()
+    if "evidence" in edges:
+        refs = edges["evidence"]
+        if pd.api.types.infer_dtype(refs, skipna=True) == "string":  # read back from CSV: 'a:1;b:2'
+            refs = refs.str.split(";")
+        ev = pd.DataFrame({"via": ids.to_numpy(), "ref": refs.to_numpy()}).explode("ref").dropna()
+        ev = via.merge(ev, on="via")
+        out["evidence"] = lists_by_group(ev["g"].to_numpy(), ev["ref"].to_numpy(), n).to_numpy()
+    else:
+        out["evidence"] = pd.Series([[] for _ in range(n)], dtype=object).to_numpy()
+    return out[PROJECTION_COLUMNS]
+
+
+def projection_nodes(projection: pd.DataFrame, entities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The nodes of a projection: every person of ``entities`` (isolated ones too) and every phone
+    standing for an unknown holder; columns of the entity table when known."""
+    ends = pd.Index(pd.concat([projection["from_entity"], projection["to_entity"]]).unique())
+    if entities is None or len(entities) == 0:
+        return pd.DataFrame({"entity_id": ends, "entity_type": entity_types(pd.Series(ends)).to_numpy()})
+    keep = entities[(entities["entity_type"] == "person") | entities["entity_id"].isin(ends)]
+    extra = ends.difference(pd.Index(keep["entity_id"]))
+    if len(extra):
+        keep = pd.concat([keep, pd.DataFrame({"entity_id": extra, "entity_type": entity_types(pd.Series(extra)).to_numpy()})],
+                         ignore_index=True)
+    return keep.reset_index(drop=True)
