@@ -55,11 +55,15 @@ def simple_edges(edges: pd.DataFrame, nodes: Iterable[str] | None = None, *, dir
     ``weight``: the column to sum (missing column or None: 1 per edge row). Self-loops are dropped;
     undirected: (a, b) and (b, a) are one edge with the smaller code first.
     """
-    frm = edges["from_entity"].astype(str).to_numpy() if len(edges) else np.array([], dtype=object)
-    to = edges["to_entity"].astype(str).to_numpy() if len(edges) else np.array([], dtype=object)
-    given = pd.Index(pd.unique(pd.Series(list(nodes), dtype=object).astype(str))) if nodes is not None else pd.Index([])
-    ends = pd.Index(np.unique(np.concatenate([frm, to]).astype(str)))
-    index = given.append(ends.difference(given)) if len(given) else ends
+    frm = edges["from_entity"].to_numpy(dtype=object) if len(edges) else np.array([], dtype=object)
+    to = edges["to_entity"].to_numpy(dtype=object) if len(edges) else np.array([], dtype=object)
+    given = pd.Index(pd.unique(pd.Series(list(nodes), dtype=object))) if nodes is not None else pd.Index([])
+    ends = pd.Index(pd.unique(pd.Series(np.concatenate([frm, to]), dtype=object)))
+    try:
+        ends = ends.sort_values()
+    except TypeError:  # mixed id types: keep first-seen order
+        pass
+    index = given.append(ends.difference(given, sort=False)) if len(given) else ends
     a, b = index.get_indexer(frm), index.get_indexer(to)
     w = (pd.to_numeric(edges[weight], errors="coerce").fillna(1.0).to_numpy(dtype=float)
          if weight is not None and weight in edges else np.ones(len(edges)))

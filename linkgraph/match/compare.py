@@ -34,6 +34,32 @@ class Columns:
             self._codes[col], self._uniques[col] = codes, pd.Index(uniques)
         return self._codes[col]
 
+    def shared_codes(self, col_a: str, col_b: str) -> tuple[np.ndarray, np.ndarray]:
+        """Codes of two columns in one code space, so values can be compared across them."""
+        key = f"{col_a}\x1f{col_b}"
+        if key not in self._codes:
+            a, b = pd.Series(self.values(col_a)), pd.Series(self.values(col_b))
+            codes = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)[0]
+            self._codes[key] = codes
+        codes = self._codes[key]
+        return codes[: len(self.df)], codes[len(self.df):]
+
+    def derived(self, col: str, how: str) -> np.ndarray:
+        """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter)."""
+        key = f"{col}\x1f{how}"
+        if key not in self._values:
+            s = pd.Series(self.values(col)).astype("string")
+            if how == "first":
+                out = s.str.split(" ", n=1).str[0]
+            elif how == "initial":
+                out = s.str[:1]
+            else:
+                out = (s.str.len() == 1).fillna(False)
+                self._values[key] = out.to_numpy(dtype=bool)
+                return self._values[key]
+            self._values[key] = out.astype(object).where(out.notna(), None).to_numpy()
+        return self._values[key]
+
     def swapped_codes(self, col: str) -> np.ndarray:
         """Codes of each ISO date with day and month swapped, in the code space of ``col``."""
         if col not in self._swapped:
@@ -80,9 +106,16 @@ def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarra
     elif level.kind == "date_swap":
         c, s = cols.codes(col), cols.swapped_codes(col)
         out[sel] = ((c[ii] == s[jj]) & (c[ii] >= 0)) | ((s[ii] == c[jj]) & (s[ii] >= 0))
+    elif level.kind == "initial":
+        first, single = cols.derived(col, "initial"), cols.derived(col, "single")
+        out[sel] = (single[ii] | single[jj]) & (first[ii] == first[jj])
     elif level.kind == "swapped":
-        a, b = cols.codes(col), cols.codes(comparison.other_column)
+        a, b = cols.shared_codes(col, comparison.other_column)
         out[sel] = (a[ii] == b[jj]) & (b[ii] == a[jj]) & (a[ii] >= 0) & (b[ii] >= 0)
+    elif level.kind == "first_token":
+        words = cols.derived(col, "first")
+        scored = _similarity("jaro_winkler", words[ii], words[jj]) if len(sel) else np.empty(0)
+        out[sel] = scored >= level.threshold
     else:
         present = cols.codes(col) >= 0
         ok = present[ii] & present[jj]

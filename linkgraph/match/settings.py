@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from linkgraph.errors import MappingError
 from linkgraph.vocabulary import ENTITY_TYPES
 
-LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "date_swap", "swapped", "else"]
+LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "date_swap", "swapped", "initial",
+                    "first_token", "else"]
 
 
 class _Strict(BaseModel):
@@ -36,7 +37,7 @@ class Level(_Strict):
 
     @model_validator(mode="after")
     def _threshold_needed(self) -> "Level":
-        if self.kind in ("jaro_winkler", "jaro", "levenshtein") and self.threshold is None:
+        if self.kind in ("jaro_winkler", "jaro", "levenshtein", "first_token") and self.threshold is None:
             raise ValueError(f"level {self.kind} needs a threshold")
         return self
 
@@ -52,6 +53,10 @@ class Level(_Strict):
             return f"{col} levenshtein <= {self.threshold:g}"
         if self.kind in ("jaro_winkler", "jaro"):
             return f"{col} {self.kind} >= {self.threshold:g}"
+        if self.kind == "initial":
+            return f"{col}: an initial that fits the other name"
+        if self.kind == "first_token":
+            return f"first word of {col} jaro_winkler >= {self.threshold:g}"
         return f"{self.kind} {col}"
 
 

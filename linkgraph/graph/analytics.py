@@ -1,0 +1,267 @@
+"""Node metrics of an entity graph, computed with igraph (C) over a simple weighted graph.
+
+Every metric takes a ``GraphLike``: an edge table (``from_entity``, ``to_entity``, ``weight``:
+:func:`~linkgraph.graph.edges.edge_table`, :func:`~linkgraph.graph.projection.person_projection`,
+:func:`~linkgraph.graph.cosighting.co_sightings`), a networkx graph or an igraph graph built by
+:func:`~linkgraph.graph.build.to_igraph`. Parallel edges are summed, self-loops dropped, and by
+default direction is ignored (``directed=False``). Results are pandas Series indexed by entity id.
+
+``weight`` is a *strength* (calls, rows) for weighted degree, PageRank, communities and
+constraint; betweenness is unweighted (hops) unless ``distance`` names a column of lengths.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from linkgraph.graph.build import entity_graph, to_igraph
+
+GraphLike = pd.DataFrame | nx.Graph | ig.Graph
+
+__all__ = [
+    "GraphLike", "PathResult", "analyse", "as_igraph", "betweenness", "bridges_between_communities", "burt_constraint",
+    "communities", "coreness", "deconfliction", "degree", "ego_network", "pagerank", "shortest_path",
+    "weighted_degree",
+]
+
+
+def as_igraph(graph: GraphLike, *, directed: bool = False, weight: str | None = "weight",
+              nodes: list | None = None) -> ig.Graph:
+    """The simple igraph form of ``graph`` (vertex ``name``, edge ``weight``); an igraph graph of the
+    right direction is returned as is."""
+    if isinstance(graph, ig.Graph):
+        if graph.is_directed() == directed and "name" in graph.vs.attributes():
+            return graph
+        frame = graph.get_edge_dataframe()
+        names = graph.vs["name"] if "name" in graph.vs.attributes() else list(range(graph.vcount()))
+        frame = frame.rename(columns={"source": "from_entity", "target": "to_entity"})
+        frame["from_entity"] = np.asarray(names, dtype=object)[frame["from_entity"].to_numpy()]
+        frame["to_entity"] = np.asarray(names, dtype=object)[frame["to_entity"].to_numpy()]
+        return to_igraph(frame, names, directed=directed, weight=weight)
+    if isinstance(graph, nx.Graph):
+        frame = nx.to_pandas_edgelist(graph, source="from_entity", target="to_entity")
+        if not len(frame):
+            frame = pd.DataFrame({"from_entity": [], "to_entity": []})
+        return to_igraph(frame, list(graph.nodes), directed=directed, weight=weight)
+    return to_igraph(graph, nodes, directed=directed, weight=weight)
+
+
+def _series(g: ig.Graph, values, name: str) -> pd.Series:
+    return pd.Series(values, index=pd.Index(g.vs["name"], name="entity_id"), name=name)
+
+
+def degree(graph: GraphLike, *, directed: bool = False, mode: str = "all") -> pd.Series:
+    """Number of distinct neighbours (``mode`` in/out/all when directed)."""
+    g = as_igraph(graph, directed=directed)
+    return _series(g, g.degree(mode=mode), "degree")
+
+
+def weighted_degree(graph: GraphLike, *, directed: bool = False, mode: str = "all", weight: str | None = "weight") -> pd.Series:
+    """Sum of the weights of a node's edges (its strength)."""
+    g = as_igraph(graph, directed=directed, weight=weight)
+    return _series(g, g.strength(mode=mode, weights="weight"), "weighted_degree")
+
+
+def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 256, seed: int = 0,
+                normalized: bool = True, directed: bool = False, distance: str | None = None) -> pd.Series:
+    """Shortest-path betweenness with networkx's ``betweenness_centrality`` semantics.
+
+    Exact when the graph has at most ``sample_threshold`` nodes. Above, ``k`` source pivots are drawn
+    like networkx does (``random.Random(seed).sample(nodes, k)``), igraph computes the subset
+    betweenness from them to every target, and the result is rescaled as networkx rescales a
+    ``k``-sample (pivots by 1/(k-1), other nodes by 1/k): the same numbers as
+    ``nx.betweenness_centrality(G, k=k, seed=seed)`` on a graph with the same node order.
+    ``distance``: a column of edge lengths (summed over parallel edges); default hops.
+    """
+    g = as_igraph(graph, directed=directed, weight=distance)
+    n = g.vcount()
+    weights = "weight" if distance is not None else None
+    pair_factor = 1.0 if directed else 2.0  # igraph counts unordered pairs once when undirected
+    if n <= sample_threshold or k >= n:
+        raw = np.asarray(g.betweenness(directed=directed, weights=weights), dtype=float) * pair_factor
+        if n <= 2:
+            values = np.zeros(n)
+        elif normalized:
+            values = raw / ((n - 1) * (n - 2))
+        else:
+            values = raw / pair_factor
+        return _series(g, values, "betweenness")
+    pivots = random.Random(seed).sample(range(n), k)
+    raw = np.asarray(g.betweenness(directed=directed, weights=weights, sources=pivots, targets=None), dtype=float)
+    raw *= pair_factor
+    is_pivot = np.zeros(n, dtype=bool)
+    is_pivot[pivots] = True
+    if normalized:
+        scale_pivot = 1 / ((k - 1) * (n - 2)) if k > 1 else np.nan
+        scale_other = 1 / (k * (n - 2))
+    else:
+        scale_pivot = (n - 1) / ((k - 1) * pair_factor) if k > 1 else np.nan
+        scale_other = (n - 1) / (k * pair_factor)
+    return _series(g, raw * np.where(is_pivot, scale_pivot, scale_other), "betweenness")
+
+
+def pagerank(graph: GraphLike, *, damping: float = 0.85, directed: bool = False, weight: str | None = "weight") -> pd.Series:
+    """PageRank (PRPACK); dangling nodes spread their rank uniformly, as in networkx."""
+    g = as_igraph(graph, directed=directed, weight=weight)
+    return _series(g, g.pagerank(directed=directed, damping=damping, weights="weight"), "pagerank")
+
+
+def _relabel(names: list, membership: np.ndarray) -> np.ndarray:
+    """Community ids by decreasing size, ties by the smallest member id: stable across runs."""
+    frame = pd.DataFrame({"name": pd.Series(names, dtype=object).astype(str), "c": membership})
+    stats = frame.groupby("c").agg(size=("name", "size"), first=("name", "min"))
+    stats = stats.sort_values(["size", "first"], ascending=[False, True])
+    new = pd.Series(np.arange(len(stats)), index=stats.index)
+    return new.reindex(membership).to_numpy()
+
+
+def communities(graph: GraphLike, *, method: str = "leiden", seed: int = 0, resolution: float = 1.0,
+                weight: str | None = "weight") -> pd.Series:
+    """Community of each node (undirected modularity): ``leiden`` (igraph's, iterated until stable) or
+    ``louvain`` (multilevel). Deterministic for a seed; ids 0, 1... by decreasing community size."""
+    g = as_igraph(graph, directed=False, weight=weight)
+    if g.vcount() == 0:
+        return _series(g, [], "community")
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        if method == "leiden":
+            parts = g.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
+                                       n_iterations=-1)
+        elif method == "louvain":
+            parts = g.community_multilevel(weights="weight", resolution=resolution)
+        else:
+            raise ValueError(f"unknown community method {method!r}: leiden or louvain")
+    finally:
+        ig.set_random_number_generator(random)
+    return _series(g, _relabel(g.vs["name"], np.asarray(parts.membership)), "community")
+
+
+def burt_constraint(graph: GraphLike, *, weight: str | None = "weight") -> pd.Series:
+    """Burt's constraint (low = brokerage across structural holes); NaN for isolated nodes."""
+    g = as_igraph(graph, directed=False, weight=weight)
+    return _series(g, g.constraint(weights="weight"), "constraint")
+
+
+def coreness(graph: GraphLike) -> pd.Series:
+    """k-core number (undirected)."""
+    g = as_igraph(graph, directed=False)
+    return _series(g, g.coreness(mode="all"), "coreness")
+
+
+def bridges_between_communities(graph: GraphLike, community: pd.Series | None = None, *,
+                                min_communities: int = 2, weight: str | None = "weight", seed: int = 0) -> pd.DataFrame:
+    """Nodes whose neighbours span at least ``min_communities`` communities.
+
+    Columns: ``community`` (own), ``n_communities`` (distinct communities among neighbours),
+    ``n_external`` / ``external_weight`` (neighbours and weight outside the own community).
+    """
+    g = as_igraph(graph, directed=False, weight=weight)
+    if community is None:
+        community = communities(g, seed=seed)
+    names = np.asarray(g.vs["name"], dtype=object)
+    comm = community.reindex(names).to_numpy()
+    pairs = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    w = np.asarray(g.es["weight"], dtype=float) if g.ecount() else np.zeros(0)
+    node = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    other = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    ww = np.concatenate([w, w])
+    frame = pd.DataFrame({"node": node, "nc": comm[other], "ext": comm[other] != comm[node], "w": ww})
+    grouped = frame.groupby("node")
+    out = pd.DataFrame({"n_communities": grouped["nc"].nunique(),
+                        "n_external": grouped["ext"].sum().astype(int),
+                        "external_weight": frame["w"].where(frame["ext"], 0.0).groupby(frame["node"]).sum()})
+    out = out[out["n_communities"] >= min_communities]
+    out.insert(0, "community", comm[out.index.to_numpy()])
+    out.index = pd.Index(names[out.index.to_numpy()], name="entity_id")
+    return out.sort_values(["n_communities", "external_weight"], ascending=False)
+
+
+def ego_network(graph: nx.Graph | pd.DataFrame, entity_id: str, radius: int = 1) -> nx.Graph:
+    """The subgraph of everything within ``radius`` hops of ``entity_id`` (direction ignored), with
+    all node and edge attributes (an edge table is first turned into an entity graph)."""
+    if isinstance(graph, pd.DataFrame):
+        graph = entity_graph(None, graph)
+    return nx.ego_graph(graph, entity_id, radius=radius, undirected=True)
+
+
+@dataclass
+class PathResult:
+    """A shortest path: the entity ids in order and every edge (with evidence) joining consecutive ones."""
+
+    nodes: list[str]
+    edges: pd.DataFrame
+
+
+def shortest_path(graph: nx.Graph | pd.DataFrame, a: str, b: str, *, weight: str | None = None) -> PathResult:
+    """Fewest-hops (or least ``weight`` as length) path from ``a`` to ``b``, direction ignored.
+
+    Raises ``networkx.NetworkXNoPath`` when they are not connected."""
+    if isinstance(graph, pd.DataFrame):
+        graph = entity_graph(None, graph)
+    view = graph.to_undirected(as_view=True) if graph.is_directed() else graph
+    nodes = nx.shortest_path(view, a, b, weight=weight)
+    rows = []
+    for u, v in zip(nodes, nodes[1:]):
+        for x, y in ((u, v), (v, u)) if graph.is_directed() else ((u, v),):
+            data = graph.get_edge_data(x, y) or {}
+            items = data.values() if graph.is_multigraph() else [data]
+            rows += [{"from_entity": x, "to_entity": y, **attrs} for attrs in items if attrs is not None]
+    return PathResult(nodes, pd.DataFrame(rows))
+
+
+def deconfliction(entities: pd.DataFrame, mentions: pd.DataFrame, *, min_agencies: int = 2) -> pd.DataFrame:
+    """Entities reported by ``min_agencies`` or more agencies (what a CROSS deconflicts).
+
+    Columns: ``entity_type``, ``label``, ``n_agencies``, ``agencies`` (';'), ``by_agency``
+    (``agency:mentions``, ';'), ``mentions``, ``first_seen``, ``last_seen``; most agencies first.
+    """
+    counts = mentions.groupby(["entity_id", "agency"]).size().rename("n").reset_index()
+    n_agencies = counts.groupby("entity_id").size()
+    keep = n_agencies[n_agencies >= min_agencies].index
+    counts = counts[counts["entity_id"].isin(keep)].sort_values(["entity_id", "agency"])
+    per = counts.assign(part=counts["agency"] + ":" + counts["n"].astype(str)).groupby("entity_id")
+    out = pd.DataFrame({"n_agencies": per.size(), "agencies": per["agency"].agg(";".join),
+                        "by_agency": per["part"].agg(";".join), "mentions": per["n"].sum()})
+    info = entities.set_index("entity_id")
+    for col in ("entity_type", "label", "first_seen", "last_seen"):
+        if col in info:
+            out[col] = info[col].reindex(out.index)
+    out.index.name = "entity_id"
+    cols = [c for c in ("entity_type", "label", "n_agencies", "agencies", "by_agency", "mentions", "first_seen",
+                        "last_seen") if c in out]
+    return out[cols].sort_values(["n_agencies", "mentions"], ascending=False)
+
+
+def analyse(edges: GraphLike, entities: pd.DataFrame | None = None, *, directed: bool = False,
+            weight: str | None = "weight", method: str = "leiden", seed: int = 0, sample_threshold: int = 5000,
+            k: int = 256) -> pd.DataFrame:
+    """Every node metric in one call, indexed by entity id (entities without edges included, with
+    degree 0): ``degree``, ``weighted_degree``, ``betweenness`` (normalized; sampled above
+    ``sample_threshold`` nodes), ``pagerank``, ``community``, ``constraint``, ``coreness``,
+    ``n_communities`` / ``n_external`` (bridging: see :func:`bridges_between_communities`), and the
+    entity's ``entity_type`` and ``label`` when ``entities`` is given."""
+    nodes = entities["entity_id"].tolist() if entities is not None else None
+    g = as_igraph(edges, directed=directed, weight=weight, nodes=nodes)
+    u = g if not directed else as_igraph(g, directed=False)
+    out = pd.DataFrame(index=pd.Index(g.vs["name"], name="entity_id"))
+    if entities is not None:
+        info = entities.set_index("entity_id")
+        for col in ("entity_type", "label"):
+            if col in info:
+                out[col] = info[col].reindex(out.index)
+    out["degree"] = degree(g, directed=directed)
+    out["weighted_degree"] = weighted_degree(g, directed=directed)
+    out["betweenness"] = betweenness(g, directed=directed, sample_threshold=sample_threshold, k=k, seed=seed)
+    out["pagerank"] = pagerank(g, directed=directed)
+    out["community"] = communities(u, method=method, seed=seed)
+    out["constraint"] = burt_constraint(u)
+    out["coreness"] = coreness(u)
+    bridges = bridges_between_communities(u, out["community"], min_communities=1)
+    out["n_communities"] = bridges["n_communities"].reindex(out.index).fillna(0).astype(int)
+    out["n_external"] = bridges["n_external"].reindex(out.index).fillna(0).astype(int)
+    return out
