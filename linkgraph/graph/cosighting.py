@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph._agg import joined_sets, lists_by_group
-from linkgraph.graph.edges import EDGE_COLUMNS, edge_id, empty_edges
+from linkgraph.graph.edges import EDGE_COLUMNS, edge_id
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, entity_types
 
 READ_COLUMNS = ["vehicle", "camera", "time", "source", "row", "agency", "classification"]
@@ -40,7 +40,8 @@ def reads_from_relations(relations: pd.DataFrame, entities: pd.DataFrame | None 
     return out
 
 
-def _seconds(times: pd.Series) -> np.ndarray:
+def _seconds(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch seconds (UTC when zoned) and a mask of unparseable times."""
     parsed = pd.to_datetime(times, format="ISO8601", errors="coerce")
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -62,6 +63,14 @@ def _co_reads(camera: np.ndarray, t: np.ndarray, window: int) -> tuple[np.ndarra
     return i, j
 
 
+def _iso(seconds: np.ndarray) -> np.ndarray:
+    return pd.to_datetime(seconds, unit="s").strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in COSIGHTING_COLUMNS})
+
+
 def co_sightings(reads: pd.DataFrame, window_seconds: float = 120, min_times: int = 3) -> pd.DataFrame:
     """``seen_together`` edges between vehicles co-read on at least ``min_times`` occasions.
 
@@ -76,7 +85,7 @@ def co_sightings(reads: pd.DataFrame, window_seconds: float = 120, min_times: in
     t, bad = _seconds(reads["time"])
     reads, t = reads[~bad], t[~bad]
     if len(reads) == 0:
-        return empty_edges().assign(occasions=0, co_reads=0, n_cameras=0, cameras="").iloc[0:0]
+        return _empty()
     vcode, vehicles = pd.factorize(reads["vehicle"].astype(str), sort=True)
     ccode, cameras = pd.factorize(reads["camera"].astype(str), sort=True)
     order = np.lexsort((t, ccode))
@@ -86,24 +95,24 @@ def co_sightings(reads: pd.DataFrame, window_seconds: float = 120, min_times: in
     differ = vcode[i] != vcode[j]
     i, j = i[differ], j[differ]
     if len(i) == 0:
-        return empty_edges().assign(occasions=0, co_reads=0, n_cameras=0, cameras="").iloc[0:0]
+        return _empty()
     a, b = np.minimum(vcode[i], vcode[j]), np.maximum(vcode[i], vcode[j])
     pairs = pd.DataFrame({"a": a, "b": b, "cam": ccode[i], "t0": t[i], "t1": t[j], "i": i, "j": j})
     pairs = pairs.sort_values(["a", "b", "cam", "t0", "t1"], kind="stable").reset_index(drop=True)
     same = ((pairs[["a", "b", "cam"]].to_numpy()[1:] == pairs[["a", "b", "cam"]].to_numpy()[:-1]).all(axis=1))
     gap = np.diff(pairs["t0"].to_numpy()) > window
     pairs["new"] = np.concatenate([[True], ~same | gap])
-    grouped = pairs.groupby(["a", "b"], sort=True)
-    occasions = grouped["new"].sum()
-    good = occasions[occasions >= min_times].index
-    pairs = pairs.set_index(["a", "b"]).loc[good].reset_index() if len(good) else pairs.iloc[0:0]
+    pair_key = pairs["a"].to_numpy(dtype=np.int64) * len(vehicles) + pairs["b"].to_numpy(dtype=np.int64)
+    occasions = pd.Series(pairs["new"].to_numpy(dtype=np.int64)).groupby(pair_key).sum()
+    pairs = pairs[np.isin(pair_key, occasions.index[occasions.to_numpy() >= min_times])]
     if len(pairs) == 0:
-        return empty_edges().assign(occasions=0, co_reads=0, n_cameras=0, cameras="").iloc[0:0]
+        return _empty()
     groups = pairs.groupby(["a", "b"], sort=True).ngroup().to_numpy()
     n = int(groups.max()) + 1
     g = pairs.groupby(groups)
-    out = pd.DataFrame({"from_entity": vehicles[pairs["a"].to_numpy()[np.unique(groups, return_index=True)[1]]],
-                        "to_entity": vehicles[pairs["b"].to_numpy()[np.unique(groups, return_index=True)[1]]]})
+    first = np.unique(groups, return_index=True)[1]
+    out = pd.DataFrame({"from_entity": np.asarray(vehicles, dtype=object)[pairs["a"].to_numpy()[first]],
+                        "to_entity": np.asarray(vehicles, dtype=object)[pairs["b"].to_numpy()[first]]})
     out["type"] = "seen_together"
     out["directed"] = False
     out["self_loop"] = False
@@ -111,18 +120,15 @@ def co_sightings(reads: pd.DataFrame, window_seconds: float = 120, min_times: in
     out["count"] = out["occasions"]
     out["weight"] = out["occasions"].astype(float)
     out["co_reads"] = g.size().to_numpy()
-    iso = lambda s: pd.to_datetime(s.to_numpy(), unit="s").strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
-    out["first_seen"] = iso(g["t0"].min())
-    out["last_seen"] = iso(g["t1"].max())
+    out["first_seen"] = _iso(g["t0"].min().to_numpy())
+    out["last_seen"] = _iso(g["t1"].max().to_numpy())
     # the reads involved: both ends of every co-read
     read_idx = np.concatenate([pairs["i"].to_numpy(), pairs["j"].to_numpy()])
     read_grp = np.concatenate([groups, groups])
     involved = reads.iloc[read_idx]
-    for col in ("agency", "source"):
-        values = involved[col] if col in involved else pd.Series([""] * len(involved))
-        out[col + "_joined"], out["n_" + col.replace("agency", "agencies").replace("source", "sources")] = \
-            joined_sets(read_grp, values.reset_index(drop=True), n)
-    out = out.rename(columns={"agency_joined": "agencies", "source_joined": "sources"})
+    for col, name in (("agency", "agencies"), ("source", "sources")):
+        values = involved[col].reset_index(drop=True) if col in involved else pd.Series([""] * len(involved))
+        out[name], out["n_" + name] = joined_sets(read_grp, values, n)
     if "classification" in involved:
         level = pd.Series(involved["classification"].map(CLASSIFICATION_RANK).fillna(-1).to_numpy()).groupby(read_grp).max()
         levels = np.array(sorted(CLASSIFICATION_RANK, key=CLASSIFICATION_RANK.get), dtype=object)

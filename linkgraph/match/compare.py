@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
-from rapidfuzz.distance import Jaro, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, Jaro, JaroWinkler, Levenshtein
 
 from linkgraph.match.settings import Comparison, Level
 
@@ -79,7 +79,8 @@ def swap_day_month_series(iso: pd.Series) -> pd.Series:
 
 def _similarity(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     scorer = {"jaro_winkler": JaroWinkler.normalized_similarity, "jaro": Jaro.normalized_similarity,
-              "levenshtein": Levenshtein.distance}[kind]
+              "levenshtein": Levenshtein.distance,
+              "damerau_levenshtein": OSA.distance}[kind]  # optimal string alignment: adjacent swaps cost 1
     if len(a) == 0:
         return np.empty(0)
     return process.cpdist(list(a), list(b), scorer=scorer, workers=-1)
@@ -130,7 +131,8 @@ def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarra
             v = cols.values(col)
             known[fresh] = _similarity(level.kind, v[i[fresh]], v[j[fresh]])
         got = known[keep]
-        hit = got <= level.threshold if level.kind == "levenshtein" else got >= level.threshold
+        distance = level.kind in ("levenshtein", "damerau_levenshtein")
+        hit = got <= level.threshold if distance else got >= level.threshold
         out[keep] = hit
     return out
 

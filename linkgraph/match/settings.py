@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from linkgraph.errors import MappingError
 from linkgraph.vocabulary import ENTITY_TYPES
 
-LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "date_swap", "swapped", "initial",
+LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "date_swap", "swapped", "initial",
                     "first_token", "else"]
 
 
@@ -37,7 +37,8 @@ class Level(_Strict):
 
     @model_validator(mode="after")
     def _threshold_needed(self) -> "Level":
-        if self.kind in ("jaro_winkler", "jaro", "levenshtein", "first_token") and self.threshold is None:
+        if self.kind in ("jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "first_token") \
+                and self.threshold is None:
             raise ValueError(f"level {self.kind} needs a threshold")
         return self
 
@@ -49,8 +50,8 @@ class Level(_Strict):
             return "all other"
         if self.kind == "exact":
             return f"exact {col}"
-        if self.kind == "levenshtein":
-            return f"{col} levenshtein <= {self.threshold:g}"
+        if self.kind in ("levenshtein", "damerau_levenshtein"):
+            return f"{col} {self.kind.replace('_', '-')} <= {self.threshold:g}"
         if self.kind in ("jaro_winkler", "jaro"):
             return f"{col} {self.kind} >= {self.threshold:g}"
         if self.kind == "initial":
