@@ -30,7 +30,7 @@ test-fast: install
 ## Benchmarks (installs Splink for the side-by-side runs).
 bench: install
 	$(BIN)/python -m pip install -q -e '.[bench]'
-	$(BIN)/python -m benchmarks.febrl
+	$(BIN)/python benchmarks/febrl.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -28,7 +28,7 @@ def is_symmetric(types: pd.Series) -> np.ndarray:
 def entity_types(ids: pd.Series | pd.Index, entities: pd.DataFrame | None = None) -> pd.Series:
     """Entity type of each id: from the entity table when it knows the id, else from the prefix (``P-`` person...)."""
     ids = pd.Series(ids, dtype=object)
-    by_prefix = ids.str.split("-", n=1).str[0].map(_TYPE_OF_PREFIX)
+    by_prefix = ids.astype(str).str.split("-", n=1).str[0].map(_TYPE_OF_PREFIX)
     if entities is not None and len(entities):
         known = entities.set_index("entity_id")["entity_type"]
         return ids.map(known).fillna(by_prefix)
