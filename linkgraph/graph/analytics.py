@@ -44,10 +44,9 @@ def as_igraph(graph: GraphLike, *, directed: bool = False, weight: str | None = 
         frame["to_entity"] = np.asarray(names, dtype=object)[frame["to_entity"].to_numpy()]
         return to_igraph(frame, names, directed=directed, weight=weight)
     if isinstance(graph, nx.Graph):
-        frame = nx.to_pandas_edgelist(graph, source="from_entity", target="to_entity")
-        if not len(frame):
-            frame = pd.DataFrame({"from_entity": [], "to_entity": []})
-        return to_igraph(frame, list(graph.nodes), directed=directed, weight=weight)
+        triples = list(graph.edges(data=weight or "weight", default=1.0))
+        frame = pd.DataFrame(triples or None, columns=["from_entity", "to_entity", "weight"])
+        return to_igraph(frame, list(graph.nodes), directed=directed, weight="weight" if weight else None)
     return to_igraph(graph, nodes, directed=directed, weight=weight)
 
 

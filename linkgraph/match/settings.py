@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from linkgraph.documents import read_yaml, validate
 from linkgraph.errors import MappingError
 from linkgraph.vocabulary import ENTITY_TYPES
 
@@ -138,35 +139,13 @@ class Settings(_Strict):
         ) and self.probability_two_random_records_match is not None
 
 
-def _key_of(loc: tuple[Any, ...]) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[") or "(document)"
-
-
 def parse_settings(data: Any, path: str = "<settings>") -> Settings:
     """Validate a settings document; errors name the file and the key."""
-    if not isinstance(data, dict):
-        raise MappingError(path, "(document)", "settings must be a YAML mapping of keys")
-    try:
-        return Settings.model_validate({**data, "path": path})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        raise MappingError(path, _key_of(err["loc"]), msg) from None
+    return validate(Settings, data, path, "settings")
 
 
 def load_settings(path: str | Path) -> Settings:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MappingError(str(path), "(file)", f"cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise MappingError(str(path), "(yaml)", f"not valid YAML: {exc}") from None
-    return parse_settings(data, str(path))
+    return parse_settings(read_yaml(path), str(path))
 
 
 def load_settings_dir(folder: str | Path) -> dict[str, Settings]:

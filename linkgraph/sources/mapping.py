@@ -5,11 +5,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from linkgraph.errors import MappingError
-from linkgraph.vocabulary import CLASSIFICATIONS, DATE_FIELDS, ENTITY_FIELDS, RELATION_TYPES
+from linkgraph.documents import read_yaml, validate
+from linkgraph.vocabulary import ENTITY_FIELDS, RELATION_TYPES
 
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -144,41 +143,11 @@ class SourceMapping(_Strict):
         return base.parent.parent / "fixtures" / "data" / p
 
 
-def _key_of(loc: tuple[Any, ...]) -> str:
-    parts = [str(x) for x in loc if x not in ("function-after", "function-before")]
-    key = ""
-    for part in parts:
-        if part.startswith("function-") or part.startswith("literal"):
-            continue
-        key += f"[{part}]" if part.isdigit() else (("." if key else "") + part)
-    return key or "(document)"
-
-
 def parse_mapping(data: Any, path: str = "<mapping>") -> SourceMapping:
     """Validate a mapping document (already parsed YAML); raise MappingError naming the key."""
-    if not isinstance(data, dict):
-        raise MappingError(path, "(document)", "a mapping must be a YAML mapping of keys")
-    try:
-        return SourceMapping.model_validate({**data, "path": path})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        raise MappingError(path, _key_of(err["loc"]), msg) from None
+    return validate(SourceMapping, data, path, "a mapping")
 
 
 def load_mapping(path: str | Path) -> SourceMapping:
     """Load and validate a source mapping YAML file (``yaml.safe_load``; nothing is executed)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingError(str(path), "(file)", f"cannot read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MappingError(str(path), "(yaml)", f"not valid YAML: {exc}") from None
-    return parse_mapping(data, str(path))
+    return parse_mapping(read_yaml(path), str(path))
