@@ -79,3 +79,38 @@ def evaluate_labelled(specs, truth_path: Path, rules: Path) -> list[str]:
         mentions = mentions.merge(truth.rename(columns={"record_id": "key", "entity_id": "true_id"}), on="key",
                                   how="inner")
     return [pairwise_scores(g["entity_id"], g["true_id"]).line(t) for t, g in sorted(mentions.groupby("entity_type"))]
+
+
+def true_entity_of(mentions: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:
+    """Each predicted entity's true entity: the one most of its mentions belong to."""
+    joined = mentions[["mention_id", "entity_id"]].merge(
+        truth[["mention_id", "entity_id"]].rename(columns={"entity_id": "true_id"}), on="mention_id")
+    counts = joined.groupby(["entity_id", "true_id"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["entity_id", "n", "true_id"], ascending=[True, False, True])
+    return counts.drop_duplicates("entity_id").set_index("entity_id")["true_id"]
+
+
+def precision_at(ranked_true: pd.Series, relevant: set[str], k: int) -> float:
+    """Share of the first ``k`` distinct true persons of a ranking that are relevant."""
+    top = list(dict.fromkeys(ranked_true.dropna()))[:k]
+    return sum(t in relevant for t in top) / k
+
+
+def evaluate_scoring(data: Path, sources: Path, rules: Path, scoring: Path | None = None) -> list[str]:
+    """precision_at_10 against the planted heads and brokers; planted hubs in the top 10."""
+    from linkgraph.api import load_mappings, read_sources
+    from linkgraph.scoring.config import DEFAULT_SCORING, load_scoring
+    from linkgraph.scoring.score import score
+
+    truth = pd.read_csv(data / "truth_mentions.csv", dtype=str)
+    roles = pd.read_csv(data / "truth_roles.csv", dtype=str)
+    result = resolve(read_sources([(m, None) for m in load_mappings(sources) if _has_truth(m, truth)]), rules)
+    scores = score(result, load_scoring(scoring or DEFAULT_SCORING))
+    true_of = true_entity_of(result.mentions, truth)
+    ranked = scores.persons["entity_id"].map(true_of)
+    relevant = set(roles.loc[roles["role"].isin(["head", "broker"]), "entity_id"])
+    hubs = set(roles.loc[roles["role"] == "hub", "entity_id"])
+    top10 = list(dict.fromkeys(ranked.dropna()))[:10]
+    return [f"precision_at_10={precision_at(ranked, relevant, 10):.2f}",
+            f"relevant={len(relevant)} (planted heads and brokers)",
+            f"hubs_in_top_10={sum(t in hubs for t in top10)}"]

@@ -41,6 +41,17 @@ def _seen(relations: pd.DataFrame) -> pd.Series:
     return seen
 
 
+def _span(groups: np.ndarray, seen: pd.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest ``seen`` string per group (None when none), through sorted integer codes."""
+    codes, uniques = pd.factorize(seen, sort=True)
+    has = codes >= 0
+    uniques = np.append(np.asarray(uniques, dtype=object), None)
+    frame = pd.Series(codes[has]).groupby(groups[has])
+    lo = frame.min().reindex(range(n), fill_value=-1).to_numpy()
+    hi = frame.max().reindex(range(n), fill_value=-1).to_numpy()
+    return uniques[lo], uniques[hi]
+
+
 def edge_id(from_entity: pd.Series, type_: pd.Series, to_entity: pd.Series) -> pd.Series:
     """The reference of an edge: ``from|type|to``."""
     return from_entity.astype(str) + "|" + type_.astype(str) + "|" + to_entity.astype(str)
@@ -69,19 +80,17 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls") -> pd.D
 
     unit = _numbers(rel, weight_column).fillna(1.0).to_numpy()
     work = pd.DataFrame({
-        "g": groups, "w": unit, "seen": _seen(rel),
+        "g": groups, "w": unit,
         "duration": _numbers(rel, "duration").to_numpy(), "quantity": _numbers(rel, "quantity").to_numpy(),
         "level": rel["classification"].map(CLASSIFICATION_RANK).fillna(-1).to_numpy(),
     })
     g = work.groupby("g", sort=True)
-    seen = work.dropna(subset=["seen"]).groupby("g")["seen"]
     out = key.iloc[np.unique(groups, return_index=True)[1]].reset_index(drop=True)
     out["directed"] = ~is_symmetric(out["type"])
     out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
     out["count"] = g.size().to_numpy()
     out["weight"] = g["w"].sum().to_numpy()
-    out["first_seen"] = seen.min().reindex(range(n)).astype(object).where(lambda s: s.notna(), None).to_numpy()
-    out["last_seen"] = seen.max().reindex(range(n)).astype(object).where(lambda s: s.notna(), None).to_numpy()
+    out["first_seen"], out["last_seen"] = _span(groups, _seen(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
     level = g["level"].max().to_numpy().astype(int)

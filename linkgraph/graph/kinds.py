@@ -28,8 +28,11 @@ def is_symmetric(types: pd.Series) -> np.ndarray:
 def entity_types(ids: pd.Series | pd.Index, entities: pd.DataFrame | None = None) -> pd.Series:
     """Entity type of each id: from the entity table when it knows the id, else from the prefix (``P-`` person...)."""
     ids = pd.Series(ids, dtype=object)
-    by_prefix = ids.astype(str).str.split("-", n=1).str[0].map(_TYPE_OF_PREFIX)
+    codes, uniques = pd.factorize(ids)  # one parse per distinct id
+    prefixes = pd.Series(uniques, dtype=object).astype(str).str.split("-", n=1).str[0].map(_TYPE_OF_PREFIX)
+    types = prefixes
     if entities is not None and len(entities):
-        known = entities.set_index("entity_id")["entity_type"]
-        return ids.map(known).fillna(by_prefix)
-    return by_prefix
+        known = entities.drop_duplicates("entity_id").set_index("entity_id")["entity_type"]
+        types = pd.Series(uniques, dtype=object).map(known).fillna(prefixes)
+    values = np.append(types.to_numpy(dtype=object), None)
+    return pd.Series(values[codes], index=ids.index, dtype=object)

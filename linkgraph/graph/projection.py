@@ -100,7 +100,8 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
     groups = allp.groupby(["a", "b"], sort=True).ngroup().to_numpy()
     n = int(groups.max()) + 1
-    family = allp["rule"].str.split(":", n=1).str[0].to_numpy()
+    rule_codes, rules = pd.factorize(allp["rule"])
+    family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()[rule_codes]
     out = allp.iloc[np.unique(groups, return_index=True)[1]][["a", "b"]].reset_index(drop=True)
     out.columns = ["from_entity", "to_entity"]
     out["from_type"] = entity_types(out["from_entity"], entities).to_numpy()

@@ -1,0 +1,1 @@
+"""Priority-target scoring: explainable factors per person and per organisation."""

@@ -1,0 +1,46 @@
+"""What scoring reads from a resolution: persons, their rows, the entity graph and projection."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from linkgraph.graph.edges import edge_table
+from linkgraph.graph.projection import person_projection
+from linkgraph.match.pipeline import Resolution
+
+
+@dataclass
+class ScoringContext:
+    persons: pd.Index            # who is scored: person ids, and phones with no known user (their holder)
+    entities: pd.DataFrame       # the entity table
+    mentions: pd.DataFrame       # mention_id, entity_id, entity_type, source, row, agency, date
+    rows: pd.DataFrame           # source, row, agency, date, attributes (JSON text)
+    edges: pd.DataFrame          # entity-level edge table (graph.edges.edge_table)
+    projection: pd.DataFrame     # person–person projection (graph.projection.person_projection)
+    reference_date: pd.Timestamp
+
+    @staticmethod
+    def of(result: Resolution, reference_date: str | None = None) -> "ScoringContext":
+        edges = edge_table(result.relations) if len(result.relations) else edge_table(None)
+        entities = result.entities
+        projection = person_projection(edges, entities)
+        people = entities.loc[entities["entity_type"] == "person", "entity_id"]
+        holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],
+                             projection.loc[projection["to_type"] == "phone", "to_entity"]]).drop_duplicates()
+        persons = pd.Index(pd.concat([people, holders]).drop_duplicates(), name="entity_id")
+        mentions = result.mentions[["mention_id", "entity_id", "entity_type", "source", "row", "agency", "date"]]
+        rows = result.rows[result.rows["status"] == "ok"][["source", "row", "agency", "date", "attributes"]]
+        ref = pd.Timestamp(reference_date) if reference_date else pd.to_datetime(mentions["date"], errors="coerce").max()
+        if pd.isna(ref):
+            ref = pd.Timestamp("today").normalize()
+        return ScoringContext(persons, entities, mentions, rows, edges, projection, ref)
+
+
+def evidence_lists(frame: pd.DataFrame, key: str = "entity_id") -> pd.Series:
+    """``source:row`` references per key, sorted and distinct (``frame`` has key, source, row)."""
+    if frame.empty:
+        return pd.Series(dtype=object)
+    refs = frame[key].to_frame().assign(ref=frame["source"].astype(str) + ":" + frame["row"].astype(str))
+    refs = refs.drop_duplicates().sort_values([key, "ref"])
+    return refs.groupby(key)["ref"].agg(list)

@@ -1,0 +1,191 @@
+"""The factors of the priority score, each a plain function of the scoring context.
+
+Every factor returns ``(raw value per person, evidence per person)``; evidence is the list of
+``source:row`` references behind the value, so each score line can be checked by hand.
+"""
+from __future__ import annotations
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from linkgraph.graph.analytics import as_igraph, betweenness, burt_constraint
+from linkgraph.normalize.phones import phone_country
+from linkgraph.normalize.text import fold
+from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.scoring.config import ActivityFactor, NetworkFactor
+from linkgraph.scoring.context import ScoringContext, evidence_lists
+
+Factor = tuple[pd.Series, pd.Series]
+
+
+def _person_rows(ctx: ScoringContext) -> pd.DataFrame:
+    """One line per (person, row) the person is mentioned in, with the row's attributes."""
+    mine = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row"]].drop_duplicates()
+    return mine.merge(ctx.rows, on=["source", "row"], how="inner")
+
+
+def _decay(dates: pd.Series, ref: pd.Timestamp, half_life: float) -> np.ndarray:
+    age = (ref - pd.to_datetime(dates, errors="coerce")).dt.days.to_numpy(dtype=float)
+    age = np.nan_to_num(np.maximum(age, 0.0), nan=half_life)  # an undated row counts as one half-life old
+    return np.exp2(-age / half_life)
+
+
+def _json_number(text: pd.Series, key: str) -> pd.Series:
+    return pd.to_numeric(text.str.extract(rf'"{key}"\s*:\s*"?([0-9.]+)', expand=False), errors="coerce")
+
+
+def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Factor:
+    """Procedures and seizures: seriousness × agency × quantity and drug × recency."""
+    rows = _person_rows(ctx)
+    if rows.empty:
+        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
+    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    seriousness = np.full(len(rows), cfg.offences.get("other", 0.3))
+    matched = np.zeros(len(rows), dtype=bool)
+    best = np.zeros(len(rows))
+    for keyword, weight in cfg.offences.items():
+        if keyword == "other":
+            continue
+        hit = text.str.contains(fold(keyword), regex=False).to_numpy()
+        best = np.where(hit, np.maximum(best, weight), best)
+        matched |= hit
+    seriousness = np.where(matched, best, seriousness)
+    kg = _json_number(rows["attributes"].fillna(""), "quantity_kg").to_numpy()
+    seizure = ~np.isnan(kg)
+    drug = np.ones(len(rows))
+    for name, weight in cfg.drugs.items():
+        drug = np.where(text.str.contains(fold(name), regex=False).to_numpy() & seizure, weight, drug)
+    seizure_value = cfg.seizure_base * (1 + np.log1p(np.nan_to_num(kg))) * drug
+    value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)
+    agency = rows["agency"].map(cfg.agencies).fillna(0.0).to_numpy()
+    rows = rows.assign(v=value * agency * _decay(rows["date"], ctx.reference_date, half_life))
+    counted = rows[rows["v"] > 0]
+    raw = counted.groupby("entity_id")["v"].sum().reindex(ctx.persons, fill_value=0.0)
+    return raw, evidence_lists(counted)
+
+
+def corroboration(ctx: ScoringContext) -> Factor:
+    """Agencies reporting the person or the phones and vehicles they use: raw = agencies − 1."""
+    persons = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row", "agency"]]
+    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons)]
+    assets = ctx.mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
+    assets = assets.assign(entity_id=assets["from_entity"])[["entity_id", "source", "row", "agency"]]
+    both = pd.concat([persons, assets], ignore_index=True)
+    n = both.groupby("entity_id")["agency"].nunique()
+    raw = (n - 1).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
+    first_per_agency = both.sort_values(["entity_id", "agency", "source", "row"]).drop_duplicates(["entity_id", "agency"])
+    return raw, evidence_lists(first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])])
+
+
+def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
+    """Distinct projection neighbours already on the priority list."""
+    p = ctx.projection
+    if not listed or p.empty:
+        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
+    a = p[p["to_entity"].isin(listed)][["from_entity", "to_entity", "evidence"]].set_axis(["entity_id", "other", "evidence"], axis=1)
+    b = p[p["from_entity"].isin(listed)][["to_entity", "from_entity", "evidence"]].set_axis(["entity_id", "other", "evidence"], axis=1)
+    pairs = pd.concat([a, b], ignore_index=True)
+    raw = pairs.groupby("entity_id")["other"].nunique().reindex(ctx.persons, fill_value=0).astype(float)
+    ev = pairs.explode("evidence").dropna(subset=["evidence"]).groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+    return raw, ev
+
+
+def _assets_of(ctx: ScoringContext, types: list[str]) -> pd.DataFrame:
+    e = ctx.edges
+    mine = e[e["type"].isin(types) & e["from_entity"].isin(ctx.persons)]
+    return mine[["from_entity", "to_entity", "type", "evidence"]].rename(columns={"from_entity": "entity_id", "to_entity": "asset"})
+
+
+def international(ctx: ScoringContext) -> Factor:
+    """Foreign countries reached by phone, foreign plates driven, containers in seizures."""
+    ents = ctx.entities.set_index("entity_id")
+    phones = _assets_of(ctx, ["uses"])
+    calls = ctx.edges[ctx.edges["type"].isin(["called", "texted"])]
+    # every number a person's phones called or were called by, and their own numbers
+    out = calls.merge(phones[["entity_id", "asset"]], left_on="from_entity", right_on="asset")
+    inc = calls.merge(phones[["entity_id", "asset"]], left_on="to_entity", right_on="asset")
+    contacts = pd.concat([
+        out[["entity_id", "to_entity", "evidence"]].rename(columns={"to_entity": "phone"}),
+        inc[["entity_id", "from_entity", "evidence"]].rename(columns={"from_entity": "phone"}),
+        phones[["entity_id", "asset", "evidence"]].rename(columns={"asset": "phone"})], ignore_index=True)
+    numbers = ents["number"] if "number" in ents else pd.Series(dtype=object)
+    contacts["country"] = apply_unique(contacts["phone"].map(numbers).fillna(""), phone_country)[0].to_numpy()
+    foreign = contacts[contacts["country"].notna() & (contacts["country"] != "FR")]
+    countries = foreign.groupby("entity_id")["country"].nunique()
+    vehicles = _assets_of(ctx, ["drives", "owns"])
+    plates = vehicles["asset"].map(ents["plate"]) if "plate" in ents else pd.Series(index=vehicles.index, dtype=object)
+    foreign_plate = vehicles[plates.notna() & ~plates.astype(str).str.match(r"^[A-Z]{2}-\d{3}-[A-Z]{2}$|^\d{1,4} [A-Z]{1,3} \w{2,3}$")]
+    containers = _assets_of(ctx, ["seized_with"])
+    containers = containers[containers["asset"].map(ents["entity_type"]) == "container"]
+    raw = (countries.reindex(ctx.persons, fill_value=0)
+           + foreign_plate.groupby("entity_id")["asset"].nunique().reindex(ctx.persons, fill_value=0)
+           + containers.groupby("entity_id")["asset"].nunique().reindex(ctx.persons, fill_value=0)).astype(float)
+    ev = pd.concat([foreign, foreign_plate, containers])[["entity_id", "evidence"]].explode("evidence").dropna()
+    return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+
+
+def financial(ctx: ScoringContext) -> Factor:
+    """Companies directed, owned or tied to; a company tied to a seizure or a container counts double."""
+    ents = ctx.entities.set_index("entity_id")
+    ties = _assets_of(ctx, ["directs", "owns", "associated_with", "employs"])
+    ties = ties[ties["asset"].map(ents["entity_type"]) == "company"]
+    e = ctx.edges
+    seizure_firms = set(e.loc[e["type"].isin(["seized_with"]), "from_entity"]) | set(
+        ctx.mentions.loc[(ctx.mentions["entity_type"] == "company") & (ctx.mentions["agency"] == "douane"), "entity_id"])
+    ties = ties.assign(value=np.where(ties["asset"].isin(seizure_firms), 2.0, 1.0)).drop_duplicates(["entity_id", "asset"])
+    raw = ties.groupby("entity_id")["value"].sum().reindex(ctx.persons, fill_value=0.0)
+    ev = ties[["entity_id", "evidence"]].explode("evidence").dropna()
+    return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+
+
+def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
+    """Share of connected node pairs of a node's component that its removal disconnects."""
+    comp = g.connected_components()
+    membership = np.array(comp.membership)
+    out = {}
+    for v in candidates:
+        nodes = np.flatnonzero(membership == membership[v])
+        size = len(nodes)
+        if size < 3:
+            out[v] = 0.0
+            continue
+        sub = g.induced_subgraph([int(x) for x in nodes if x != v])
+        sizes = np.array(sub.connected_components().sizes(), dtype=float)
+        before = (size - 1) * (size - 2) / 2
+        out[v] = float(1 - (sizes * (sizes - 1) / 2).sum() / before) if before else 0.0
+    return out
+
+
+def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Betweenness, brokerage (1 − Burt's constraint) and fragmentation in the projection.
+
+    ``known``: the people the score is about when ``population`` is known (people with activity);
+    others (hubs, relatives, lawyers) are left out of the network so they cannot broker it.
+    """
+    p = ctx.projection
+    population = cfg.population
+    if population == "auto":
+        population = "known" if len(known) else "all"
+    if population == "known":
+        p = p[p["from_entity"].isin(known) & p["to_entity"].isin(known)]
+    parts = pd.DataFrame(0.0, index=ctx.persons, columns=["betweenness", "brokerage", "fragmentation"])
+    if p.empty:
+        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object), parts
+    g = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
+    names = pd.Index(g.vs["name"])
+    # strong ties are short: many calls between two people put them close (Morselli's CAVIAR reading)
+    btw = betweenness(p.assign(length=1.0 / p["weight"].astype(float).clip(lower=1e-9))[
+        ["from_entity", "to_entity", "length"]], directed=False, distance="length")
+    cons = burt_constraint(g).fillna(1.0)
+    cand = list(np.argsort(-btw.reindex(names).to_numpy())[:top])
+    frag = pd.Series(_fragmentation(g, cand)).rename(index=lambda k: names[k])
+    parts.loc[names.intersection(parts.index), "betweenness"] = btw.reindex(names.intersection(parts.index)).to_numpy()
+    parts.loc[names.intersection(parts.index), "brokerage"] = (1 - cons).clip(0, 1).reindex(names.intersection(parts.index)).to_numpy()
+    parts.loc[frag.index.intersection(parts.index), "fragmentation"] = frag.reindex(frag.index.intersection(parts.index)).to_numpy()
+    normed = parts.apply(lambda c: c / c.max() if c.max() > 0 else c)
+    raw = sum(normed[k] * w for k, w in cfg.parts.items())
+    links = pd.concat([p[["from_entity", "evidence"]].rename(columns={"from_entity": "entity_id"}),
+                       p[["to_entity", "evidence"]].rename(columns={"to_entity": "entity_id"})])
+    ev = links.explode("evidence").dropna().groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+    return raw.astype(float), ev, parts
