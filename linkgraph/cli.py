@@ -13,6 +13,7 @@ from rich.table import Table
 from linkgraph.api import DEFAULT_SOURCES, load_mappings, read_sources, save_resolution, summarize
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import DEFAULT_RULES, resolve
+from linkgraph.scoring.config import DEFAULT_SCORING, load_scoring
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Entity resolution and link analysis for drug-trafficking intelligence cells.")
@@ -108,12 +109,15 @@ def evaluate(
     files: Optional[list[Path]] = typer.Argument(None, help="Labelled files (with --mapping and --truth)."),
     rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
     fixtures: Path = typer.Option(Path(__file__).resolve().parents[1] / "fixtures" / "data", help="Fixture data folder."),
+    scoring: bool = typer.Option(False, "--scoring", help="Evaluate priority scoring on the fixtures' planted roles."),
 ) -> None:
     """Print `TYPE precision=P recall=R f1=F` (pairwise over the final clusters)."""
     from linkgraph.evaluate import runs
 
     try:
-        if truth is not None:
+        if scoring:
+            lines = runs.evaluate_scoring(fixtures, DEFAULT_SOURCES, rules)
+        elif truth is not None:
             lines = runs.evaluate_labelled(_specs(mapping, files, DEFAULT_SOURCES), truth, rules)
         elif dataset in ("febrl3", "febrl4"):
             lines = runs.evaluate_febrl(dataset)
@@ -149,6 +153,48 @@ def explain(
     Console().print(table)
     same = result.entity_of(mention_a) == result.entity_of(mention_b)
     Console().print(f"same entity: {'yes' if same else 'no'} ({result.entity_of(mention_a)} / {result.entity_of(mention_b)})")
+
+
+@app.command(name="score")
+def score_cmd(
+    top: int = typer.Option(20, help="Rank the whole graph and keep the top N (without --targets)."),
+    targets: Optional[Path] = typer.Option(None, help="CSV of candidate targets: entity_id, full_name, "
+                                           "first_name, last_name, dob, phone or plate columns."),
+    listed: Optional[Path] = typer.Option(None, help="CSV with an entity_id column: already-listed targets."),
+    scoring: Path = typer.Option(DEFAULT_SCORING, help="Scoring settings (rules/scoring.yaml)."),
+    sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
+    rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+    out: Path = typer.Option(Path("out/score"), "--out", "-o", help="Output folder (ranked.csv, ranked.json)."),
+) -> None:
+    """Rank priority targets with each factor's contribution and its evidence rows."""
+    import pandas as pd
+
+    from linkgraph.scoring.export import write_scores
+    from linkgraph.scoring.score import NOTICE, score
+    from linkgraph.scoring.targets import resolve_targets
+
+    try:
+        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        listed_ids = set(pd.read_csv(listed, dtype=str)["entity_id"]) if listed else set()
+        scores = score(result, load_scoring(scoring), listed_ids)
+        resolved = None
+        if targets:
+            resolved = resolve_targets(result, pd.read_csv(targets, dtype=str, keep_default_na=False))
+        paths = write_scores(scores, out, top=None if targets else top, targets=resolved)
+    except (LinkgraphError, ValueError, KeyError) as exc:
+        _fail(exc)
+    shown = scores.persons if not targets else scores.persons[scores.persons["entity_id"].isin(
+        {e for cell in resolved["entities"] for e in cell.split(";") if e})]
+    table = Table(title=f"priority targets → {out}", caption=NOTICE)
+    for col in ("rank", "label", "score", "network", "activity", "corroboration", "international", "financial"):
+        table.add_column(col)
+    for _, r in shown.head(top).iterrows():
+        table.add_row(str(r["rank"]), str(r["label"]), f"{r['score']:.3f}", *(f"{r[c]:.3f}" for c in (
+            "network", "activity", "corroboration", "international", "financial")))
+    Console().print(table)
+    if resolved is not None and (resolved["status"] != "resolved").any():
+        Console().print(f"unresolved lines: {', '.join(map(str, resolved.loc[resolved['status'] != 'resolved', 'line']))}")
+    Console().print("written: " + ", ".join(map(str, paths)))
 
 
 @app.command()

@@ -45,6 +45,7 @@ def _label(entities: pd.DataFrame) -> pd.Series:
 
 def entity_table(mentions: pd.DataFrame) -> pd.DataFrame:
     """Aggregate mentions (with ``entity_id``) into one row per entity."""
+    mentions = mentions.assign(date=mentions["date"].astype("string"))  # undated sources hold None
     g = mentions.groupby("entity_id", sort=True)
     out = pd.DataFrame({
         "entity_type": g["entity_type"].first(),

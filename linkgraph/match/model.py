@@ -12,6 +12,10 @@ from linkgraph.match.em import Parameters, estimate_u, expectation_maximisation,
 from linkgraph.match.settings import Settings
 
 
+#: Term frequencies are shrunk towards the level's u as if this many extra records had been seen.
+TF_PSEUDO_RECORDS = 50
+
+
 @dataclass
 class ScoredPairs:
     """Candidate pairs with their comparison levels, match weight and probability."""
@@ -88,6 +92,7 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
 
     With ``entities`` (a cluster label per record, from a first pass), a value counts once per
     entity: a name is common when many entities bear it, not when one entity is mentioned often.
+    Returns counts; :func:`score` turns them into smoothed frequencies.
     """
     out = {}
     for c in settings.comparisons:
@@ -98,7 +103,7 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
                 if entities is not None:
                     frame = pd.DataFrame({"e": entities, "v": s.to_numpy()}).dropna().drop_duplicates()
                     s = frame["v"]
-                out[col] = s.dropna().value_counts(normalize=True)
+                out[col] = s.dropna().value_counts()
     return out
 
 
@@ -122,8 +127,11 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
             hit = levels[:, c] == k
             if not hit.any():
                 continue
-            freq = pd.Series(cols.values(col)[i[hit]]).map(tables[col]).to_numpy(dtype=float)
-            freq = np.maximum(np.nan_to_num(freq, nan=1.0), max(settings.tf_minimum, 1e-12))
+            counts = tables[col]
+            count = pd.Series(cols.values(col)[i[hit]]).map(counts).fillna(0).to_numpy(dtype=float)
+            # shrink towards u with TF_PSEUDO_RECORDS pseudo-records: a small file's counts say little
+            freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (counts.sum() + TF_PSEUDO_RECORDS)
+            freq = np.maximum(freq, max(settings.tf_minimum, 1e-12))
             # Splink's adjustment: replace u of the exact level by the value's own frequency
             tf_adj[hit, c] = np.log2(params.u[c][k] / freq)
     weight = weight + tf_adj.sum(axis=1)

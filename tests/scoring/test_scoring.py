@@ -1,0 +1,161 @@
+"""Priority scoring: factors checked by hand, CAVIAR leaders, fixtures' planted roles."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import linkgraph
+from linkgraph.graph.datasets import CAVIAR_MATRIX, caviar_calls_csv, caviar_number
+from linkgraph.scoring.config import load_scoring
+from linkgraph.scoring.score import score
+from linkgraph.scoring.targets import resolve_targets
+from linkgraph.sources.mapping import parse_mapping
+
+REPO = Path(__file__).resolve().parents[2]
+
+PROCEDURES = """num;date;infraction;nom;prenom;ddn;tel
+A1;01/01/2024;ILS - trafic de stupéfiants;BENALI;Karim;03/04/1990;06 11 22 33 44
+A2;01/01/2023;ILS - usage de stupéfiants;BENALI;Karim;03/04/1990;
+A3;01/06/2024;Vol à l'étalage;DURAND;Paul;05/05/1985;06 99 88 77 66
+A4;01/01/2024;ILS - trafic de stupéfiants;=HYPERLINK("http://x");<img src=x onerror=alert(1)>;01/01/1970;
+"""
+CALLS = """a;b;n
+06 11 22 33 44;06 99 88 77 66;12
+"""
+
+
+@pytest.fixture(scope="module")
+def trained_rules(tmp_path_factory):
+    """Matching models trained on the fixtures, reused as is (a four-line file cannot train EM)."""
+    import shutil
+
+    d = tmp_path_factory.mktemp("rules")
+    for p in (REPO / "rules" / "matching").glob("*.yaml"):
+        shutil.copy(p, d / p.name)
+    fixtures = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
+    for entity_type, model in fixtures.models.items():
+        if model.probabilistic:
+            linkgraph.save_settings(model, d / f"{entity_type}.yaml")
+    return d
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, trained_rules):
+    d = tmp_path_factory.mktemp("small")
+    (d / "proc.csv").write_text(PROCEDURES, encoding="utf-8")
+    (d / "calls.csv").write_text(CALLS, encoding="utf-8")
+    proc = parse_mapping({"source": "proc", "agency": "police", "classification": "restricted", "format": "csv",
+                          "delimiter": ";", "date": "date", "record_id": "num", "attributes": {"offence": "infraction"},
+                          "mentions": {"p": {"type": "person", "fields": {"last_name": "nom", "first_name": "prenom",
+                                                                            "dob": "ddn"}},
+                                       "t": {"type": "phone", "fields": {"number": "tel"}}},
+                          "relations": [{"type": "uses", "from": "p", "to": "t"}]}, "proc.yaml")
+    calls = parse_mapping({"source": "calls", "agency": "police", "classification": "secret", "format": "csv",
+                           "delimiter": ";", "mentions": {"a": {"type": "phone", "fields": {"number": "a"}},
+                                                          "b": {"type": "phone", "fields": {"number": "b"}}},
+                           "relations": [{"type": "called", "from": "a", "to": "b", "attributes": {"calls": "n"}}]},
+                          "calls.yaml")
+    result = linkgraph.resolve_sources([(proc, d / "proc.csv"), (calls, d / "calls.csv")], trained_rules)
+    return result, d
+
+
+def test_activity_and_its_evidence_by_hand(small):
+    result, _ = small
+    settings = load_scoring()
+    scores = score(result, settings)
+    karim = result.entity_of("proc:1:p")
+    assert result.entity_of("proc:2:p") == karim
+    line = scores.explain(karim)
+    activity = line["factors"]["activity"]
+    # two police rows: trafic (2.5) on 2024-01-01, usage (0.2) on 2023-01-01; reference date = the
+    # latest date in the data (2024-06-01); half-life 365 days
+    ref = pd.Timestamp("2024-06-01")
+    expected = 2.5 * 2 ** (-(ref - pd.Timestamp("2024-01-01")).days / 365) \
+        + 0.2 * 2 ** (-(ref - pd.Timestamp("2023-01-01")).days / 365)
+    assert activity["raw"] == pytest.approx(expected)
+    assert activity["evidence"] == ["proc:1", "proc:2"]
+    assert line["notice"].startswith("Recommendation")
+    assert math.isclose(line["score"], sum(f["contribution"] for f in line["factors"].values()), abs_tol=1e-6)
+
+
+def test_targets_resolve_by_phone_name_and_report_unresolved(small):
+    result, _ = small
+    karim = result.entity_of("proc:1:p")
+    lines = pd.DataFrame({"phone": ["0611223344", "", ""], "last_name": ["", "Benali", "Inconnu"],
+                          "first_name": ["", "Karim", "Jean"], "dob": ["", "03/04/1990", ""]})
+    out = resolve_targets(result, lines)
+    assert out["entities"].tolist()[:2] == [karim, karim]
+    assert out["status"].tolist() == ["resolved", "resolved", "unresolved"]
+
+
+def test_score_export_has_no_formula_cells(small, tmp_path):
+    from linkgraph.scoring.export import write_scores
+
+    result, _ = small
+    paths = write_scores(score(result), tmp_path, top=None)
+    csv = pd.read_csv(paths[0], dtype=str, keep_default_na=False)
+    for col in csv.columns:
+        assert not csv[col].str.match(r"^[=+\-@\t\r]").any(), col
+    doc = json.loads((tmp_path / "ranked.json").read_text())
+    assert doc["notice"].startswith("Recommendation")
+
+
+def _caviar_result(tmp_path):
+    if not CAVIAR_MATRIX.exists():
+        pytest.fail(f"CAVIAR data missing: expected {CAVIAR_MATRIX} (../shared/networks beside the repo)")
+    csv = tmp_path / "caviar.csv"
+    caviar_calls_csv(CAVIAR_MATRIX, csv)
+    mapping = parse_mapping({"source": "caviar", "agency": "police", "classification": "secret", "format": "csv",
+                             "mentions": {"caller": {"type": "phone", "fields": {"number": "appelant"}},
+                                          "callee": {"type": "phone", "fields": {"number": "appele"}}},
+                             "relations": [{"type": "called", "from": "caller", "to": "callee",
+                                            "attributes": {"calls": "nb_appels"}}]}, "caviar.yaml")
+    return linkgraph.resolve_sources([(mapping, csv)])
+
+
+def test_caviar_leaders_in_top_5(tmp_path):
+    """CAVIAR fed as phone records: n1 (Serero), n3 (Perlini) and n12 (Morales) rank in the top 5."""
+    result = _caviar_result(tmp_path)
+    scores = score(result)
+    numbers = result.entities.set_index("entity_id")["number"]
+    top5 = set(scores.persons.head(5)["entity_id"].map(numbers))
+    assert {caviar_number(1), caviar_number(3), caviar_number(12)} <= top5
+
+
+@pytest.fixture(scope="module")
+def fixture_scores():
+    from linkgraph.evaluate.runs import true_entity_of
+
+    data = REPO / "fixtures" / "data"
+    truth = pd.read_csv(data / "truth_mentions.csv", dtype=str)
+    roles = pd.read_csv(data / "truth_roles.csv", dtype=str)
+    result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
+    scores = score(result)
+    ranked = scores.persons["entity_id"].map(true_entity_of(result.mentions, truth))
+    return ranked, roles
+
+
+def test_no_planted_hub_in_top_10(fixture_scores):
+    ranked, roles = fixture_scores
+    hubs = set(roles.loc[roles["role"] == "hub", "entity_id"])
+    assert not set(list(dict.fromkeys(ranked.dropna()))[:10]) & hubs
+
+
+@pytest.mark.xfail(strict=True, reason="issue 3 acceptance not met yet: heads are careful in the fixtures and "
+                                       "the factors do not yet single them out (see the issue note)")
+def test_precision_at_10_against_heads_and_brokers(fixture_scores):
+    from linkgraph.evaluate.runs import precision_at
+
+    ranked, roles = fixture_scores
+    relevant = set(roles.loc[roles["role"].isin(["head", "broker"]), "entity_id"])
+    assert precision_at(ranked, relevant, 10) >= 0.8
+
+
+def test_cli_evaluate_scoring_prints_the_metric():
+    out = subprocess.run([sys.executable, "-m", "linkgraph.cli", "evaluate", "--scoring"], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.startswith("precision_at_10=")
