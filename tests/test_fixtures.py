@@ -168,6 +168,22 @@ def test_roles_name_organisations_with_heads(truth: pd.DataFrame) -> None:
         assert role in set(roles["role"]), role
 
 
+def test_enough_heads_and_brokers_for_precision_at_10() -> None:
+    """Scoring is judged by precision@10 against heads and brokers: at least 12 must exist, each org has one head,
+    every broker connects two organisations (one row per organisation) and never heads one."""
+    roles = pd.read_csv(DATA / "truth_roles.csv", dtype=str, keep_default_na=False)
+    orgs = pd.read_csv(DATA / "truth_organisations.csv", dtype=str, keep_default_na=False)
+    heads = roles[roles["role"] == "head"]
+    brokers = roles[roles["role"] == "broker"]
+    assert list(orgs.columns) == ["organisation", "template", "label", "city", "head"]
+    assert sorted(heads["organisation"]) == sorted(orgs["organisation"])
+    assert set(heads["entity_id"]) == set(orgs["head"]) and heads["entity_id"].is_unique
+    assert (brokers.groupby("entity_id")["organisation"].nunique() == 2).all()
+    assert not set(brokers["entity_id"]) & set(heads["entity_id"])
+    assert len(set(heads["entity_id"]) | set(brokers["entity_id"])) >= 12
+    assert orgs["template"].nunique() == len(orgs)
+
+
 def test_only_the_recorded_rejects_are_bad(rejects: pd.DataFrame) -> None:
     """Every phone, date, SIREN/SIRET and container parses, except the rows listed as rejects."""
     bad = {(s, r) for s, r in zip(rejects["source"], rejects["row"])}
