@@ -145,8 +145,8 @@ def test_no_planted_hub_in_top_10(fixture_scores):
     assert not set(list(dict.fromkeys(ranked.dropna()))[:10]) & hubs
 
 
-@pytest.mark.xfail(strict=True, reason="issue 3 acceptance not met yet: heads are careful in the fixtures and "
-                                       "the factors do not yet single them out (see the issue note)")
+@pytest.mark.xfail(strict=True, reason="issue 3 acceptance not met yet: the planted heads are careful (isolated "
+                                       "in the projection); see benchmarks/RESULTS.md")
 def test_precision_at_10_against_heads_and_brokers(fixture_scores):
     from linkgraph.evaluate.runs import precision_at
 
