@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out/demo
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install browser demo test test-fast bench clean
 
 install: $(VENV)/.installed
 
@@ -19,8 +19,12 @@ demo: install
 	$(BIN)/linkgraph resolve --out $(OUT)
 	$(BIN)/linkgraph evaluate
 
-## The whole test suite (what CI runs).
-test: install
+## Debian's Chromium for the browser tests (playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## The whole test suite (what CI runs), browser tests included.
+test: install browser
 	$(BIN)/python -m pytest -q
 
 ## The suite without the slow tests.
