@@ -109,6 +109,16 @@ def summarize(result: Resolution) -> dict:
             "entities": {k: int(v) for k, v in by_type.items()}}
 
 
+def entity_graph_of(result: Resolution, cosighting_window: float | None = 120, cosighting_min_times: int = 3):
+    """The entity graph as a networkx MultiDiGraph: one edge per (from, to, relation type) with its
+    evidence (rows, agencies, first/last seen, count), LAPI co-sightings included."""
+    from linkgraph.graph.assemble import resolution_edges
+    from linkgraph.graph.build import entity_graph
+
+    return entity_graph(result.entities, resolution_edges(result, cosighting_window=cosighting_window,
+                                                          cosighting_min_times=cosighting_min_times))
+
+
 def mention_table(result: Resolution) -> pd.DataFrame:
     """mention_id → entity_id, the table to pass as ``previous`` on the next run."""
     return result.mentions[["mention_id", "entity_id"]].copy()

@@ -41,6 +41,11 @@ class Factors(_Strict):
     financial: Factor = Factor()
 
 
+class CoSightings(_Strict):
+    window_seconds: float = 120
+    min_times: int = 3
+
+
 class Organisations(_Strict):
     top_members: int = 3
 
@@ -51,6 +56,7 @@ class ScoringSettings(_Strict):
     normalization_quantile: float = 0.95
     factors: Factors = Factors()
     organisations: Organisations = Organisations()
+    cosightings: CoSightings = CoSightings()
     path: str | None = None
 
     @model_validator(mode="after")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from linkgraph.graph.edges import edge_table
+from linkgraph.graph.assemble import resolution_edges
 from linkgraph.graph.projection import person_projection
 from linkgraph.match.pipeline import Resolution
 
@@ -21,8 +21,9 @@ class ScoringContext:
     reference_date: pd.Timestamp
 
     @staticmethod
-    def of(result: Resolution, reference_date: str | None = None) -> "ScoringContext":
-        edges = edge_table(result.relations) if len(result.relations) else edge_table(None)
+    def of(result: Resolution, reference_date: str | None = None, cosighting_window: float | None = 120,
+           cosighting_min_times: int = 3) -> "ScoringContext":
+        edges = resolution_edges(result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times)
         entities = result.entities
         projection = person_projection(edges, entities)
         people = entities.loc[entities["entity_type"] == "person", "entity_id"]

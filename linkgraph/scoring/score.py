@@ -54,7 +54,8 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
           listed: set[str] | None = None) -> Scores:
     """Score every person of a resolution (see ``rules/scoring.yaml`` for the factors)."""
     settings = settings or load_scoring()
-    ctx = result if isinstance(result, ScoringContext) else ScoringContext.of(result, settings.reference_date)
+    ctx = result if isinstance(result, ScoringContext) else ScoringContext.of(
+        result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times)
     listed = set(listed or ())
     cfg = settings.factors
     raw: dict[str, pd.Series] = {}

@@ -79,8 +79,7 @@ def test_resolution_projection_and_mastermind(resolution):
     assert set(metrics.nlargest(5, "weighted_degree").index) >= {"n1", "n3", "n12"}
 
 
-@pytest.mark.xfail(strict=True, reason="matching: the term-frequency adjustment splits the hub n1 "
-                   "(same name + same phone scores p=0.69 < 0.9), giving 200 people instead of 110")
 def test_default_model_keeps_the_hub_whole(calls_csv):
+    """Term frequencies shrunk towards u and counted per entity keep the hub n1 whole."""
     result = linkgraph.resolve_sources([(parse_mapping(caviar_mapping()), calls_csv)])
     assert (result.entities["entity_type"] == "person").sum() == N_NODES
