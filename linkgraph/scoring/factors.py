@@ -69,7 +69,8 @@ def corroboration(ctx: ScoringContext) -> Factor:
     """Agencies reporting the person or the phones and vehicles they use: raw = agencies − 1."""
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row", "agency"]]
     owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons)]
-    assets = ctx.mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
+    asset_mentions = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
+    assets = asset_mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"])[["entity_id", "source", "row", "agency"]]
     both = pd.concat([persons, assets], ignore_index=True)
     n = both.groupby("entity_id")["agency"].nunique()
@@ -178,6 +179,8 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     btw = betweenness(p.assign(length=1.0 / p["weight"].astype(float).clip(lower=1e-9))[
         ["from_entity", "to_entity", "length"]], directed=False, distance="length")
     cons = burt_constraint(g).fillna(1.0)
+    # removing a node costs one components pass over the graph: fewer candidates on big graphs
+    top = top if g.vcount() <= 50_000 else max(5, top // 5)
     cand = list(np.argsort(-btw.reindex(names).to_numpy())[:top])
     frag = pd.Series(_fragmentation(g, cand)).rename(index=lambda k: names[k])
     parts.loc[names.intersection(parts.index), "betweenness"] = btw.reindex(names.intersection(parts.index)).to_numpy()
