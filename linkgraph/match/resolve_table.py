@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkgraph.match.blocking import candidate_pairs, pairs_within_groups
+from linkgraph.match.blocking import candidate_pairs
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
 from linkgraph.match.model import ScoredPairs, _groups, score, train

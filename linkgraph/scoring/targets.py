@@ -64,7 +64,6 @@ def _person_by_name(result: Resolution, line: pd.Series) -> tuple[list[str], flo
 
 def resolve_targets(result: Resolution, targets: pd.DataFrame) -> pd.DataFrame:
     """One row per target line: the entities it resolves to (``;``-joined) and how, or why not."""
-    unknown = [c for c in targets.columns if c not in TARGET_COLUMNS and c != "line"]
     if not set(targets.columns) & set(TARGET_COLUMNS):
         raise ValueError(f"targets need at least one of the columns {', '.join(TARGET_COLUMNS)}")
     known_ids = set(result.entities["entity_id"])

@@ -6,7 +6,6 @@ column and the raw record) so that rows in = rows kept + rows rejected.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -7,20 +7,25 @@ from pathlib import Path
 
 import pandas as pd
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a cell a spreadsheet would run: = + - @ first (after blanks, NBSP or zero-width characters), or tab/CR first
+_RISKY = r"^(?:[\s\u00a0\u180e\u200b-\u200d\u2060\ufeff]*[=+\-@]|[\t\r])"
 
 
 def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (OWASP CSV injection)."""
+    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (OWASP CSV injection).
+
+    Only text cells change: the number -1 stays a number, the text "-1" becomes "'-1".
+    """
     out = frame.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            text = s.astype("string")
-            risky = text.str.startswith(_FORMULA_START).fillna(False).to_numpy()
-            if risky.any():
-                out[col] = s.astype(object)
-                out.loc[risky, col] = "'" + text[risky].astype(str)
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
+            continue
+        is_text = s.map(type).eq(str).to_numpy()
+        risky = is_text & s.astype("string").str.contains(_RISKY, regex=True).fillna(False).to_numpy()
+        if risky.any():
+            out[col] = s.astype(object)
+            out.loc[risky, col] = "'" + s[risky].astype(str)
     return out
 
 

@@ -5,7 +5,7 @@ from linkgraph.evaluate.datasets import febrl
 from linkgraph.evaluate.metrics import pairwise_scores
 from linkgraph.evaluate.runs import BENCHMARK_RULES
 from linkgraph.match.resolve_table import resolve_table
-from linkgraph.match.settings import load_settings, parse_settings, save_settings
+from linkgraph.match.settings import load_settings, save_settings
 
 
 @pytest.mark.parametrize("name, bar", [("febrl4", 0.9996), ("febrl3", 0.9993)])

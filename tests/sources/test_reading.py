@@ -1,7 +1,6 @@
 """Reading agency files: encodings, missing columns, rejects, and the row count invariant."""
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from linkgraph.errors import SourceError

@@ -1,0 +1,533 @@
+/* linkgraph explorer: fills the page shells from the JSON API.
+ *
+ * Rule: every value from the API goes into the page through textContent (el() below) or
+ * setAttribute on a fixed, harmless attribute; never innerHTML, never an inline handler.
+ * Links are built from encodeURIComponent(id) on fixed paths.
+ */
+"use strict";
+
+(function () {
+  const SAFE_ATTRS = new Set(["id", "class", "type", "name", "value", "for", "colspan", "title", "hidden", "disabled",
+    "open", "role", "scope", "min", "max", "step", "required", "checked", "aria-label", "aria-live"]);
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") node.textContent = String(value);
+      else if (key === "href") node.setAttribute("href", value);           // only built by link helpers
+      else if (key.startsWith("data-") || SAFE_ATTRS.has(key)) node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children) append(node, child);
+    return node;
+  }
+
+  function append(node, child) {
+    if (child === null || child === undefined || child === false) return;
+    if (Array.isArray(child)) { child.forEach((c) => append(node, c)); return; }
+    node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  const $ = (sel, root) => (root || document).querySelector(sel);
+
+  const entityHref = (id) => "/entity/" + encodeURIComponent(id);
+  const chartHref = (id) => "/chart?focus=" + encodeURIComponent(id);
+
+  function entityLink(brief) {
+    const label = brief.label || brief.entity_id;
+    return el("a", { href: entityHref(brief.entity_id), class: "entity-link", "data-entity": brief.entity_id,
+      text: label });
+  }
+
+  function say(text, kind) {
+    const box = $("#status");
+    if (!box) return;
+    box.textContent = text || "";
+    box.className = kind || "";
+  }
+
+  async function api(path, options) {
+    const opts = Object.assign({ headers: { Accept: "application/json" } }, options || {});
+    if (opts.json !== undefined) {
+      opts.method = opts.method || "POST";
+      opts.headers = { Accept: "application/json", "Content-Type": "application/json" };
+      opts.body = JSON.stringify(opts.json);
+      delete opts.json;
+    }
+    const response = await fetch(path, opts);
+    let body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    if (!response.ok) {
+      const detail = body && typeof body.detail === "string" ? body.detail : "request failed (" + response.status + ")";
+      const err = new Error(detail);
+      err.status = response.status;
+      throw err;
+    }
+    return body;
+  }
+
+  function query(params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+      else if (v !== null && v !== undefined && v !== "") q.append(k, v);
+    }
+    return q.toString();
+  }
+
+  function fmt(value) {
+    if (value === null || value === undefined) return "";
+    if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(3);
+    if (typeof value === "object") return JSON.stringify(value);
+    return String(value);
+  }
+
+  function rawValues(raw) {
+    const dl = el("dl", { class: "raw" });
+    for (const [k, v] of Object.entries(raw || {})) {
+      if (v === null || v === undefined || v === "") continue;
+      dl.appendChild(el("dt", { text: k }));
+      dl.appendChild(el("dd", { text: fmt(v) }));
+    }
+    return dl;
+  }
+
+  function evidenceList(refs, total) {
+    const shown = (refs || []).slice(0, 5).join(", ");
+    const more = (total || 0) > 5 ? " … (" + total + " rows)" : "";
+    return shown + more;
+  }
+
+  function row(cells) {
+    return el("tr", {}, cells.map((c) => (c instanceof Node ? el("td", {}, c) : el("td", { text: fmt(c) }))));
+  }
+
+  /* ---------------------------------------------------------------- search page */
+  function homePage() {
+    const form = $("#search-form");
+    const results = $("#results");
+    async function run(q, kind, type) {
+      clear(results);
+      say("Searching…");
+      try {
+        const data = await api("/api/search?" + query({ q: q, kind: kind, type: type }));
+        say(data.results.length ? data.results.length + " result(s)" : "No entity found.");
+        for (const hit of data.results) {
+          results.appendChild(el("li", { class: "result", "data-entity": hit.entity_id },
+            entityLink(hit), " ",
+            el("span", { class: "type", text: hit.entity_type }), " ",
+            el("small", { text: "matched " + hit.matched + " (" + hit.match + ", " + hit.score + ") · " +
+              hit.mentions + " mention(s) · " + (hit.agencies || "") }), " ",
+            el("a", { href: chartHref(hit.entity_id), class: "chart-link", text: "chart" })));
+        }
+      } catch (e) { say(e.message, "error"); }
+    }
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const q = $("#q").value.trim();
+      if (!q) return;
+      const kind = $("#kind").value, type = $("#type").value;
+      history.replaceState(null, "", "/?" + query({ q: q, kind: kind === "auto" ? "" : kind, type: type }));
+      run(q, kind, type);
+    });
+    const params = new URLSearchParams(location.search);
+    if (params.get("q")) {
+      $("#q").value = params.get("q");
+      if (params.get("kind")) $("#kind").value = params.get("kind");
+      if (params.get("type")) $("#type").value = params.get("type");
+      run(params.get("q"), $("#kind").value, $("#type").value);
+    }
+  }
+
+  /* ---------------------------------------------------------------- entity page */
+  function entityPage() {
+    const id = decodeURIComponent(location.pathname.split("/")[2] || "");
+    const base = "/api/entities/" + encodeURIComponent(id);
+
+    function waterfallTable(steps) {
+      const table = el("table", { class: "waterfall" },
+        el("thead", {}, el("tr", {}, el("th", { text: "comparison" }), el("th", { text: "level" }),
+          el("th", { text: "m" }), el("th", { text: "u" }), el("th", { text: "weight" }))));
+      const body = el("tbody");
+      for (const s of steps) {
+        body.appendChild(row([s.step, s.level, s.m, s.u, s.infinite ? "∞ (certain)" : s.weight]));
+      }
+      table.appendChild(body);
+      return table;
+    }
+
+    async function loadDetail() {
+      const data = await api(base);
+      const e = data.entity;
+      document.title = (e.label || id) + " · linkgraph";
+      $("#entity-title").textContent = e.label || id;
+      $("#entity-summary").textContent = e.entity_type + " · " + e.entity_id + " · " + e.mentions + " mention(s) from " +
+        (e.agencies || "") + " · seen " + (e.first_seen || "?") + " → " + (e.last_seen || "?") + " · " + data.degree + " link(s)";
+      const links = clear($("#entity-links"));
+      append(links, [el("a", { href: chartHref(id), id: "open-chart", text: "Open in chart" }), " · ",
+        el("a", { href: "/chart?" + query({ from: id }), text: "Path from here" })]);
+      const facts = clear($("#facts"));
+      const skip = new Set(["entity_id", "entity_type", "label", "mentions", "agencies", "first_seen", "last_seen"]);
+      for (const [k, v] of Object.entries(e)) {
+        if (skip.has(k) || v === null || v === "") continue;
+        facts.appendChild(el("dt", { text: k }));
+        facts.appendChild(el("dd", { text: fmt(v) }));
+      }
+      if (data.score) {
+        $("#score-section").hidden = false;
+        $("#score-line").textContent = "Rank " + data.score.rank + " · score " + fmt(data.score.score) + ". " + data.score.notice;
+        const tb = clear($("#score-factors tbody"));
+        for (const [name, f] of Object.entries(data.score.factors)) {
+          tb.appendChild(row([name, f.raw, f.normalized, f.weight, f.contribution, evidenceList(f.evidence, f.evidence.length)]));
+        }
+      }
+      $("#mentions-count").textContent = "(" + data.mentions_total + ")";
+      const mb = clear($("#mentions tbody"));
+      for (const m of data.mentions) {
+        mb.appendChild(el("tr", { "data-mention": m.mention_id },
+          el("td", { text: m.mention_id }), el("td", { text: m.agency }), el("td", { text: m.classification }),
+          el("td", { text: m.file }), el("td", { text: fmt(m.row) }), el("td", { text: fmt(m.date) }),
+          el("td", {}, rawValues(m.raw))));
+      }
+      $("#why-count").textContent = "(" + data.why_total + " link(s))";
+      const why = clear($("#why"));
+      if (!data.why.length) why.appendChild(el("li", { text: "A single mention: nothing was merged." }));
+      for (const link of data.why) {
+        const weight = link.infinite ? "certain" : "weight " + fmt(link.weight);
+        const item = el("li", {}, el("code", { text: link.mention_a }), " ↔ ", el("code", { text: link.mention_b }),
+          " — " + link.origin + " (" + weight + ")");
+        if (link.waterfall) item.appendChild(el("details", {}, el("summary", { text: "match waterfall" }), waterfallTable(link.waterfall)));
+        why.appendChild(item);
+      }
+    }
+
+    async function loadNeighbours(filters) {
+      const data = await api(base + "/neighbours?" + query(Object.assign({ limit: 500 }, filters || {})));
+      const select = $("#f-type");
+      if (select.options.length === 1) {
+        for (const t of data.relation_types) select.appendChild(el("option", { value: t, text: t }));
+      }
+      const labels = {};
+      for (const n of data.nodes) labels[n.entity_id] = n;
+      const tb = clear($("#neighbours tbody"));
+      for (const edge of data.edges) {
+        const other = labels[edge.neighbour] || { entity_id: edge.neighbour, label: edge.neighbour };
+        tb.appendChild(row([edge.type, edge.direction, entityLink(other), edge.count, edge.first_seen, edge.last_seen,
+          edge.agencies, evidenceList(edge.evidence, edge.evidence_total)]));
+      }
+      $("#neighbours-count").textContent = data.edges.length + " of " + data.edges_total + " link(s) shown.";
+    }
+
+    async function loadTimeline() {
+      const data = await api(base + "/timeline?limit=300");
+      const tb = clear($("#timeline tbody"));
+      for (const ev of data.events) {
+        const what = ev.kind === "mention" ? "mentioned as " + (ev.type || "") : ev.type + (ev.direction === "in" ? " (from)" : "");
+        const details = Object.entries(ev.details || {}).map(([k, v]) => k + ": " + fmt(v)).join("; ");
+        tb.appendChild(row([ev.when || "undated", what, ev.other ? entityLink(ev.other) : "", ev.agency, ev.evidence, details]));
+      }
+      $("#timeline-count").textContent = data.events.length + " of " + data.events_total + " event(s) shown.";
+    }
+
+    $("#neighbour-filters").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      loadNeighbours({ type: $("#f-type").value, agency: $("#f-agency").value.trim(), since: $("#f-since").value,
+        until: $("#f-until").value }).catch((e) => say(e.message, "error"));
+    });
+    loadDetail().then(() => Promise.all([loadNeighbours(), loadTimeline()]))
+      .then(() => { document.body.dataset.ready = "1"; })
+      .catch((e) => { say(e.message, "error"); document.body.dataset.ready = "1"; });
+  }
+
+  /* ---------------------------------------------------------------- chart page */
+  const COLORS = { person: "#1f6fb2", phone: "#2a9d4b", vehicle: "#c77700", company: "#8a4baf", container: "#7a5c3a",
+    place: "#888888" };
+  const SHAPES = { person: "dot", phone: "diamond", vehicle: "square", company: "triangle", container: "hexagon",
+    place: "star" };
+  const ID_LIKE = /^[A-Z]-[0-9a-f]{6,}$/;
+
+  async function resolveEntity(text) {
+    const t = text.trim();
+    if (ID_LIKE.test(t)) return t;
+    const data = await api("/api/search?" + query({ q: t, limit: 1 }));
+    if (!data.results.length) throw new Error("no entity found for the text given");
+    return data.results[0].entity_id;
+  }
+
+  function chartPage() {
+    if (typeof vis === "undefined") { say("The chart library could not be loaded.", "error"); return; }
+    const nodes = new vis.DataSet();
+    const edges = new vis.DataSet();
+    const expanded = new Set();
+    const container = $("#network");
+    const network = new vis.Network(container, { nodes: nodes, edges: edges }, {
+      physics: false,
+      interaction: { hover: true, multiselect: false, navigationButtons: false, keyboard: true },
+      nodes: { size: 14, font: { size: 13, face: "sans-serif" }, borderWidth: 1 },
+      edges: { smooth: false, font: { size: 10, align: "middle" }, color: { color: "#9aa4ad" } },
+    });
+    let highlighted = { nodes: [], edges: [] };
+
+    function counts() {
+      $("#node-count").textContent = String(nodes.length);
+      $("#edge-count").textContent = String(edges.length);
+    }
+
+    function shortLabel(text) {
+      const s = String(text || "");
+      return s.length > 28 ? s.slice(0, 27) + "…" : s;
+    }
+
+    function nodeOf(brief, x, y) {
+      const type = brief.entity_type || "place";
+      return { id: brief.entity_id, label: shortLabel(brief.label), x: x, y: y, entity_type: type,
+        full_label: String(brief.label || brief.entity_id), shape: SHAPES[type] || "dot",
+        color: { background: COLORS[type] || "#555", border: "#222" } };
+    }
+
+    function addNodes(briefs, around) {
+      const origin = around && nodes.get(around) ? network.getPositions([around])[around] : { x: 0, y: 0 };
+      const fresh = briefs.filter((b) => !nodes.get(b.entity_id));
+      const radius = 140 + 12 * fresh.length;
+      const start = Math.random() * Math.PI;
+      fresh.forEach((b, i) => {
+        const angle = start + (2 * Math.PI * i) / Math.max(fresh.length, 1);
+        nodes.add(nodeOf(b, origin.x + radius * Math.cos(angle), origin.y + radius * Math.sin(angle)));
+      });
+      return fresh.length;
+    }
+
+    function addEdges(list) {
+      for (const e of list) {
+        if (edges.get(e.edge_id)) continue;
+        edges.add({ id: e.edge_id, from: e.from_entity, to: e.to_entity, label: e.type + (e.count > 1 ? " ×" + e.count : ""),
+          arrows: e.directed ? "to" : undefined, width: Math.min(1 + Math.log2(e.count || 1), 6) });
+      }
+    }
+
+    async function expand(id) {
+      if (expanded.has(id)) return;
+      say("Loading links…");
+      const data = await api("/api/entities/" + encodeURIComponent(id) + "/neighbours?limit=40");
+      if (!nodes.get(id)) addNodes([data.entity]);
+      const added = addNodes(data.nodes, id);
+      addEdges(data.edges);
+      expanded.add(id);
+      nodes.update({ id: id, borderWidth: 3 });
+      counts();
+      say(added + " new entit" + (added === 1 ? "y" : "ies") + " around " + (data.entity.label || id) +
+        (data.edges_total > data.edges.length ? " (" + data.edges.length + " of " + data.edges_total + " links shown)" : ""));
+    }
+
+    function showSelection(id) {
+      const node = nodes.get(id);
+      const box = clear($("#selection"));
+      if (!node) { box.appendChild(el("p", { text: "Nothing selected." })); return; }
+      append(box, [el("p", {}, el("strong", { text: node.full_label })),
+        el("p", { text: node.entity_type + " · " + id }),
+        el("p", {}, el("a", { href: entityHref(id), text: "Open entity page" })),
+        el("p", {}, el("button", { type: "button", id: "use-from", text: "Path from" }), " ",
+          el("button", { type: "button", id: "use-to", text: "Path to" }))]);
+      $("#use-from").addEventListener("click", () => { $("#path-from").value = id; });
+      $("#use-to").addEventListener("click", () => { $("#path-to").value = id; });
+    }
+
+    network.on("click", (params) => {
+      if (!params.nodes.length) return;
+      const id = params.nodes[0];
+      showSelection(id);
+      expand(id).catch((e) => say(e.message, "error"));
+    });
+    network.on("doubleClick", (params) => {
+      if (params.nodes.length) location.assign(entityHref(params.nodes[0]));
+    });
+
+    function unhighlight() {
+      nodes.update(highlighted.nodes.filter((id) => nodes.get(id)).map((id) => {
+        const n = nodes.get(id);
+        return { id: id, color: { background: COLORS[n.entity_type] || "#555", border: "#222" }, borderWidth: expanded.has(id) ? 3 : 1 };
+      }));
+      edges.update(highlighted.edges.filter((id) => edges.get(id)).map((id) => ({ id: id, color: { color: "#9aa4ad" }, width: 1 })));
+      highlighted = { nodes: [], edges: [] };
+    }
+
+    async function drawPath(fromText, toText) {
+      const list = clear($("#path-list"));
+      say("Looking for a path…");
+      const from = await resolveEntity(fromText), to = await resolveEntity(toText);
+      const via = $("#path-avoid-places").checked ? ["person", "phone", "vehicle", "company", "container"] : [];
+      const data = await api("/api/path?" + query({ from: from, to: to, via: via }));
+      unhighlight();
+      if (!data.found) { say("No path between these two entities" + (via.length ? " (not through places)." : "."), "error"); return; }
+      const positions = nodes.length ? network.getPositions() : {};
+      const ys = Object.values(positions).map((p) => p.y);
+      const baseY = ys.length ? Math.max(...ys) + 160 : 0;
+      data.nodes.forEach((b, i) => {
+        if (!nodes.get(b.entity_id)) nodes.add(nodeOf(b, (i - (data.nodes.length - 1) / 2) * 180, baseY));
+      });
+      addEdges(data.edges);
+      highlighted = { nodes: data.nodes.map((n) => n.entity_id), edges: data.edges.map((e) => e.edge_id) };
+      nodes.update(highlighted.nodes.map((id) => ({ id: id, color: { background: "#d62828", border: "#000" }, borderWidth: 4 })));
+      edges.update(highlighted.edges.map((id) => ({ id: id, color: { color: "#d62828" }, width: 4 })));
+      data.nodes.forEach((n, i) => {
+        const step = data.edges.filter((e) => i + 1 < data.nodes.length &&
+          [e.from_entity, e.to_entity].includes(n.entity_id) && [e.from_entity, e.to_entity].includes(data.nodes[i + 1].entity_id));
+        const rel = step.map((e) => e.type + " (" + evidenceList(e.evidence, e.evidence_total) + ")").join("; ");
+        list.appendChild(el("li", { class: "path-node", "data-entity": n.entity_id }, entityLink(n),
+          " ", el("span", { class: "type", text: n.entity_type || "" }), rel ? el("div", { class: "path-step", text: "↓ " + rel }) : null));
+      });
+      counts();
+      network.fit({ nodes: highlighted.nodes, animation: false });
+      say("Path of " + data.hops + " hop(s).");
+    }
+
+    $("#focus-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      resolveEntity($("#focus").value).then((id) => expand(id).then(() => { network.fit(); showSelection(id); }))
+        .catch((e) => say(e.message, "error"));
+    });
+    $("#path-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      drawPath($("#path-from").value, $("#path-to").value).catch((e) => say(e.message, "error"));
+    });
+    $("#clear-chart").addEventListener("click", () => {
+      nodes.clear(); edges.clear(); expanded.clear(); highlighted = { nodes: [], edges: [] };
+      clear($("#path-list")); counts(); showSelection(null);
+    });
+    const legend = $("#legend");
+    for (const [type, color] of Object.entries(COLORS)) {
+      legend.appendChild(el("li", {}, el("span", { class: "swatch swatch-" + type }), " " + type + " (" + SHAPES[type] + ")"));
+    }
+
+    window.lgChart = { network: network, nodes: nodes, edges: edges, expand: expand, drawPath: drawPath };
+    const params = new URLSearchParams(location.search);
+    if (params.get("from")) $("#path-from").value = params.get("from");
+    if (params.get("to")) $("#path-to").value = params.get("to");
+    let first = params.get("focus") ? Promise.resolve(params.get("focus")) :
+      api("/api/targets?n=1").then((d) => d.targets.length ? d.targets[0].entity_id : null).catch(() => null);
+    first.then((id) => (id ? expand(id).then(() => { network.fit(); showSelection(id); }) : null))
+      .catch((e) => say(e.message, "error"))
+      .finally(() => { counts(); document.body.dataset.ready = "1"; });
+  }
+
+  /* ---------------------------------------------------------------- targets page */
+  function targetsPage() {
+    const FACTORS = ["network", "activity", "corroboration", "listed_links", "international", "financial"];
+    async function load(n) {
+      say("Loading…");
+      const data = await api("/api/targets?" + query({ n: n }));
+      $("#notice").textContent = data.notice;
+      const tb = clear($("#targets tbody"));
+      for (const t of data.targets) {
+        const details = el("details", {}, el("summary", { text: "evidence" }),
+          el("ul", {}, FACTORS.filter((f) => t.factors[f].evidence.length).map((f) =>
+            el("li", { text: f + ": " + evidenceList(t.factors[f].evidence, t.factors[f].evidence.length) }))));
+        tb.appendChild(el("tr", { class: "target", "data-entity": t.entity_id },
+          el("td", { text: fmt(t.rank) }),
+          el("td", {}, entityLink(t), " ", el("small", { text: t.subject }), " ",
+            el("a", { href: chartHref(t.entity_id), class: "chart-link", text: "chart" })),
+          el("td", { text: fmt(t.score) }),
+          FACTORS.map((f) => el("td", { text: fmt(t.factors[f].contribution), title: "raw " + fmt(t.factors[f].raw) })),
+          el("td", {}, details)));
+      }
+      say(data.targets.length + " target(s).");
+    }
+    $("#targets-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      load($("#n").value).catch((e) => say(e.message, "error"));
+    });
+    load(20).catch((e) => say(e.message, "error")).finally(() => { document.body.dataset.ready = "1"; });
+  }
+
+  /* ---------------------------------------------------------------- review page */
+  function reviewPage() {
+    const pairsBox = $("#pairs");
+
+    function card(m, title) {
+      return el("section", { class: "mention-card" },
+        el("h3", { text: title + " · " + m.mention_id }),
+        el("p", {}, "entity ", el("a", { href: entityHref(m.entity_id), text: m.entity_id })),
+        el("p", { class: "provenance", text: m.agency + " · " + m.classification + " · " + (m.file || "") +
+          " row " + fmt(m.row) + " · " + (m.date || "undated") }),
+        rawValues(m.raw));
+    }
+
+    async function judge(article, pair, verdict) {
+      const caseNumber = $("#case-number").value.trim();
+      const out = $(".result", article);
+      if (!caseNumber) {
+        out.textContent = "Enter the case number first (top of the page).";
+        out.className = "result error";
+        $("#case-number").focus();
+        return;
+      }
+      article.querySelectorAll("button.verdict").forEach((b) => { b.disabled = true; });
+      try {
+        const data = await api("/api/judgments", { json: { mention_a: pair.a.mention_id, mention_b: pair.b.mention_id,
+          verdict: verdict, case_number: caseNumber, analyst: $("#analyst").value.trim(),
+          justification: $("#justification").value.trim() } });
+        article.dataset.verdict = verdict;
+        out.textContent = "Saved: " + (verdict === "same" ? "same entity" : "different entities") + " (case " +
+          data.saved.case_number + "). Applied at the next re-resolution.";
+        out.className = "result saved";
+      } catch (e) {
+        out.textContent = e.message;
+        out.className = "result error";
+        article.querySelectorAll("button.verdict").forEach((b) => { b.disabled = false; });
+      }
+    }
+
+    async function explainInto(details, pair) {
+      if (details.dataset.loaded) return;
+      details.dataset.loaded = "1";
+      const data = await api("/api/explain?" + query({ a: pair.a.mention_id, b: pair.b.mention_id }));
+      const body = el("tbody");
+      for (const s of data.steps) body.appendChild(row([s.step, s.level, s.infinite ? "∞" : s.weight]));
+      details.appendChild(el("table", { class: "waterfall" }, el("thead", {}, el("tr", {}, el("th", { text: "comparison" }),
+        el("th", { text: "level" }), el("th", { text: "weight" }))), body));
+    }
+
+    async function load() {
+      say("Loading…");
+      const data = await api("/api/review?" + query({ type: $("#r-type").value, low: $("#r-low").value,
+        high: $("#r-high").value, limit: 30 }));
+      clear(pairsBox);
+      data.pairs.forEach((pair, i) => {
+        const confirm = el("button", { type: "button", class: "verdict confirm", text: "Confirm: same" });
+        const reject = el("button", { type: "button", class: "verdict reject", text: "Reject: different" });
+        const details = el("details", { class: "explain" }, el("summary", { text: "Why this probability?" }));
+        const article = el("article", { class: "pair", "data-a": pair.a.mention_id, "data-b": pair.b.mention_id },
+          el("h2", { text: "Pair " + (i + 1) + " · " + pair.entity_type + " · probability " + fmt(pair.probability) +
+            " · currently " + (pair.together ? "merged" : "apart") }),
+          el("div", { class: "pair-cards" }, card(pair.a, "A"), card(pair.b, "B")),
+          el("p", { class: "actions" }, confirm, " ", reject),
+          el("p", { class: "result", role: "status" }),
+          details);
+        confirm.addEventListener("click", () => judge(article, pair, "same"));
+        reject.addEventListener("click", () => judge(article, pair, "different"));
+        details.addEventListener("toggle", () => { if (details.open) explainInto(details, pair).catch((e) => say(e.message, "error")); });
+        pairsBox.appendChild(article);
+      });
+      say(data.pairs.length + " of " + data.total + " doubtful pair(s) not yet judged.");
+    }
+
+    $("#review-filters").addEventListener("submit", (ev) => { ev.preventDefault(); load().catch((e) => say(e.message, "error")); });
+    $("#judge-meta").addEventListener("submit", (ev) => ev.preventDefault());
+    $("#reresolve").addEventListener("click", async () => {
+      say("Re-resolving with every judgment…");
+      try {
+        const r = await api("/api/reresolve", { method: "POST" });
+        say("Resolution " + r.version + ": " + r.judgments + " judgment(s) applied, " + r.mentions_changed +
+          " mention(s) changed entity, " + r.entities_after + " entities.");
+        await load();
+      } catch (e) { say(e.message, "error"); }
+    });
+    load().catch((e) => say(e.message, "error")).finally(() => { document.body.dataset.ready = "1"; });
+  }
+
+  const PAGES = { home: homePage, entity: entityPage, chart: chartPage, targets: targetsPage, review: reviewPage };
+  const start = PAGES[document.body.dataset.page];
+  if (start) start();
+  else document.body.dataset.ready = "1";
+})();
