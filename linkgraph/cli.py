@@ -198,6 +198,37 @@ def score_cmd(
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
+    port: int = typer.Option(8765, help="Port."),
+    folder: Path = typer.Option(Path("out/explorer"), help="Folder keeping the analysts' judgments.csv."),
+) -> None:
+    """Start the investigators' explorer (search, entity pages, chart, paths, targets, review queue)."""
+    from linkgraph.service import run
+
+    run(host=host, port=port, folder=folder)
+
+
+@app.command(name="export")
+def export_cmd(
+    out: Path = typer.Option(Path("out/export"), "--out", "-o", help="Output folder."),
+    png: bool = typer.Option(False, help="Also render the chart as PNG (needs Chromium)."),
+    sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
+    rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+) -> None:
+    """Export the entity graph: GraphML, GEXF (Gephi), i2 Analyst's Notebook CSV, Neo4j CSVs, SVG."""
+    from linkgraph.render.exports import export_all
+
+    try:
+        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        paths = export_all(result, out, png=png)
+    except LinkgraphError as exc:
+        _fail(exc)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+
+
+@app.command()
 def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or settings YAML files to check.")) -> None:
     """Check mapping documents; print the first error of each invalid one."""
     from linkgraph.sources.mapping import load_mapping
