@@ -1,0 +1,142 @@
+"""How long a big link chart takes to be usable in Chromium (issue 5).
+
+    python benchmarks/chart_settle.py                       # 2 000 nodes, 4 000 edges, 5 runs
+    python benchmarks/chart_settle.py --nodes 5000 --edges 10000 --runs 3
+    python benchmarks/chart_settle.py --fixtures             # every entity of the resolved fixtures
+
+Generated chart data (``linkgraph.render.synthetic.synthetic_chart_data``: communities of 40
+entities of the six types, 85 % of the links inside a community), laid out in Python
+(``layout_positions``), written by ``write_chart`` and opened in Debian's Chromium through
+playwright (the browser tests' flags), each run in a fresh browser context with every request
+other than the file itself aborted. Measured per run:
+
+* ``ready``: ``window.chartStats.ms``, i.e. ``performance.now()`` (from navigation start) at the
+  network's first ``afterDrawing``; the chart is drawn without physics (positions precomputed), so
+  this is when it has settled;
+* ``wall``: the same seen from Python (``goto`` until ``window.chartReady``);
+* ``frame``: the median time of a full redraw afterwards (what panning or zooming costs).
+
+Acceptance: ready within 5 s (median and max) on the 2-core machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from linkgraph.render.chart import write_chart  # noqa: E402
+from linkgraph.render.layout import layout_positions  # noqa: E402
+from linkgraph.render.synthetic import synthetic_chart_data  # noqa: E402
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+LIMIT_MS = 5000.0
+
+FRAME_JS = """() => new Promise(resolve => {
+  const net = window.chartNetwork, times = [];
+  let t = 0;
+  const step = () => {
+    if (times.length === 5) { net.off('afterDrawing', done); resolve(times.sort((a, b) => a - b)[2]); return; }
+    t = performance.now(); net.redraw();
+  };
+  const done = () => { times.push(performance.now() - t); setTimeout(step, 0); };
+  net.on('afterDrawing', done);
+  step();
+})"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--nodes", type=int, default=2000)
+    ap.add_argument("--edges", type=int, default=4000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(REPO / "out" / "bench" / "chart_settle.html"))
+    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    ap.add_argument("--fixtures", action="store_true",
+                    help="chart every entity of the resolved fixtures (chart_data) instead of generated data")
+    args = ap.parse_args()
+
+    t = time.perf_counter()
+    if args.fixtures:
+        import linkgraph
+        from linkgraph.render.subgraph import chart_data
+
+        result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
+        gen_s = time.perf_counter() - t
+        t = time.perf_counter()
+        data = chart_data(result)  # includes the layout
+        layout_s = time.perf_counter() - t
+        title = "Fixtures: every entity"
+    else:
+        data = synthetic_chart_data(args.nodes, args.edges, seed=args.seed)
+        gen_s = time.perf_counter() - t
+        t = time.perf_counter()
+        pos = layout_positions([n["id"] for n in data["nodes"]], [(e["from"], e["to"]) for e in data["edges"]],
+                               seed=args.seed)
+        layout_s = time.perf_counter() - t
+        for n in data["nodes"]:
+            n["x"], n["y"] = pos[n["id"]]
+        title = f"Synthetic chart: {args.nodes} nodes, {len(data['edges'])} edges"
+    t = time.perf_counter()
+    path = write_chart(data, args.out, title)
+    render_s = time.perf_counter() - t
+    url = path.resolve().as_uri()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"chart: {len(data['nodes'])} nodes, {len(data['edges'])} edges, {path.stat().st_size / 1e6:.2f} MB "
+          f"({path}); {'resolve' if args.fixtures else 'generate'} {gen_s:.2f} s, "
+          f"{'chart_data + ' if args.fixtures else ''}layout {layout_s:.2f} s, render {render_s:.2f} s")
+
+    from playwright.sync_api import sync_playwright
+
+    ready, wall, frames, blocked = [], [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=FLAGS)
+        version = browser.version
+        for run in range(args.runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            outside: list[str] = []
+
+            def route(r, outside=outside):
+                if r.request.url == url:
+                    r.continue_()
+                else:
+                    outside.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            t = time.perf_counter()
+            page.goto(url)
+            page.wait_for_function("window.chartReady === true", timeout=60_000, polling=20)
+            wall.append((time.perf_counter() - t) * 1000)
+            stats = page.evaluate("window.chartStats")
+            ready.append(float(stats["ms"]))
+            frames.append(float(page.evaluate(FRAME_JS)))
+            blocked.append(len(outside))
+            print(f"run {run + 1}: ready {ready[-1]:.0f} ms (script {stats['buildMs']:.0f} ms), wall {wall[-1]:.0f} ms, "
+                  f"redraw {frames[-1]:.0f} ms, nodes drawn {stats['visibleNodes']}, requests outside the file "
+                  f"{len(outside)}")
+            context.close()
+        browser.close()
+
+    print(f"Chromium {version}")
+    print(f"ready: median {statistics.median(ready):.0f} ms, max {max(ready):.0f} ms; "
+          f"wall: median {statistics.median(wall):.0f} ms, max {max(wall):.0f} ms; "
+          f"redraw: median {statistics.median(frames):.0f} ms")
+    ok = max(ready) <= LIMIT_MS and not any(blocked)
+    print(f"acceptance (ready <= {LIMIT_MS / 1000:.0f} s every run, no request outside the file): "
+          f"{'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
