@@ -198,6 +198,33 @@ def score_cmd(
 
 
 @app.command()
+def chart(
+    out: Path = typer.Option(Path("out/chart.html"), "--out", "-o", help="HTML file to write."),
+    ego: Optional[str] = typer.Option(None, help="Entity id whose neighbourhood to chart."),
+    depth: int = typer.Option(1, help="Hops around --ego (and --top)."),
+    path: Optional[list[str]] = typer.Option(None, help="Two entity ids: chart the path between them."),
+    top: Optional[int] = typer.Option(None, help="Chart the top N priority targets and their neighbours."),
+    community: Optional[int] = typer.Option(None, help="Chart one organisation (community number)."),
+    title: str = typer.Option("linkgraph chart", help="Title of the page."),
+    sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
+    rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+) -> None:
+    """Write a self-contained interactive link chart (works air-gapped)."""
+    from linkgraph.render import chart_data, write_chart
+
+    if path is not None and len(path) != 2:
+        raise typer.BadParameter("--path takes two entity ids: --path A --path B")
+    try:
+        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        data = chart_data(result, ego=ego, depth=depth, path=tuple(path) if path else None, top=top,
+                          community=community)
+        written = write_chart(data, out, title)
+    except (LinkgraphError, ValueError, KeyError) as exc:
+        _fail(exc)
+    print(f"{written}: {len(data['nodes'])} nodes, {len(data['edges'])} edges")
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
     port: int = typer.Option(8765, help="Port."),

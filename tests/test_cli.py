@@ -1,0 +1,39 @@
+"""The command line end to end on the fixtures: resolve, score, chart, export."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "linkgraph.cli", *args], capture_output=True, text=True,
+                          check=True, cwd=cwd)
+
+
+def test_resolve_writes_tables_and_counts(tmp_path):
+    _run("resolve", "-o", str(tmp_path))
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rows_in"] == summary["rows_resolved"] + summary["rows_rejected"]
+    mentions = pd.read_parquet(tmp_path / "mentions.parquet")
+    assert len(mentions) == sum(summary["mentions"].values())
+    assert (tmp_path / "models" / "person.yaml").exists()
+
+
+def test_score_chart_and_export(tmp_path):
+    _run("score", "--top", "5", "-o", str(tmp_path / "score"))
+    ranked = pd.read_csv(tmp_path / "score" / "ranked.csv")
+    assert len(ranked) == 5 and ranked["rank"].tolist() == [1, 2, 3, 4, 5]
+    _run("chart", "--top", "3", "-o", str(tmp_path / "chart.html"))
+    html = (tmp_path / "chart.html").read_text()
+    assert "chart-data" in html and "https://" not in html.split("vis-network")[0]
+    out = _run("export", "-o", str(tmp_path / "export")).stdout
+    assert "graphml" in out and (tmp_path / "export" / "i2_links.csv").exists()
+
+
+def test_bad_mapping_gives_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("source: x\nagency: police\nclassification: top\nformat: csv\nmentions: {}\n")
+    proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "validate", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert f"{bad}: classification" in proc.stdout
