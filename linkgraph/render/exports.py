@@ -650,16 +650,25 @@ def export_png(svg_path: str | Path, path: str | Path, *, chromium: str | None =
     executable = chromium or os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     flags = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
              "--disable-component-update", "--disable-sync"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=flags)
-        try:
-            context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=False,
-                                          device_scale_factor=scale)
-            page = context.new_page()
-            page.goto(svg_path.as_uri())
-            png = page.screenshot(full_page=False, type="png")
-        finally:
-            browser.close()
+
+    def shoot() -> bytes:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=executable, headless=True, args=flags)
+            try:
+                context = browser.new_context(viewport={"width": width, "height": height},
+                                              java_script_enabled=False, device_scale_factor=scale)
+                page = context.new_page()
+                page.goto(svg_path.as_uri())
+                return page.screenshot(full_page=False, type="png")
+            finally:
+                browser.close()
+
+    # playwright's sync API refuses to start inside a running event loop (a server, a notebook, a
+    # caller's own playwright session): run it in a thread of its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        png = pool.submit(shoot).result()
     _atomic_write(path, lambda t: Path(t).write_bytes(png))
     return path
 
