@@ -255,6 +255,33 @@ def export_cmd(
         print(f"{name}: {path}")
 
 
+audit_app = typer.Typer(help="The audit log: check that no line was edited, deleted or reordered.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    path: Path = typer.Argument(Path("out/workspace/audit.jsonl"), help="The audit log (JSON lines)."),
+    head: Optional[str] = typer.Option(None, help="Expected last record as SEQ:HASH (catches a cut tail)."),
+) -> None:
+    """Verify the hash chain of an audit log; exit 1 and name the lines when it is broken."""
+    from linkgraph.store.audit import verify
+
+    expected = None
+    if head:
+        seq, _, digest = head.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise typer.BadParameter("--head takes SEQ:HASH (a number, a colon, 64 hex digits)")
+        expected = (int(seq), digest)
+    result = verify(path, expected_head=expected)
+    if result.ok:
+        print(f"ok: {path}: {result.records} records, head {result.head[0]}:{result.head[1]}")
+        return
+    for problem in result.problems:
+        print(f"broken: {path}: {problem}")
+    raise typer.Exit(code=1)
+
+
 @app.command()
 def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or settings YAML files to check.")) -> None:
     """Check mapping documents; print the first error of each invalid one."""

@@ -37,3 +37,19 @@ def test_bad_mapping_gives_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "validate", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert f"{bad}: classification" in proc.stdout
+
+
+def test_audit_verify_detects_an_edited_line(tmp_path):
+    from linkgraph.store.audit import AuditLog
+
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    for k in range(3):
+        log.append("alice", "view", case_number="2024/001", object_ids=[f"P-{k}"])
+    assert "ok:" in _run("audit", "verify", str(path)).stdout
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace("P-1", "P-9")
+    path.write_text("\n".join(lines) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "audit", "verify", str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "line 2" in proc.stdout
