@@ -255,13 +255,74 @@ def export_cmd(
         print(f"{name}: {path}")
 
 
+def _audit(workspace: Path, user: str, action: str, case: str, object_ids=(), details=None) -> None:
+    from linkgraph.store.audit import AuditLog
+
+    AuditLog(Path(str(workspace) + ".audit.jsonl")).append(user, action, case_number=case,
+                                                           object_ids=list(object_ids), details=details)
+
+
+@app.command()
+def init(workspace: Path = typer.Argument(..., help="Workspace database file to create (DuckDB).")) -> None:
+    """Create an empty workspace (one embedded database file, its audit log beside it)."""
+    from linkgraph.store.workspace import Workspace
+
+    try:
+        Workspace.create(workspace)
+    except LinkgraphError as exc:
+        _fail(exc)
+    print(f"created {workspace} (audit log: {workspace}.audit.jsonl)")
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., help="Agency file to ingest."),
+    mapping: Path = typer.Option(..., "--mapping", "-m", help="Its source mapping YAML."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    user: str = typer.Option(..., help="Who ingests (written to the audit log)."),
+    case: str = typer.Option(..., help="Case number justifying the collection (audit log)."),
+    replace: bool = typer.Option(False, help="Replace a source already ingested with other content."),
+) -> None:
+    """Ingest a file into a workspace: atomic, idempotent on identical content, ids kept stable."""
+    from linkgraph.store.workspace import Workspace
+
+    try:
+        report = Workspace.open(workspace).ingest(file, mapping, replace=replace)
+        _audit(workspace, user, "ingest", case, [report.source],
+               {"status": report.status, "rows": report.rows_in, "rejected": report.rows_rejected})
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    print(f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
+          f"rejected, {report.mentions} mentions; entities {report.entities_before} → {report.entities_after} "
+          f"({report.merged} merged, {report.split} split)")
+
+
+@app.command()
+def erase(
+    source: str = typer.Argument(..., help="Source id to erase with everything derived from it."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    reason: str = typer.Option(..., help="Why (kept with the id changes)."),
+    user: str = typer.Option(..., help="Who erases (audit log)."),
+    case: str = typer.Option(..., help="Case number or decision reference (audit log)."),
+) -> None:
+    """Erase a source and everything derived from it, then re-resolve (as if it had never come)."""
+    from linkgraph.store.workspace import Workspace
+
+    try:
+        report = Workspace.open(workspace).erase_source(source, reason)
+        _audit(workspace, user, "erase", case, [source], {k: int(v) for k, v in report.removed.items()})
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    print(f"erased {source}: " + ", ".join(f"{k} {v}" for k, v in report.removed.items()))
+
+
 audit_app = typer.Typer(help="The audit log: check that no line was edited, deleted or reordered.")
 app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
 def audit_verify(
-    path: Path = typer.Argument(Path("out/workspace/audit.jsonl"), help="The audit log (JSON lines)."),
+    path: Path = typer.Argument(..., help="The audit log (JSON lines; WORKSPACE.audit.jsonl)."),
     head: Optional[str] = typer.Option(None, help="Expected last record as SEQ:HASH (catches a cut tail)."),
 ) -> None:
     """Verify the hash chain of an audit log; exit 1 and name the lines when it is broken."""

@@ -53,3 +53,16 @@ def test_audit_verify_detects_an_edited_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "audit", "verify", str(path)],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "line 2" in proc.stdout
+
+
+def test_workspace_commands_are_audited(tmp_path, repo):
+    ws = tmp_path / "case.db"
+    _run("init", str(ws))
+    args = ["-m", str(repo / "rules/sources/gendarmerie.yaml"), "-w", str(ws), "--user", "alice", "--case", "2024/17"]
+    first = _run("ingest", str(repo / "fixtures/data/gendarmerie.csv"), *args).stdout
+    again = _run("ingest", str(repo / "fixtures/data/gendarmerie.csv"), *args).stdout
+    assert first.startswith("ingested:") and again.startswith("unchanged:")
+    _run("erase", "gendarmerie", "-w", str(ws), "--reason", "retention", "--user", "bob", "--case", "DEC-1")
+    log = (tmp_path / "case.db.audit.jsonl").read_text().splitlines()
+    assert [json.loads(line)["action"] for line in log] == ["ingest", "ingest", "erase"]
+    assert "ok:" in _run("audit", "verify", str(tmp_path / "case.db.audit.jsonl")).stdout
