@@ -44,6 +44,7 @@ import pandas as pd
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from febrl_common import (  # noqa: E402
+    FEBRL_COLUMNS,
     cluster_pairs,
     load_dataset,
     measure,
@@ -70,18 +71,7 @@ DEFAULT_CONFIG: dict[str, Any] = dict(
     log_level=logging.WARNING,
 )
 
-STRING_COLS = [
-    "given_name",
-    "surname",
-    "street_number",
-    "address_1",
-    "address_2",
-    "suburb",
-    "postcode",
-    "state",
-    "date_of_birth",
-    "soc_sec_id",
-]
+STRING_COLS = FEBRL_COLUMNS
 
 
 # --------------------------------------------------------------------------
