@@ -32,7 +32,7 @@ def _numbers(relations: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(relations[column], errors="coerce")
 
 
-def _seen(relations: pd.DataFrame) -> pd.Series:
+def seen_time(relations: pd.DataFrame) -> pd.Series:
     """When the fact was seen: ``date``, else the ``start`` or ``time`` attribute (ISO strings)."""
     seen = pd.Series(pd.NA, index=relations.index, dtype="string")
     for col in ("date", "start", "time"):
@@ -90,7 +90,7 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls") -> pd.D
     out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
     out["count"] = g.size().to_numpy()
     out["weight"] = g["w"].sum().to_numpy()
-    out["first_seen"], out["last_seen"] = _span(groups, _seen(rel), n)
+    out["first_seen"], out["last_seen"] = _span(groups, seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
     level = g["level"].max().to_numpy().astype(int)

@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from linkgraph.graph.edges import seen_time
 from linkgraph.service.state import Snapshot, pair_key
 
 PROVENANCE = ["mention_id", "entity_id", "entity_type", "source", "agency", "classification", "file", "row", "date",
@@ -195,14 +196,6 @@ def path(snap: Snapshot, a: str, b: str, *, via: list[str] | None = None) -> dic
     return {"found": True, "nodes": [entity_brief(snap, n) for n in nodes], "edges": edges, "hops": len(nodes) - 1}
 
 
-def _when(frame: pd.DataFrame) -> pd.Series:
-    when = pd.Series(pd.NA, index=frame.index, dtype="string")
-    for col in ("date", "start", "time"):
-        if col in frame:
-            when = when.fillna(frame[col].astype("string"))
-    return when
-
-
 def timeline(snap: Snapshot, entity_id: str, *, limit: int = 500) -> dict:
     """An entity's events in date order: its mentions and the relations it takes part in."""
     _entity(snap, entity_id)
@@ -216,7 +209,7 @@ def timeline(snap: Snapshot, entity_id: str, *, limit: int = 500) -> dict:
     rel = snap.result.relations
     if len(rel):
         part = rel.iloc[snap.relations_of.get(entity_id, np.array([], dtype=int))]
-        when = _when(part)
+        when = seen_time(part)
         attrs = [c for c in ("duration", "quantity", "drug", "comment") if c in part]
         for (_, r), w in zip(part.iterrows(), when):
             out = r["from_entity"] == entity_id
