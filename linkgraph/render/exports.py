@@ -203,6 +203,18 @@ def _node_frame(entities: pd.DataFrame | None, edges: pd.DataFrame) -> pd.DataFr
     return base
 
 
+def _xml_attributes(rec: dict, schema: dict[str, type]) -> dict:
+    """The typed, XML-safe attributes of one record; missing and empty values are left out."""
+    attrs = {}
+    for name, kind in schema.items():
+        value = _typed(rec.get(name), kind)
+        if kind is str and value is not None:
+            value = xml_text(value)
+        if value is not None and value != "":
+            attrs[name] = value
+    return attrs
+
+
 def export_graph(entities: pd.DataFrame | None, edges: pd.DataFrame, scores: Any = None) -> nx.MultiDiGraph:
     """The graph the XML exports write: one node per entity (and per edge endpoint missing from
     ``entities``) with :data:`NODE_ATTRIBUTES`, one edge per edge-table row, keyed by its ``edge_id``
@@ -215,26 +227,14 @@ def export_graph(entities: pd.DataFrame | None, edges: pd.DataFrame, scores: Any
         nodes["score"] = nodes["entity_id"].map(score)
     graph = nx.MultiDiGraph()
     for rec in nodes.to_dict("records"):
-        attrs = {}
-        for name, kind in NODE_ATTRIBUTES.items():
-            value = _typed(rec.get(name), kind)
-            if kind is str and value is not None:
-                value = xml_text(value)
-            if value is not None and value != "":
-                attrs[name] = value
+        attrs = _xml_attributes(rec, NODE_ATTRIBUTES)
         for pos in ("x", "y"):  # precomputed chart positions travel with the node
             value = _typed(rec.get(pos), float)
             if value is not None and math.isfinite(value):
                 attrs[pos] = value
         graph.add_node(xml_text(rec["entity_id"]), **attrs)
     for rec in edges.to_dict("records"):
-        attrs = {}
-        for name, kind in EDGE_ATTRIBUTES.items():
-            value = _typed(rec.get(name), kind)
-            if kind is str and value is not None:
-                value = xml_text(value)
-            if value is not None and value != "":
-                attrs[name] = value
+        attrs = _xml_attributes(rec, EDGE_ATTRIBUTES)
         graph.add_edge(xml_text(rec["from_entity"]), xml_text(rec["to_entity"]), key=xml_text(rec["edge_id"]), **attrs)
     return graph
 
