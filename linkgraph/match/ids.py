@@ -1,13 +1,13 @@
 """Stable entity ids.
 
-A fresh entity's id is derived from its type and its first mention (``P-3f9a1c2b7d``), so the
-same input always gives the same ids. When a previous mention→entity table is given, each new
+A fresh entity's id is a keyed hash (SipHash-2-4, through pandas) of its type and its first
+mention (``P-3f9a1c2b7d4e5f60``), so the same input and key always give the same ids. A workspace
+keeps its own secret key, so an id reveals nothing about the mention it was derived from (which may
+be hidden from the user who sees the id). When a previous mention→entity table is given, each new
 cluster inherits the previous id it shares most mentions with, so ids that investigators
 wrote down survive new files; merges and splits are reported.
 """
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -15,24 +15,48 @@ import pandas as pd
 from linkgraph.vocabulary import ID_PREFIX
 
 
-def fresh_id(entity_type: str, anchor_mention: str) -> str:
-    digest = hashlib.sha1(f"{entity_type}\x1f{anchor_mention}".encode()).hexdigest()[:10]
-    return f"{ID_PREFIX.get(entity_type, 'E')}-{digest}"
+DEFAULT_ID_KEY = "linkgraph-ids-v2"
+"""The hash key when none is given (files resolved outside a workspace): 16 ASCII characters."""
+
+
+def check_id_key(key: str) -> str:
+    """``key`` if it is a valid id key (16 ASCII characters), else a ValueError."""
+    if not (isinstance(key, str) and len(key) == 16 and key.isascii()):
+        raise ValueError("an id key is 16 ASCII characters")
+    return key
+
+
+def fresh_ids(entity_types, anchor_mentions, key: str | None = None) -> np.ndarray:
+    """Fresh ids for many entities at once: prefix of the type, then 16 hex digits of the keyed hash."""
+    types = pd.Series(np.asarray(entity_types, dtype=object))
+    anchors = pd.Series(np.asarray(anchor_mentions, dtype=object))
+    if len(types) == 0:
+        return np.array([], dtype=object)
+    text = types.astype(str) + "\x1f" + anchors.astype(str)
+    digest = pd.util.hash_pandas_object(text, index=False, hash_key=check_id_key(key or DEFAULT_ID_KEY))
+    hexes = pd.Series(digest.to_numpy()).map("{:016x}".format)
+    prefix = types.map(ID_PREFIX).fillna("E")
+    return (prefix + "-" + hexes).to_numpy(dtype=object)
+
+
+def fresh_id(entity_type: str, anchor_mention: str, key: str | None = None) -> str:
+    """The fresh id of one entity (see :func:`fresh_ids`)."""
+    return str(fresh_ids([entity_type], [anchor_mention], key)[0])
 
 
 def assign_ids(mentions: pd.DataFrame, cluster_key: pd.Series,
-               previous: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame]:
+               previous: pd.DataFrame | None = None, key: str | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Entity id per mention, and the table of id changes against ``previous``.
 
     ``mentions`` has ``mention_id`` and ``entity_type``; ``cluster_key`` labels each mention's
-    cluster (unique across types); ``previous`` has ``mention_id`` and ``entity_id``.
+    cluster (unique across types); ``previous`` has ``mention_id`` and ``entity_id``; ``key`` is
+    the id hash key (a workspace's secret; :data:`DEFAULT_ID_KEY` when None).
     """
     frame = pd.DataFrame({"mention_id": mentions["mention_id"].to_numpy(),
                           "entity_type": mentions["entity_type"].to_numpy(),
                           "cluster": cluster_key.to_numpy()})
     anchors = frame.groupby("cluster").agg(anchor=("mention_id", "min"), entity_type=("entity_type", "first"))
-    ids = pd.Series([fresh_id(t, a) for t, a in zip(anchors["entity_type"], anchors["anchor"])],
-                    index=anchors.index)
+    ids = pd.Series(fresh_ids(anchors["entity_type"], anchors["anchor"], key), index=anchors.index)
     changes = pd.DataFrame(columns=["old_id", "new_id", "change", "mentions"])
     if previous is not None and len(previous):
         prev = frame.merge(previous[["mention_id", "entity_id"]], on="mention_id", how="inner")

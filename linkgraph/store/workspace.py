@@ -73,7 +73,7 @@ from linkgraph.match.blocking import _group_codes
 from linkgraph.match.cluster import ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
 from linkgraph.match.entities import MAIN_VALUES, _label, _mode
-from linkgraph.match.ids import fresh_id
+from linkgraph.match.ids import fresh_id, fresh_ids
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import DEFAULT_RULES, Resolution, _judgment_positions, _with_context
 from linkgraph.match.resolve_table import TableResolution, one_to_one, resolve_table
@@ -280,7 +280,7 @@ def entity_rows(mentions: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _assign(frame: pd.DataFrame, taken: set[str]) -> tuple[pd.Series, pd.DataFrame]:
+def _assign(frame: pd.DataFrame, taken: set[str], key: str | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Entity ids for clusters: ``frame`` has mention_id, entity_type, cluster, old_id (None = new).
 
     Like :func:`linkgraph.match.ids.assign_ids`: the cluster sharing most mentions with an old
@@ -300,14 +300,17 @@ def _assign(frame: pd.DataFrame, taken: set[str]) -> tuple[pd.Series, pd.DataFra
         overlap = overlap.sort_values(["n", "old_id", "anchor"], ascending=[False, True, True], kind="stable")
         inherit = overlap.drop_duplicates("cluster").drop_duplicates("old_id")
         ids.loc[inherit["cluster"].to_numpy()] = inherit["old_id"].to_numpy()
-    for c in ids.index[ids.isna()]:
-        base = fresh_id(anchors.at[c, "entity_type"], anchors.at[c, "anchor"])
-        new, k = base, 0
-        while new in taken:
+    fresh = ids.index[ids.isna()]
+    bases = fresh_ids(anchors.loc[fresh, "entity_type"], anchors.loc[fresh, "anchor"], key)
+    clash = pd.Series(bases).isin(taken).to_numpy() | pd.Series(bases).duplicated().to_numpy()
+    for i in np.flatnonzero(clash):  # 64-bit hashes: almost never more than none
+        new, k = bases[i], 0
+        while new in taken or new in bases[:i]:
             k += 1
-            new = f"{base}-{k}"
-        taken.add(new)
-        ids.at[c] = new
+            new = f"{bases[i]}-{k}"
+        bases[i] = new
+    taken.update(bases)
+    ids.loc[fresh] = bases
     if overlap is not None:
         overlap["new_id"] = ids.loc[overlap["cluster"].to_numpy()].to_numpy()
         moved = overlap[overlap["old_id"] != overlap["new_id"]]

@@ -40,3 +40,17 @@ def test_merge_and_split_are_reported():
     ids3, changes = assign_ids(before, pd.Series(["x", "w", "y", "y"]), previous)  # x split
     assert ids3[0] == ids1[0] and ids3[2] == ids1[2] and ids3[1] not in set(ids1)
     assert "split" in changes["change"].tolist()
+
+
+def test_ids_are_keyed_hashes():
+    import pytest
+    from linkgraph.match.ids import fresh_id, fresh_ids
+    m = _mentions(["a:1:p", "b:1:p"])
+    plain, _ = assign_ids(m, pd.Series(["x", "y"]))
+    keyed, _ = assign_ids(m, pd.Series(["x", "y"]), key="s3cret-key-16chr")
+    assert set(plain).isdisjoint(keyed)            # without the key, an id cannot be derived again
+    assert keyed[0] == fresh_id("person", "a:1:p", "s3cret-key-16chr")
+    assert list(fresh_ids(["phone", "vehicle"], ["t:1", "v:1"])) == [fresh_id("phone", "t:1"), fresh_id("vehicle", "v:1")]
+    assert len(keyed[0]) == len("P-") + 16
+    with pytest.raises(ValueError):
+        fresh_id("person", "a:1:p", "short")
