@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from linkgraph.documents import read_yaml, validate
+from linkgraph.graph.attribution import AttributionRules
 
 DEFAULT_SCORING = Path(__file__).resolve().parents[2] / "rules" / "scoring.yaml"
 
@@ -21,6 +22,7 @@ class Factor(_Strict):
 
 class NetworkFactor(Factor):
     population: Literal["known", "all", "auto"] = "auto"
+    known_agencies: list[str] = []      # "known" = a row from one of them (empty: any counted activity)
     parts: dict[Literal["betweenness", "brokerage", "fragmentation"], float] = {
         "betweenness": 0.5, "brokerage": 0.25, "fragmentation": 0.25}
 
@@ -46,6 +48,34 @@ class CoSightings(_Strict):
     min_times: int = 3
 
 
+class Attribution(_Strict):
+    """Line attribution (``linkgraph.graph.attribution``): points per clue and thresholds."""
+    enabled: bool = True
+    company: float = 2.0
+    company_group: float = 1.0
+    correspondent: float = 1.0
+    max_correspondents: int = 3
+    cell: float = 0.5
+    max_cells: int = 2
+    home_cells: float = 1.0
+    relay: float = 1.5
+    relay_days: float = 60.0
+    silent_days: float = 30.0
+    relay_min_calls: int = 8
+    hub_degree: int = 30
+    min_points: float = 2.0
+    min_kinds: int = 2
+    strong: list[Literal["company", "company_group", "relay", "correspondents", "cells", "home_cells"]] = [
+        "company", "company_group", "relay"]
+    margin: float = 0.5
+
+    def rules(self) -> AttributionRules | None:
+        if not self.enabled:
+            return None
+        return AttributionRules(**{k: (tuple(v) if isinstance(v, list) else v)
+                                   for k, v in self.model_dump().items() if k != "enabled"})
+
+
 class Organisations(_Strict):
     top_members: int = 3
 
@@ -57,6 +87,7 @@ class ScoringSettings(_Strict):
     factors: Factors = Factors()
     organisations: Organisations = Organisations()
     cosightings: CoSightings = CoSightings()
+    attribution: Attribution = Attribution()
     path: str | None = None
 
     @model_validator(mode="after")

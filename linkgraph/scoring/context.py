@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from linkgraph.graph.assemble import resolution_edges
+from linkgraph.graph.attribution import AttributionRules, attribute_lines, home_towns, inferred_uses
 from linkgraph.graph.projection import person_projection
 from linkgraph.match.pipeline import Resolution
 
@@ -16,15 +17,22 @@ class ScoringContext:
     entities: pd.DataFrame       # the entity table
     mentions: pd.DataFrame       # mention_id, entity_id, entity_type, source, row, agency, date
     rows: pd.DataFrame           # source, row, agency, date, attributes (JSON text)
-    edges: pd.DataFrame          # entity-level edge table (graph.edges.edge_table)
+    edges: pd.DataFrame          # entity-level edge table (graph.edges.edge_table) + inferred `uses` (attributed lines)
     projection: pd.DataFrame     # person–person projection (graph.projection.person_projection)
     reference_date: pd.Timestamp
+    attributed: pd.DataFrame | None = None   # graph.attribution.attribute_lines: person, phone, reasons, evidence
 
     @staticmethod
     def of(result: Resolution, reference_date: str | None = None, cosighting_window: float | None = 120,
-           cosighting_min_times: int = 3) -> "ScoringContext":
+           cosighting_min_times: int = 3, attribution: AttributionRules | None = None) -> "ScoringContext":
+        """``attribution``: rules for attributing lines nobody is known to use (None = no attribution)."""
         edges = resolution_edges(result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times)
         entities = result.entities
+        attributed = None
+        if attribution is not None:
+            attributed = attribute_lines(edges, entities, attribution, home_towns(result.mentions))
+            if len(attributed):
+                edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
         projection = person_projection(edges, entities)
         people = entities.loc[entities["entity_type"] == "person", "entity_id"]
         holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],
@@ -35,7 +43,7 @@ class ScoringContext:
         ref = pd.Timestamp(reference_date) if reference_date else pd.to_datetime(mentions["date"], errors="coerce").max()
         if pd.isna(ref):
             ref = pd.Timestamp("today").normalize()
-        return ScoringContext(persons, entities, mentions, rows, edges, projection, ref)
+        return ScoringContext(persons, entities, mentions, rows, edges, projection, ref, attributed)
 
 
 def evidence_lists(frame: pd.DataFrame, key: str = "entity_id") -> pd.Series:

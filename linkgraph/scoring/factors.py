@@ -68,7 +68,8 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
 def corroboration(ctx: ScoringContext) -> Factor:
     """Agencies reporting the person or the phones and vehicles they use: raw = agencies − 1."""
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row", "agency"]]
-    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons)]
+    stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
+    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons) & stated]
     asset_mentions = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
     assets = asset_mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"])[["entity_id", "source", "row", "agency"]]

@@ -55,13 +55,17 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     """Score every person of a resolution (see ``rules/scoring.yaml`` for the factors)."""
     settings = settings or load_scoring()
     ctx = result if isinstance(result, ScoringContext) else ScoringContext.of(
-        result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times)
+        result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times,
+        settings.attribution.rules())
     listed = set(listed or ())
     cfg = settings.factors
     raw: dict[str, pd.Series] = {}
     evidence: dict[str, pd.Series] = {}
     raw["activity"], evidence["activity"] = F.activity(ctx, cfg.activity, settings.half_life_days)
     known = raw["activity"].index[raw["activity"] > 0]
+    if cfg.network.known_agencies:
+        rows = F._person_rows(ctx)
+        known = known.intersection(pd.Index(rows.loc[rows["agency"].isin(cfg.network.known_agencies), "entity_id"].unique()))
     raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known)
     raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)

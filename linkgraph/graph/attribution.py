@@ -1,0 +1,250 @@
+"""Line attribution: who probably uses a phone line that no file attributes to anybody.
+
+Phone records name lines, not people; careful users rotate lines and register one as a
+company's contact number. An analyst attributes such a line to a person when several
+independent clues agree. Each clue below is a plain table join, and each attribution keeps
+its clues (``reasons``) and the ``source:row`` references behind them (``evidence``):
+
+* **company** — the line is the contact number of a company the person directs (registry);
+  **company group** — of a company directed by someone the person co-directs another company with.
+* **correspondents** — the line talks to the same lines as a line the person is known to use
+  (switchboards — lines with more than ``hub_degree`` correspondents — do not count).
+* **cells** — the line's calls go through the same cell sites as the person's known lines.
+* **home cells** — the line's calls go through cell sites in the person's home town (a cell's town:
+  the most common home town of the known users of lines seen at that cell).
+* **relay** (``ligne relais``) — one of the person's known lines falls silent well before the
+  end of the records while this line starts shortly before: a substitute line.
+
+A line that calls one of a person's own known lines is never attributed to that person
+(nobody calls themselves). Clue points add up (``rules/scoring.yaml``: ``attribution``); the
+line goes to the best candidate when its points reach ``min_points`` and beat the runner-up.
+Only known (file-stated) lines are used as anchors: an inferred line never anchors another.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from linkgraph.graph.kinds import entity_types
+
+CALL_TYPES = ("called", "texted")
+ATTRIBUTION_COLUMNS = ["person", "phone", "points", "runner_up", "reasons", "evidence"]
+
+
+@dataclass(frozen=True)
+class AttributionRules:
+    """Points per clue and the thresholds (see the module docstring)."""
+
+    company: float = 2.0
+    company_group: float = 1.0
+    correspondent: float = 1.0          # per shared correspondent line, up to max_correspondents
+    max_correspondents: int = 3
+    cell: float = 0.5                   # per shared cell site, up to max_cells
+    max_cells: int = 2
+    home_cells: float = 1.0
+    relay: float = 1.5
+    relay_days: float = 60.0            # the new line starts at most this long before the old one stops
+    silent_days: float = 30.0           # the old line stops at least this long before the records end
+    hub_degree: int = 30
+    min_points: float = 2.0
+    min_kinds: int = 2                  # clues of at least this many different kinds
+    strong: tuple = ("company", "company_group", "relay")   # one of them is required
+    relay_min_calls: int = 8            # both lines of a relay have at least this many call rows
+    margin: float = 0.5                 # the best candidate beats the runner-up by this much
+
+
+def _refs(frame: pd.DataFrame) -> pd.Series:
+    ev = frame["evidence"] if "evidence" in frame else pd.Series([[]] * len(frame), index=frame.index)
+    if pd.api.types.infer_dtype(ev, skipna=True) == "string":
+        ev = ev.str.split(";")
+    return ev
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ATTRIBUTION_COLUMNS})
+
+
+def home_towns(mentions: pd.DataFrame) -> pd.Series:
+    """Each person's home town: the city of their latest dated mention that gives one (person → city)."""
+    m = mentions[(mentions["entity_type"] == "person")] if "entity_type" in mentions else mentions
+    if "city" not in m:
+        return pd.Series(dtype=object)
+    m = m[m["city"].notna() & (m["city"].astype(str) != "")]
+    m = m.assign(_d=pd.to_datetime(m["date"], errors="coerce", format="mixed")).sort_values(["entity_id", "_d"])
+    return m.drop_duplicates("entity_id", keep="last").set_index("entity_id")["city"]
+
+
+def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
+                    rules: AttributionRules | None = None, homes: pd.Series | None = None) -> pd.DataFrame:
+    """Inferred ``uses`` links (person → phone) for lines no file attributes to a person.
+
+    ``edges``: an entity edge table (:func:`~linkgraph.graph.edges.edge_table`); ``homes``: person →
+    home town (:func:`home_towns`), for the home-cells clue. Returns one row per
+    attributed line: ``person``, ``phone``, ``points``, ``runner_up`` (points of the second
+    candidate), ``reasons`` (clues, ';'-joined) and ``evidence`` (``source:row`` references).
+    """
+    rules = rules or AttributionRules()
+    if edges is None or len(edges) == 0:
+        return _empty()
+    edges = edges[edges["from_entity"] != edges["to_entity"]]
+    ftype = entity_types(edges["from_entity"], entities).to_numpy()
+    ttype = entity_types(edges["to_entity"], entities).to_numpy()
+    etype = edges["type"].to_numpy()
+    refs = _refs(edges)
+
+    uses = (etype == "uses") & (ttype == "phone")
+    known = pd.DataFrame({"person": edges["from_entity"].to_numpy()[uses & (ftype == "person")],
+                          "line": edges["to_entity"].to_numpy()[uses & (ftype == "person")],
+                          "ev": refs.to_numpy()[uses & (ftype == "person")]})
+    calls_mask = np.isin(etype, CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
+    c = edges[calls_mask]
+    if not calls_mask.any():
+        return _empty()
+    calls = pd.concat([
+        pd.DataFrame({"line": c["from_entity"].to_numpy(), "other": c["to_entity"].to_numpy(), "ev": refs[calls_mask].to_numpy(),
+                      "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
+                      "n": c["count"].to_numpy()}),
+        pd.DataFrame({"line": c["to_entity"].to_numpy(), "other": c["from_entity"].to_numpy(), "ev": refs[calls_mask].to_numpy(),
+                      "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
+                      "n": c["count"].to_numpy()})], ignore_index=True)
+    # the lines to attribute: in the call records, with no person known to use them
+    lines = pd.Index(calls["line"].unique())
+    open_lines = lines.difference(pd.Index(known["line"].unique()))
+    if len(open_lines) == 0 or known.empty:
+        return _empty()
+    clues = []
+
+    # company contact numbers
+    cu = (etype == "uses") & (ftype == "company") & (ttype == "phone")
+    company_line = pd.DataFrame({"company": edges["from_entity"].to_numpy()[cu], "line": edges["to_entity"].to_numpy()[cu],
+                                 "ev_c": refs.to_numpy()[cu]})
+    company_line = company_line[company_line["line"].isin(open_lines)]
+    dm = (etype == "directs") & (ftype == "person") & (ttype == "company")
+    directs = pd.DataFrame({"person": edges["from_entity"].to_numpy()[dm], "company": edges["to_entity"].to_numpy()[dm],
+                            "ev_d": refs.to_numpy()[dm]})
+    if len(company_line) and len(directs):
+        direct = company_line.merge(directs, on="company")
+        clues.append(pd.DataFrame({"line": direct["line"], "person": direct["person"], "kind": "company",
+                                   "points": rules.company, "ev": (direct["ev_c"] + direct["ev_d"]).to_numpy()}))
+        # co-directors: people directing another company with one of this company's directors
+        co = directs.merge(directs, on="company", suffixes=("", "_co"))
+        co = co[co["person"] != co["person_co"]][["person", "person_co", "ev_d", "ev_d_co"]]
+        group = direct.rename(columns={"person": "director"}).merge(co, left_on="director", right_on="person_co")
+        group = group[group["person"] != group["director"]]
+        clues.append(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
+                                   "points": rules.company_group,
+                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_co"]
+                                          if "ev_d_x" in group else group["ev_c"]).to_numpy()}))
+
+    # shared correspondents (switchboards left out)
+    degree = calls.groupby("line")["other"].nunique()
+    talk = calls[calls["other"].map(degree).fillna(0).to_numpy() <= rules.hub_degree]
+    mine = talk.merge(known[["person", "line"]], on="line")                     # known line of person → other
+    theirs = talk[talk["line"].isin(open_lines)]
+    shared = theirs.merge(mine[["person", "other", "ev"]], on="other", suffixes=("", "_k"))
+    shared = shared[shared["person"] != shared["line"]]
+    if len(shared):
+        per = shared.drop_duplicates(["line", "person", "other"])
+        n = per.groupby(["line", "person"]).agg(n=("other", "size"), ev=("ev", "sum"), ev_k=("ev_k", "sum")).reset_index()
+        clues.append(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "correspondents",
+                                   "points": rules.correspondent * np.minimum(n["n"], rules.max_correspondents),
+                                   "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()}))
+
+    # shared cell sites
+    cm = (etype == "located_at") & (ftype == "phone") & (ttype == "place")
+    cells = pd.DataFrame({"line": edges["from_entity"].to_numpy()[cm], "cell": edges["to_entity"].to_numpy()[cm],
+                          "ev": refs.to_numpy()[cm]})
+    if len(cells):
+        kc = cells.merge(known[["person", "line"]], on="line")[["person", "cell", "ev"]]
+        oc = cells[cells["line"].isin(open_lines)].merge(kc, on="cell", suffixes=("", "_k"))
+        if len(oc):
+            oc = oc.drop_duplicates(["line", "person", "cell"])
+            n = oc.groupby(["line", "person"]).agg(n=("cell", "size"), ev=("ev", "sum"), ev_k=("ev_k", "sum")).reset_index()
+            clues.append(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "cells",
+                                       "points": rules.cell * np.minimum(n["n"], rules.max_cells),
+                                       "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()}))
+
+        if homes is not None and len(homes):
+            # a cell's town: the most common home town of the known users of the lines seen there
+            town = cells.merge(known[["person", "line"]], on="line").drop_duplicates(["cell", "person"])
+            town = town.assign(city=town["person"].map(homes)).dropna(subset=["city"])
+            town = town.groupby(["cell", "city"]).size().rename("n").reset_index().sort_values(
+                ["cell", "n", "city"], ascending=[True, False, True]).drop_duplicates("cell").set_index("cell")["city"]
+            oc = cells[cells["line"].isin(open_lines)].assign(city=lambda f: f["cell"].map(town)).dropna(subset=["city"])
+            cand = pd.DataFrame({"person": homes.index, "city": homes.to_numpy()})
+            # candidates: people with another clue for the line (a town holds many people)
+            hc = oc.merge(cand, on="city")
+            if len(hc) and clues:
+                have = pd.concat([x[["line", "person"]] for x in clues]).drop_duplicates()
+                hc = hc.merge(have, on=["line", "person"]).drop_duplicates(["line", "person", "cell"])
+                n = hc.groupby(["line", "person"]).agg(ev=("ev", "sum")).reset_index()
+                clues.append(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "home_cells",
+                                           "points": rules.home_cells, "ev": n["ev"].to_numpy()}))
+
+    # relay: a known line falls silent, this one starts shortly before
+    span = calls.assign(first=pd.to_datetime(calls["first"], errors="coerce", format="mixed"),
+                        last=pd.to_datetime(calls["last"], errors="coerce", format="mixed"))
+    span = span.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))
+    span = span[span["calls"] >= rules.relay_min_calls]
+    end = span["last"].max()
+    if pd.notna(end):
+        old = known[["person", "line", "ev"]].merge(span, left_on="line", right_index=True)
+        old = old[(end - old["last"]).dt.days >= rules.silent_days]
+        new = span[span.index.isin(open_lines)].rename_axis("new").reset_index()
+        if len(old) and len(new):
+            pairs = old.assign(k=0).merge(new.assign(k=0), on="k", suffixes=("_old", "_new")) \
+                if len(old) * len(new) <= 5_000_000 else old.iloc[:0]
+            lead = (pairs["last_old"] - pairs["first_new"]).dt.days
+            ok = (lead >= -rules.silent_days) & (lead <= rules.relay_days) & (pairs["last_new"] > pairs["last_old"]) \
+                & (pairs["first_new"] > pairs["first_old"])
+            r = pairs[ok.to_numpy()]
+            clues.append(pd.DataFrame({"line": r["new"], "person": r["person"], "kind": "relay", "points": rules.relay,
+                                       "ev": r["ev"].to_numpy()}))
+
+    clues = [x for x in clues if len(x)]
+    if not clues:
+        return _empty()
+    allc = pd.concat(clues, ignore_index=True)
+    # a line calling one of the person's own lines is not theirs
+    self_call = calls.merge(known[["person", "line"]].rename(columns={"line": "other"}), on="other")[["line", "person"]]
+    self_call = self_call.drop_duplicates().assign(_x=True)
+    allc = allc.merge(self_call, on=["line", "person"], how="left")
+    allc = allc[allc["_x"].isna()].drop(columns="_x")
+    # the best kind of each clue counts once per (line, person, kind)
+    allc = allc.sort_values("points", ascending=False).drop_duplicates(["line", "person", "kind"])
+    allc["strong"] = allc["kind"].isin(rules.strong)
+    total = allc.groupby(["line", "person"]).agg(points=("points", "sum"), kinds=("kind", "nunique"),
+                                                 strong=("strong", "any")).reset_index()
+    total.loc[(total["kinds"] < rules.min_kinds) | ~total["strong"], "points"] = 0.0
+    total = total.sort_values(["line", "points", "person"], ascending=[True, False, True])
+    second = total.groupby("line")["points"].nth(1)
+    best = total.drop_duplicates("line").set_index("line")
+    best["runner_up"] = second.groupby(total.loc[second.index, "line"]).first().reindex(best.index).fillna(0.0) \
+        if len(second) else 0.0
+    best = best[(best["points"] >= rules.min_points) & (best["points"] - best["runner_up"] >= rules.margin)].reset_index()
+    if best.empty:
+        return _empty()
+    why = allc.merge(best[["line", "person"]], on=["line", "person"])
+    label = why["kind"] + np.where(why.get("n", pd.Series(np.nan, index=why.index)).notna(),
+                                   "(" + why.get("n", pd.Series(0, index=why.index)).fillna(0).astype(int).astype(str) + ")", "")
+    why = why.assign(label=label.to_numpy())
+    reasons = why.sort_values(["line", "kind"]).groupby(["line", "person"])["label"].agg(";".join)
+    evidence = why.groupby(["line", "person"])["ev"].agg(lambda s: sorted({r for refs in s for r in refs}))
+    best = best.set_index(["line", "person"])
+    out = pd.DataFrame({"person": best.index.get_level_values(1), "phone": best.index.get_level_values(0),
+                        "points": best["points"].to_numpy(), "runner_up": best["runner_up"].to_numpy(),
+                        "reasons": reasons.reindex(best.index).to_numpy(),
+                        "evidence": evidence.reindex(best.index).to_numpy()})
+    return out[ATTRIBUTION_COLUMNS].sort_values(["phone"]).reset_index(drop=True)
+
+
+def inferred_uses(attributed: pd.DataFrame) -> pd.DataFrame:
+    """Attributed lines as ``uses`` rows of an edge table, marked ``inferred`` with their reasons."""
+    a = attributed
+    return pd.DataFrame({
+        "edge_id": a["person"] + "|uses~inferred|" + a["phone"], "from_entity": a["person"], "to_entity": a["phone"],
+        "type": "uses", "directed": True, "self_loop": False, "count": 1, "weight": 1.0, "agencies": "",
+        "n_agencies": 0, "sources": "", "n_sources": 0, "evidence": a["evidence"], "inferred": True,
+        "reasons": a["reasons"], "points": a["points"]})
