@@ -1,5 +1,6 @@
 """Priority scoring on the fixtures: precision@10 against the planted heads and brokers, with
-each factor removed in turn (its weight set to zero), and planted hubs in the top 10.
+each factor removed in turn (its weight set to zero), line attribution switched off, and planted
+hubs in the top 10.
 
     python benchmarks/scoring_ablation.py
 """
@@ -26,7 +27,10 @@ def main() -> None:
     print(f"relevant persons (planted heads and brokers): {len(relevant)}")
     print("| configuration | precision@10 | heads+brokers in top 10 | planted hubs in top 10 |")
     print("|---|---|---|---|")
-    for name, settings in [("all factors", base)] + [(f"without {f}", base.without(f)) for f in FACTORS]:
+    no_attribution = base.model_copy(update={"attribution": base.attribution.model_copy(update={"enabled": False})})
+    configurations = [("all factors", base)] + [(f"without {f}", base.without(f)) for f in FACTORS] + [
+        ("all factors, no line attribution", no_attribution)]
+    for name, settings in configurations:
         ranked = score(result, settings).persons["entity_id"].map(true_of)
         top = list(dict.fromkeys(ranked.dropna()))[:10]
         p = precision_at(ranked, relevant, 10)
