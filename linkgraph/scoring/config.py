@@ -34,13 +34,18 @@ class ActivityFactor(Factor):
     seizure_base: float = 2.0
 
 
+class FinancialFactor(Factor):
+    seizure_firm: float = 2.0       # value of a company named in a customs seizure (others: 1)
+    extra_company: float = 0.25     # added per further company: the strongest tie counts, not the volume
+
+
 class Factors(_Strict):
     network: NetworkFactor = NetworkFactor()
     activity: ActivityFactor = ActivityFactor()
     corroboration: Factor = Factor()
     listed_links: Factor = Factor()
     international: Factor = Factor()
-    financial: Factor = Factor()
+    financial: FinancialFactor = FinancialFactor()
 
 
 class CoSightings(_Strict):

@@ -13,7 +13,7 @@ from linkgraph.graph.analytics import as_igraph, betweenness, burt_constraint
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
-from linkgraph.scoring.config import ActivityFactor, NetworkFactor
+from linkgraph.scoring.config import ActivityFactor, FinancialFactor, NetworkFactor
 from linkgraph.scoring.context import ScoringContext, evidence_lists
 
 Factor = tuple[pd.Series, pd.Series]
@@ -127,16 +127,20 @@ def international(ctx: ScoringContext) -> Factor:
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
 
 
-def financial(ctx: ScoringContext) -> Factor:
-    """Companies directed, owned or tied to; a company tied to a seizure or a container counts double."""
+def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor:
+    """Companies directed, owned or tied to: the strongest tie (a company named in a seizure or tied to
+    a container is worth ``seizure_firm``, another 1) plus ``extra_company`` per further company."""
+    cfg = cfg or FinancialFactor()
     ents = ctx.entities.set_index("entity_id")
     ties = _assets_of(ctx, ["directs", "owns", "associated_with", "employs"])
     ties = ties[ties["asset"].map(ents["entity_type"]) == "company"]
     e = ctx.edges
     seizure_firms = set(e.loc[e["type"].isin(["seized_with"]), "from_entity"]) | set(
         ctx.mentions.loc[(ctx.mentions["entity_type"] == "company") & (ctx.mentions["agency"] == "douane"), "entity_id"])
-    ties = ties.assign(value=np.where(ties["asset"].isin(seizure_firms), 2.0, 1.0)).drop_duplicates(["entity_id", "asset"])
-    raw = ties.groupby("entity_id")["value"].sum().reindex(ctx.persons, fill_value=0.0)
+    ties = ties.assign(value=np.where(ties["asset"].isin(seizure_firms), cfg.seizure_firm, 1.0))
+    ties = ties.drop_duplicates(["entity_id", "asset"])
+    g = ties.groupby("entity_id")["value"]
+    raw = (g.max() + cfg.extra_company * (g.size() - 1)).reindex(ctx.persons, fill_value=0.0)
     ev = ties[["entity_id", "evidence"]].explode("evidence").dropna()
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
 

@@ -70,7 +70,7 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
     raw["international"], evidence["international"] = F.international(ctx)
-    raw["financial"], evidence["financial"] = F.financial(ctx)
+    raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
     weights = settings.weights()
     table = pd.DataFrame(index=ctx.persons)
     total = pd.Series(0.0, index=ctx.persons)

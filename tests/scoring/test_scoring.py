@@ -146,7 +146,7 @@ def test_no_planted_hub_in_top_10(fixture_scores):
 
 
 @pytest.mark.xfail(strict=True, reason="issue 3 acceptance not met yet: 0.60 on seed 7 with line attribution "
-                                       "(launderers and couriers still take 4 of the top 10); see benchmarks/RESULTS.md")
+                                       "(launderers and a lieutenant take 4 of the top 10); see benchmarks/RESULTS.md")
 def test_precision_at_10_against_heads_and_brokers(fixture_scores):
     from linkgraph.evaluate.runs import precision_at
 
@@ -178,3 +178,22 @@ def test_cli_evaluate_scoring_prints_the_metric():
     out = subprocess.run([sys.executable, "-m", "linkgraph.cli", "evaluate", "--scoring"], capture_output=True,
                          text=True, check=True).stdout
     assert out.startswith("precision_at_10=")
+
+
+def test_financial_counts_the_strongest_tie_not_the_volume():
+    """P-a directs a seizure-named firm and two others; P-b one plain company (checked by hand)."""
+    from linkgraph.scoring.config import FinancialFactor
+    from linkgraph.scoring.context import ScoringContext
+    from linkgraph.scoring.factors import financial
+
+    entities = pd.DataFrame({"entity_id": ["P-a", "P-b", "C-1", "C-2", "C-3", "C-4"],
+                             "entity_type": ["person"] * 2 + ["company"] * 4, "label": list("abcdef")})
+    edges = pd.DataFrame({"from_entity": ["P-a", "P-a", "P-a", "P-b"], "to_entity": ["C-1", "C-2", "C-3", "C-4"],
+                          "type": "directs", "evidence": [["registre:1"], ["registre:2"], ["registre:3"], ["registre:4"]]})
+    mentions = pd.DataFrame({"mention_id": ["douane_saisies:7:company"], "entity_id": ["C-1"], "entity_type": ["company"],
+                             "source": ["douane_saisies"], "row": [7], "agency": ["douane"], "date": ["2024-01-01"]})
+    ctx = ScoringContext(pd.Index(["P-a", "P-b"], name="entity_id"), entities, mentions, pd.DataFrame(), edges,
+                         pd.DataFrame(), pd.Timestamp("2024-06-01"))
+    raw, evidence = financial(ctx, FinancialFactor(seizure_firm=2.0, extra_company=0.25))
+    assert raw["P-a"] == 2.0 + 2 * 0.25 and raw["P-b"] == 1.0
+    assert evidence["P-a"] == ["registre:1", "registre:2", "registre:3"]
