@@ -7,7 +7,8 @@ Rules (each gives a person pair, weights add up over rules and underlying edges)
 2. **calls**: person A ``uses`` phone X, person B ``uses`` phone Y and X ``called``/``texted`` Y:
    A–B with weight = the calls (the edge weight: number of call rows, or the ``calls`` attribute
    of a phone-records file). A ``uses`` edge marked ``inferred`` (an attributed line,
-   :mod:`linkgraph.graph.attribution`) counts too, and the pair's rule reads ``calls:inferred``.
+   :mod:`linkgraph.graph.attribution`) counts too: the pair's rule reads ``calls:inferred`` and its
+   ``via``/``evidence`` include the attribution and the rows behind it.
    A phone nobody is known to use (or used only by a company) stands
    for its unknown holder: it stays a phone node, so a file of phone numbers only still projects.
    A phone with several users links each of them, with the full weight. Two phones of one person
@@ -44,13 +45,14 @@ def _pairs(a: np.ndarray, b: np.ndarray, rule: np.ndarray | str, weight: np.ndar
     return frame[frame["a"] != frame["b"]]
 
 
-def _holders(edges: pd.DataFrame, ftype: pd.Series, ttype: pd.Series) -> pd.DataFrame:
-    """phone → the people using it (``inferred``: only through an attributed line); a phone with no
-    person user holds for itself."""
-    uses = edges[(edges["type"] == "uses").to_numpy() & (ftype == "person").to_numpy() & (ttype == "phone").to_numpy()]
+def _holders(edges: pd.DataFrame, ftype: pd.Series, ttype: pd.Series, ids: pd.Series) -> pd.DataFrame:
+    """phone → the people using it (``inferred``: only through an attributed line, whose edge id is
+    ``via``); a phone with no person user holds for itself."""
+    mask = (edges["type"] == "uses").to_numpy() & (ftype == "person").to_numpy() & (ttype == "phone").to_numpy()
+    uses = edges[mask]
     inferred = uses["inferred"].eq(True).to_numpy() if "inferred" in uses else np.zeros(len(uses), bool)
     users = pd.DataFrame({"phone": uses["to_entity"].to_numpy(), "holder": uses["from_entity"].to_numpy(),
-                          "inferred": inferred})
+                          "inferred": inferred, "via": np.where(inferred, ids.to_numpy()[mask], None)})
     return users.sort_values("inferred").drop_duplicates(["phone", "holder"])
 
 
@@ -75,15 +77,16 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
 
     calls = edges["type"].isin(CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
     if calls.any():
-        holders = _holders(edges, ftype, ttype)
+        holders = _holders(edges, ftype, ttype, ids)
         c = pd.DataFrame({"x": edges.loc[calls, "from_entity"].to_numpy(), "y": edges.loc[calls, "to_entity"].to_numpy(),
                           "w": weight[calls].to_numpy(), "via0": ids[calls].to_numpy()})
         for end, col in (("x", "hx"), ("y", "hy")):
-            c = c.merge(holders.rename(columns={"phone": end, "holder": col, "inferred": f"i{col}"}), on=end, how="left")
+            c = c.merge(holders.rename(columns={"phone": end, "holder": col, "inferred": f"i{col}", "via": f"v{col}"}),
+                        on=end, how="left")
             c[col] = c[col].fillna(c[end])
         inferred = c["ihx"].eq(True).to_numpy() | c["ihy"].eq(True).to_numpy()
         parts.append(_pairs(c["hx"].to_numpy(), c["hy"].to_numpy(), np.where(inferred, "calls:inferred", "calls"),
-                            c["w"].to_numpy(), [c["via0"].to_numpy()]))
+                            c["w"].to_numpy(), [c["via0"].to_numpy(), c["vhx"].to_numpy(), c["vhy"].to_numpy()]))
 
     person_end = np.where(ftype == "person", "from", np.where(ttype == "person", "to", ""))
     asset_type = np.where(person_end == "from", ttype, np.where(person_end == "to", ftype, None))

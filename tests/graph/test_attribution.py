@@ -87,5 +87,7 @@ def test_projection_marks_calls_through_an_attributed_line():
     hx = p[(p["from_entity"] == "P-h") & (p["to_entity"] == "P-x")].iloc[0]
     assert hx["rules"] == "calls;calls:inferred"    # T-h (stated) and T-c (inferred) both call P-x's line
     assert hx["calls"] == 10                         # 9 calls from T-h + 1 from T-c
+    assert "P-h|uses~inferred|T-c" in hx["via"]
+    assert {"registre:2", "fadettes:3"} <= set(hx["evidence"])   # the company line's registry row and its call
     # an inferred line shares nothing: H and the company are not linked through T-c
     assert not ((p["from_entity"] == "C-2") | (p["to_entity"] == "C-2")).any()
