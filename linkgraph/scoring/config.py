@@ -23,6 +23,7 @@ class Factor(_Strict):
 class NetworkFactor(Factor):
     population: Literal["known", "all", "auto"] = "auto"
     known_agencies: list[str] = []      # "known" = a row from one of them (empty: any counted activity)
+    holders_known: tuple[int, int] = (0, 0)   # unknown line holders in contact with min..max known people join
     parts: dict[Literal["betweenness", "brokerage", "fragmentation"], float] = {
         "betweenness": 0.5, "brokerage": 0.25, "fragmentation": 0.25}
 

@@ -163,6 +163,21 @@ def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
     return out
 
 
+def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> pd.Index:
+    """Holders of unidentified lines in contact with ``low``..``high`` known people: unidentified members
+    of the network (more contacts than ``high``: a switchboard — kebab shop, taxi, lawyer — left out)."""
+    p = ctx.projection
+    if low <= 0 or p.empty:
+        return pd.Index([])
+    ends = pd.concat([p[["from_entity", "to_type", "to_entity"]].set_axis(["a", "t", "b"], axis=1),
+                      p[["to_entity", "from_type", "from_entity"]].set_axis(["a", "t", "b"], axis=1)])
+    holder = pd.concat([p[["from_entity", "from_type"]].set_axis(["a", "t"], axis=1),
+                        p[["to_entity", "to_type"]].set_axis(["a", "t"], axis=1)]).drop_duplicates("a")
+    holders = holder.loc[holder["t"] == "phone", "a"]
+    n = ends[ends["a"].isin(holders) & ends["b"].isin(known)].groupby("a")["b"].nunique()
+    return pd.Index(n[(n >= low) & (n <= high)].index)
+
+
 def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
     """Betweenness, brokerage (1 − Burt's constraint) and fragmentation in the projection.
 

@@ -66,6 +66,8 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     if cfg.network.known_agencies:
         rows = F._person_rows(ctx)
         known = known.intersection(pd.Index(rows.loc[rows["agency"].isin(cfg.network.known_agencies), "entity_id"].unique()))
+    low, high = cfg.network.holders_known
+    known = known.union(F.tied_holders(ctx, known, low, high))
     raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known)
     raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
