@@ -336,9 +336,10 @@ def test_judgments_survive_reresolution_and_new_files(base_ws, ws_copy):
 
 # ------------------------------------------------------------------------------ erasure, retention
 def _assert_no_trace(path: Path, source: str, erased: pd.DataFrame, file: str) -> None:
-    derived = {fresh_id(t, m) for t, m in zip(erased["entity_type"], erased["mention_id"])}
     con = duckdb.connect(str(path), read_only=True)
     try:
+        key = con.execute("SELECT value FROM meta WHERE key = 'id_key'").fetchone()[0]
+        derived = {fresh_id(t, m, key) for t, m in zip(erased["entity_type"], erased["mention_id"])}
         for table in TABLES:
             frame = con.execute(f"SELECT * FROM {table}").fetch_df()
             for col in frame.columns:
@@ -433,3 +434,29 @@ def test_result_feeds_the_graph_and_scoring(full_ws):
     people = explained.mentions[explained.mentions["entity_type"] == "person"]
     entity = people.groupby("entity_id").size().idxmax()
     assert len(explained.why(entity))
+
+
+# ------------------------------------------------------------------------------------ id key
+def test_each_workspace_has_its_own_secret_id_key(tmp_path):
+    """Entity ids are keyed hashes with a random key per workspace: the same data gives other ids in
+    another workspace, an id cannot be recomputed from a mention id with the default key, and the key
+    is never returned by ``table('meta')``."""
+    from linkgraph.match.ids import DEFAULT_ID_KEY
+
+    specs = [(m, None) for m in mappings() if m.source in ("police_procedures", "fadettes")]
+    a, b = Workspace.create(tmp_path / "a.lgw"), Workspace.create(tmp_path / "b.lgw")
+    a.ingest_many(specs)
+    b.ingest_many(specs)
+    ma, mb = a.result().mentions, b.result().mentions
+    assert partition(ma) == partition(mb)
+    assert not set(ma["entity_id"]) & set(mb["entity_id"])
+    con = duckdb.connect(str(tmp_path / "a.lgw"), read_only=True)
+    key = con.execute("SELECT value FROM meta WHERE key = 'id_key'").fetchone()[0]
+    con.close()
+    assert len(key) == 16 and key != DEFAULT_ID_KEY
+    anchors = ma.sort_values("mention_id").drop_duplicates("entity_id")
+    with_key = {fresh_id(t, m, key) for t, m in zip(anchors["entity_type"], anchors["mention_id"])}
+    default = {fresh_id(t, m) for t, m in zip(anchors["entity_type"], anchors["mention_id"])}
+    assert set(ma["entity_id"]) <= with_key and not set(ma["entity_id"]) & default
+    meta = a.table("meta")
+    assert "id_key" not in set(meta["key"]) and not meta["value"].astype(str).str.contains(key).any()
