@@ -323,18 +323,20 @@ app.add_typer(audit_app, name="audit")
 @audit_app.command("verify")
 def audit_verify(
     path: Path = typer.Argument(..., help="The audit log (JSON lines; WORKSPACE.audit.jsonl)."),
-    head: Optional[str] = typer.Option(None, help="Expected last record as SEQ:HASH (catches a cut tail)."),
+    head: Optional[str] = typer.Option(None, help="Expected record as SEQ:HASH (default: the log's own "
+                                       "PATH.head file, which catches a cut tail)."),
 ) -> None:
-    """Verify the hash chain of an audit log; exit 1 and name the lines when it is broken."""
-    from linkgraph.store.audit import verify
+    """Verify the hash chain of an audit log and its head file; exit 1 and name the lines when broken."""
+    from linkgraph.store.audit import AuditError, parse_head, verify, verify_log
 
-    expected = None
     if head:
-        seq, _, digest = head.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise typer.BadParameter("--head takes SEQ:HASH (a number, a colon, 64 hex digits)")
-        expected = (int(seq), digest)
-    result = verify(path, expected_head=expected)
+        try:
+            expected = parse_head(head)
+        except AuditError:
+            raise typer.BadParameter("--head takes SEQ:HASH (a number, a colon, 64 hex digits)") from None
+        result = verify(path, expected_head=expected)
+    else:
+        result = verify_log(path)
     if result.ok:
         print(f"ok: {path}: {result.records} records, head {result.head[0]}:{result.head[1]}")
         return
