@@ -57,12 +57,19 @@ def test_audit_verify_detects_an_edited_line(tmp_path):
 
 def test_workspace_commands_are_audited(tmp_path, repo):
     ws = tmp_path / "case.db"
-    _run("init", str(ws))
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n  alice: {role: analyst, agencies: '*', max_classification: secret}\n"
+                     "  bob: {role: admin, agencies: '*', max_classification: secret}\n"
+                     "  vera: {role: viewer, agencies: '*', max_classification: secret}\n")
+    _run("init", str(ws), "--users", str(users))
+    denied = subprocess.run([sys.executable, "-m", "linkgraph.cli", "erase", "gendarmerie", "-w", str(ws), "--reason",
+                             "r", "--user", "vera", "--case", "DEC-0"], capture_output=True, text=True)
+    assert denied.returncode == 2 and "not permitted: erase" in denied.stderr
     args = ["-m", str(repo / "rules/sources/gendarmerie.yaml"), "-w", str(ws), "--user", "alice", "--case", "2024/17"]
     first = _run("ingest", str(repo / "fixtures/data/gendarmerie.csv"), *args).stdout
     again = _run("ingest", str(repo / "fixtures/data/gendarmerie.csv"), *args).stdout
     assert first.startswith("ingested:") and again.startswith("unchanged:")
     _run("erase", "gendarmerie", "-w", str(ws), "--reason", "retention", "--user", "bob", "--case", "DEC-1")
     log = (tmp_path / "case.db.audit.jsonl").read_text().splitlines()
-    assert [json.loads(line)["action"] for line in log] == ["ingest", "ingest", "erase"]
+    assert [json.loads(line)["action"] for line in log] == ["access_denied", "ingest", "ingest", "erase"]
     assert "ok:" in _run("audit", "verify", str(tmp_path / "case.db.audit.jsonl")).stdout

@@ -1312,6 +1312,14 @@ class Workspace:
         with self._reading() as con:
             return self._df(con, "SELECT * EXCLUDE (mapping_yaml) FROM sources ORDER BY seq")
 
+    def view_key(self) -> str:
+        """The id key of the parts a user view splits off (:func:`linkgraph.store.view.view_key`):
+        derived one-way from the secret id key, which itself never leaves the workspace."""
+        from linkgraph.store.view import view_key
+
+        with self._reading() as con:
+            return view_key(self._id_key(con))
+
     def id_changes(self) -> pd.DataFrame:
         with self._reading() as con:
             return self._df(con, "SELECT * FROM id_changes ORDER BY seq")
