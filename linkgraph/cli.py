@@ -419,9 +419,14 @@ def ingest(
                                                    "rejected": report.rows_rejected, "sha256": report.sha256})
     except (LinkgraphError, ValueError) as exc:
         _fail(exc)
-    print(f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
-          f"rejected, {report.mentions} mentions; entities {report.entities_before} → {report.entities_after} "
-          f"({report.merged} merged, {report.split} split)")
+    line = (f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
+            f"rejected, {report.mentions} mentions")
+    from linkgraph.store.view import sees_everything
+
+    if sees_everything(session.user):  # workspace-wide counts would count facts others may not see
+        line += (f"; entities {report.entities_before} → {report.entities_after} "
+                 f"({report.merged} merged, {report.split} split)")
+    print(line)
 
 
 @app.command()
@@ -438,6 +443,13 @@ def erase(
         ws, session = _session(workspace, users, user, case)
         if not can(session.user, "erase"):
             session.allow("erase", [source], {"command": "erase"})
+        known = ws.sources()
+        row = known[known["source_id"] == source]
+        if row.empty or not session.user.sees(row["agency"].iloc[0], row["classification"].iloc[0]):
+            from linkgraph.store.access import AccessDenied
+
+            session.record("access_denied", [source], {"command": "erase", "action": "erase"})
+            raise AccessDenied("source")
         report = ws.erase_source(source, reason)
         session.record("erase", [source], {k: int(v) for k, v in report.removed.items()})
     except (LinkgraphError, ValueError) as exc:
