@@ -818,17 +818,45 @@ class Workspace:
         models = self._models(con)
         columns = self._type_columns(con)
         loaded: dict[str, pd.DataFrame] = {}
+        partial: set[str] = set()
         t0 = time.perf_counter()
+        have = set(self._columns(con, "mentions"))
         for t in types:
-            cols = sorted(set(columns.get(t, [])) | set((new_columns or {}).get(t, [])))
-            have = set(self._columns(con, "mentions"))
-            loaded[t] = self._load_type(con, t, [c for c in cols if c in have], where, params)
+            cols = [c for c in sorted(set(columns.get(t, [])) | set((new_columns or {}).get(t, []))) if c in have]
+            trained = models.get(t, (None, None, 0))[0]
+            if (mode == "incremental" and not retrain and not where and new is not None and trained is not None
+                    and not trained.probabilistic and trained.identifiers):
+                loaded[t] = self._load_neighbourhood(con, t, cols, new[new["entity_type"] == t], trained.identifiers)
+                partial.add(t)
+            else:
+                loaded[t] = self._load_type(con, t, cols, where, params)
         timings["load"] = timings.get("load", 0.0) + time.perf_counter() - t0
         return self._compute(loaded, new, types, mode, reason, judgments, taken, models, retrain_growth, retrain,
-                             timings, self._id_key(con))
+                             timings, self._id_key(con), partial)
+
+    def _load_neighbourhood(self, con, entity_type: str, columns: list[str], fresh: pd.DataFrame,
+                            identifiers: list[str]) -> pd.DataFrame:
+        """The stored mentions of every entity holding an identifier value of the new mentions ``fresh``
+        (a deterministic type needs no other: identifier links are all it resolves with)."""
+        values = [pd.DataFrame({"c": col, "v": fresh[col].dropna().astype(str).unique()})
+                  for col in identifiers if col in fresh and col in columns]
+        values = [v for v in values if len(v)]
+        if not values:
+            return self._load_type(con, entity_type, columns, "FALSE")
+        con.register("_lg_values", pd.concat(values, ignore_index=True))
+        try:
+            cols = sorted({str(v["c"].iloc[0]) for v in values})
+            hits = " OR ".join(f"(m2.{_q(c)} IN (SELECT v FROM _lg_values WHERE c = ?))" for c in cols)
+            where = (f"e.entity_id IN (SELECT e2.entity_id FROM mentions m2 JOIN mention_entity e2 USING (mention_id) "
+                     f"WHERE m2.entity_type = ? AND ({hits}))")
+            return self._load_type(con, entity_type, columns, where, [entity_type, *cols])
+        finally:
+            con.unregister("_lg_values")
 
     def _compute(self, loaded, new, types, mode, reason, judgments, taken, models, retrain_growth, retrain,
-                 timings, key: str | None = None) -> list[_TypeResult]:
+                 timings, key: str | None = None, partial: set[str] = frozenset()) -> list[_TypeResult]:
+        """Per-type results. ``partial``: types whose ``loaded`` table holds only the stored entities
+        the new mentions can join (deterministic types in incremental mode)."""
         results = []
         for t in types:
             t0 = time.perf_counter()
@@ -850,7 +878,9 @@ class Workspace:
             trained, template, n_trained = models.get(t, (None, Settings(entity_type=t), 0))
             grown = template.probabilistic and len(table) > retrain_growth * max(n_trained, 1)
             usable = trained is not None and (trained.trained or not trained.probabilistic)
-            if retrain or stored.empty or not usable or grown:
+            if t in partial and usable and not grown:
+                r = _incremental_type(table, len(stored), trained, judgments, taken, reason, key)
+            elif retrain or stored.empty or not usable or grown:
                 why = ("model retrained" if template.probabilistic else "deterministic")
                 r = _full_type(table, template, judgments, taken, f"{reason} (full re-resolution of {t}, {why})",
                                key=key)

@@ -474,3 +474,30 @@ def test_each_workspace_has_its_own_secret_id_key(tmp_path):
     assert set(ma["entity_id"]) <= with_key and not set(ma["entity_id"]) & default
     meta = a.table("meta")
     assert "id_key" not in set(meta["key"]) and not meta["value"].astype(str).str.contains(key).any()
+
+
+def test_deterministic_types_load_only_the_entities_a_batch_can_join(base_ws, ws_copy, monkeypatch):
+    """Phones, places and vehicles resolve with identifier links only: an incremental ingest loads
+    just the stored entities sharing an identifier value with the batch (not the whole type), and
+    gives exactly the partition a full re-resolution gives."""
+    path = ws_copy(base_ws)
+    ws = Workspace.open(path)
+    loaded: dict[str, int] = {}
+    original = Workspace._load_neighbourhood
+
+    def spy(self, con, entity_type, columns, fresh, identifiers):
+        table = original(self, con, entity_type, columns, fresh, identifiers)
+        loaded[entity_type] = len(table)
+        return table
+
+    monkeypatch.setattr(Workspace, "_load_neighbourhood", spy)
+    ws.ingest(None, load_mapping(SOURCES / "registre_societes.yaml"))
+    stored = ws.result().mentions
+    assert loaded["phone"] < 0.5 * (stored["entity_type"] == "phone").sum()
+    assert "person" not in loaded and "company" not in loaded  # probabilistic / new types: whole type
+    full = resolve(read_sources([(m, None) for m in mappings()])).mentions.set_index("mention_id")
+    mine = stored.set_index("mention_id")["entity_id"]
+    for t in ("phone", "place", "vehicle"):
+        g = full[full["entity_type"] == t]
+        assert partition(mine.reindex(g.index).reset_index().rename(columns={0: "entity_id"})) == \
+            partition(g.reset_index()[["mention_id", "entity_id"]]), t
