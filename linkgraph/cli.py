@@ -457,6 +457,60 @@ def erase(
     print(f"erased {source}: " + ", ".join(f"{k} {v}" for k, v in report.removed.items()))
 
 
+@app.command()
+def judge(
+    mention_a: str = typer.Argument(..., help="A mention id (source:row:mention)."),
+    mention_b: str = typer.Argument(..., help="Another mention id of the same type."),
+    verdict: str = typer.Argument(..., help="same or different."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+    justification: str = typer.Option("", help="Why (kept with the judgment, not in the audit log)."),
+) -> None:
+    """Record an analyst's verdict on two mentions; it wins over the model now and on every later run."""
+    from linkgraph.store.access import AccessDenied
+    from linkgraph.store.view import workspace_view
+
+    try:
+        ws, session = _session(workspace, users, user, case)
+        session.allow("judgment", [mention_a, mention_b], {"command": "judge", "verdict": verdict})
+        seen = set(workspace_view(ws, session.user).mentions["mention_id"])
+        if mention_a not in seen or mention_b not in seen:
+            raise AccessDenied("mention")
+        report = ws.add_judgment(mention_a, mention_b, verdict, analyst=session.user.name,
+                                 case_number=session.case_number, justification=justification)
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    print(f"{verdict}: {mention_a} / {mention_b} recorded ({report.merged} merged, {report.split} split)")
+
+
+@app.command()
+def retention(
+    before: str = typer.Argument(..., help="Remove every row dated before this ISO date."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    reason: str = typer.Option(..., help="Why (the retention rule or decision)."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Apply a retention date: remove older rows and everything derived from them, then re-resolve."""
+    from linkgraph.store.access import AccessDenied
+    from linkgraph.store.view import sees_everything
+
+    try:
+        ws, session = _session(workspace, users, user, case)
+        session.allow("retention", [], {"command": "retention", "before": before})
+        if not sees_everything(session.user):  # it removes rows of every agency
+            raise AccessDenied(action="retention (needs a user who sees every agency and level)")
+        report = ws.apply_retention(before, reason)
+        session.record("erase", [], {"command": "retention", "before": before,
+                                     **{k: int(v) for k, v in report.removed.items()}})
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    print(f"retention before {before}: " + ", ".join(f"{k} {v}" for k, v in report.removed.items()))
+
+
 audit_app = typer.Typer(help="The audit log: check that no line was edited, deleted or reordered.")
 app.add_typer(audit_app, name="audit")
 
