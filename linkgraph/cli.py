@@ -383,14 +383,16 @@ def init(workspace: Path = typer.Argument(..., help="Workspace database file to 
     """Create an empty workspace (one embedded database file, its audit log and users file beside it)."""
     import shutil
 
-    from linkgraph.service.session import users_path
+    from linkgraph.service.session import audit_path, users_path
     from linkgraph.store.access import load_users
+    from linkgraph.store.audit import start_log
     from linkgraph.store.workspace import Workspace
 
     try:
         if users is not None:
             load_users(users)
         Workspace.create(workspace)
+        start_log(audit_path(workspace))
         if users is not None:
             shutil.copyfile(users, users_path(workspace))
     except LinkgraphError as exc:

@@ -336,6 +336,10 @@ def test_cli_refuses_without_a_case_or_as_an_unknown_user(world):
     assert result.exit_code == 2 and "not permitted" in result.output
     rec = AuditLog(audit_path(world.path)).records()[before]
     assert rec["user"] == "mallory" and rec["action"] == "access_denied"
+    for user, case in (("ax", " "), ("mallory", CASE)):  # the explorer refuses before it serves anything
+        served = CliRunner().invoke(cli_app, ["serve", "-w", str(world.path), "--users", str(world.users_file),
+                                              "--user", user, "--case", case, "--port", "1"])
+        assert served.exit_code == 2 and ("--case" in served.output or "not permitted" in served.output)
     with pytest.raises(Exception, match="case number"):
         Session(load_users(world.users_file)["ax"], "  ", AuditLog(audit_path(world.path)))
 

@@ -320,6 +320,18 @@ class AuditLog:
         return verify(self.path, expected_head=expected_head)
 
 
+#: A workspace's log is ``<workspace>.audit.jsonl``; ``linkgraph init`` writes its head file (seq 0), so a
+#: workspace whose log and head file were both removed is found too.
+WORKSPACE_SUFFIX = ".audit.jsonl"
+
+
+def start_log(path: str | Path) -> None:
+    """Create the head file of a new, empty log (``0:GENESIS``) unless the log already has one."""
+    head = head_path(path)
+    if not head.exists():
+        _write_head(head, 0, GENESIS)
+
+
 def head_path(log: str | Path) -> Path:
     """The head file of the audit log ``log``: ``<log>.head``."""
     return Path(str(log) + ".head")
@@ -443,8 +455,9 @@ def verify_log(path: str | Path) -> VerifyResult:
     raw, head_text = _read_locked(path, head_path(path))
     problems: list[str] = []
     expected = None
+    workspace = Path(str(path)[: -len(WORKSPACE_SUFFIX)]) if str(path).endswith(WORKSPACE_SUFFIX) else None
     if head_text is None:
-        if raw:
+        if raw or (workspace is not None and workspace.exists()):
             problems.append(f"{head_path(path).name}: the head file is missing (it anchors the end of the log)")
     else:
         try:

@@ -302,3 +302,23 @@ def test_cli_audit_verify_uses_the_head_file(tmp_path):
     _write(log, _lines(log)[:-1])
     out = runner.invoke(app, ["audit", "verify", str(log.path)])
     assert out.exit_code == 1 and "removed from the end" in out.output
+
+
+def test_a_workspace_log_removed_with_its_head_file_is_found(tmp_path):
+    """``linkgraph init`` starts the log's head file (seq 0): removing both the log and its head file
+    of an existing workspace does not make an empty, valid log."""
+    from typer.testing import CliRunner
+
+    from linkgraph.cli import app
+    from linkgraph.store.audit import head_path, verify_log
+
+    ws = tmp_path / "case.lgw"
+    assert CliRunner().invoke(app, ["init", str(ws)]).exit_code == 0
+    log = AuditLog(str(ws) + ".audit.jsonl")
+    assert verify_log(log.path).ok and head_path(log.path).read_text().strip() == f"0:{GENESIS}"
+    log.append("alice", "view", case_number="PV-1")
+    assert verify_log(log.path).ok
+    log.path.unlink()
+    head_path(log.path).unlink()
+    result = verify_log(log.path)
+    assert not result.ok and any("head file is missing" in p for p in result.problems)
