@@ -14,10 +14,8 @@ The explorer's routes are enumerated from the application: a route missing from 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient

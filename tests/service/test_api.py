@@ -1,10 +1,8 @@
 """The explorer's JSON API over the bundled fixtures (plus one hostile source), through TestClient."""
 from __future__ import annotations
 
-import csv
 import json
 import re
-from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -17,7 +15,7 @@ from linkgraph.service import ExplorerState, create_app
 from linkgraph.service.state import JUDGMENT_COLUMNS, JudgmentStore
 
 from hostile import (  # noqa: E402  (tests/hostile.py, shared with the other explorer tests)
-    HOSTILE_CITY, HOSTILE_COMPANY, HOSTILE_FIRST, HOSTILE_NAME, HOSTILE_PHONE, hostile_source,
+    HOSTILE_CITY, HOSTILE_COMPANY, HOSTILE_FIRST, HOSTILE_NAME, hostile_source,
 )
 
 
