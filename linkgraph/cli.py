@@ -14,6 +14,7 @@ from linkgraph.api import DEFAULT_SOURCES, load_mappings, read_sources, save_res
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import DEFAULT_RULES, resolve
 from linkgraph.scoring.config import DEFAULT_SCORING, load_scoring
+from linkgraph.store.access import can
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Entity resolution and link analysis for drug-trafficking intelligence cells.")
@@ -68,6 +69,34 @@ def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Opt
         result = resolve(extraction, rules, previous=prev, judgments=judged, progress=step)
         bar.update(task, description="done", completed=len(specs) + 7)
     return result
+
+
+WORKSPACE_HELP = "Workspace database file: work on what --user may see there (needs --user and --case)."
+USERS_HELP = "Users file (roles, agencies, classification); default WORKSPACE.users.yaml."
+USER_HELP = "Who you are (a name in the users file): what you may see and do; written to the audit log."
+CASE_HELP = "Case number justifying this access (mandatory with --workspace; written to the audit log)."
+
+
+def _session(workspace: Path, users: Optional[Path], user: Optional[str], case: Optional[str]):
+    """(workspace, session) of ``user`` for ``case``: refused (exit 2) without a user or a case."""
+    from linkgraph.service.session import Session
+    from linkgraph.store.workspace import Workspace
+
+    if not user:
+        raise typer.BadParameter("--user is required with --workspace")
+    if not case or not case.strip():
+        raise typer.BadParameter("--case is required with --workspace (the justification of the access)")
+    return Workspace.open(workspace), Session.open(workspace, user, case, users=users)
+
+
+def _view(workspace: Path, users: Optional[Path], user: Optional[str], case: Optional[str], action: str,
+          object_ids=(), details=None):
+    """The user's view of the workspace after the role check and the audit record of ``action``."""
+    from linkgraph.store.view import workspace_view
+
+    ws, session = _session(workspace, users, user, case)
+    session.allow(action, object_ids, details)
+    return ws, session, workspace_view(ws, session.user)
 
 
 @app.command(name="resolve")
@@ -137,10 +166,22 @@ def explain(
     mention_b: str = typer.Argument(..., help="Another mention id of the same type."),
     sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
     rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
 ) -> None:
     """Show why two mentions match or not: each comparison's level and weight (a waterfall)."""
     try:
-        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        if workspace is not None:
+            _, _, result = _view(workspace, users, user, case, "view", [mention_a, mention_b],
+                                 {"command": "explain"})
+            if not result.mentions["mention_id"].isin([mention_a, mention_b]).sum() == 2:
+                from linkgraph.store.access import AccessDenied
+
+                raise AccessDenied("mention")
+        else:
+            result = _run_resolution(_specs(None, None, sources), rules, None, None)
         steps = result.explain_pair(mention_a, mention_b)
     except (LinkgraphError, KeyError, ValueError) as exc:
         _fail(exc)
@@ -165,6 +206,10 @@ def score_cmd(
     sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
     rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
     out: Path = typer.Option(Path("out/score"), "--out", "-o", help="Output folder (ranked.csv, ranked.json)."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
 ) -> None:
     """Rank priority targets with each factor's contribution and its evidence rows."""
     import pandas as pd
@@ -173,14 +218,22 @@ def score_cmd(
     from linkgraph.scoring.score import NOTICE, score
     from linkgraph.scoring.targets import resolve_targets
 
+    session = None
     try:
-        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        if workspace is not None:
+            _, session, result = _view(workspace, users, user, case, "score", (),
+                                       {"command": "score", "top": top, "targets": targets is not None})
+        else:
+            result = _run_resolution(_specs(None, None, sources), rules, None, None)
         listed_ids = set(pd.read_csv(listed, dtype=str)["entity_id"]) if listed else set()
         scores = score(result, load_scoring(scoring), listed_ids)
         resolved = None
         if targets:
             resolved = resolve_targets(result, pd.read_csv(targets, dtype=str, keep_default_na=False))
         paths = write_scores(scores, out, top=None if targets else top, targets=resolved)
+        if session is not None:  # what was disclosed: the ranked ids written
+            written = scores.persons if targets else scores.persons.head(top)
+            session.record("export", list(written["entity_id"]), {"command": "score", "rows": len(written)})
     except (LinkgraphError, ValueError, KeyError) as exc:
         _fail(exc)
     shown = scores.persons if not targets else scores.persons[scores.persons["entity_id"].isin(
@@ -208,6 +261,10 @@ def chart(
     title: str = typer.Option("linkgraph chart", help="Title of the page."),
     sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
     rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
 ) -> None:
     """Write a self-contained interactive link chart (works air-gapped)."""
     from linkgraph.render import chart_data, write_chart
@@ -215,7 +272,11 @@ def chart(
     if path is not None and len(path) != 2:
         raise typer.BadParameter("--path takes two entity ids: --path A --path B")
     try:
-        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        if workspace is not None:
+            _, _, result = _view(workspace, users, user, case, "chart", [i for i in [ego, *(path or [])] if i],
+                                 {"command": "chart", "depth": depth, "top": top, "community": community})
+        else:
+            result = _run_resolution(_specs(None, None, sources), rules, None, None)
         data = chart_data(result, ego=ego, depth=depth, path=tuple(path) if path else None, top=top,
                           community=community)
         written = write_chart(data, out, title)
@@ -228,12 +289,65 @@ def chart(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
     port: int = typer.Option(8765, help="Port."),
-    folder: Path = typer.Option(Path("out/explorer"), help="Folder keeping the analysts' judgments.csv."),
+    folder: Path = typer.Option(Path("out/explorer"), help="Folder keeping the analysts' judgments.csv "
+                                "(without --workspace)."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
 ) -> None:
-    """Start the investigators' explorer (search, entity pages, chart, paths, targets, review queue)."""
+    """Start the investigators' explorer (search, entity pages, chart, paths, targets, review queue).
+
+    With --workspace: one analyst's session (--user, --case) over what they may see, every request
+    audited; open the address printed (it carries the session token)."""
     from linkgraph.service import run
 
-    run(host=host, port=port, folder=folder)
+    if workspace is None:
+        run(host=host, port=port, folder=folder)
+        return
+    import secrets
+
+    from linkgraph.service.workspace_state import WorkspaceState
+
+    try:
+        ws, session = _session(workspace, users, user, case)
+        session.token = secrets.token_urlsafe(24)
+        session.allow("login", (), {"command": "serve"})
+        state = WorkspaceState(ws, session.user)
+    except LinkgraphError as exc:
+        _fail(exc)
+    console.print(f"explorer for {session.user.name} (case {session.case_number}): "
+                  f"http://{host}:{port}/?token={session.token}", highlight=False)
+    run(host=host, port=port, state=state, session=session)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="A name, phone number, plate or SIREN."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+    kind: str = typer.Option("auto", help="auto, name, phone, plate or siren."),
+    limit: int = typer.Option(20, help="Most results shown."),
+) -> None:
+    """Find entities in a workspace among what --user may see (the query is logged as a digest)."""
+    from linkgraph.service.search import SearchIndex
+    from linkgraph.store.audit import query_digest
+
+    try:
+        _, _, result = _view(workspace, users, user, case, "search", (),
+                             {"command": "search", "query": query_digest(query), "kind": kind})
+        hits = SearchIndex.build(result).search(query, kind=kind, limit=limit)
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    table = Table(title=f"{len(hits)} result(s)")
+    for col in ("entity", "type", "label", "score", "match", "mentions", "agencies"):
+        table.add_column(col)
+    for h in hits:
+        table.add_row(h["entity_id"], h["entity_type"], h["label"], f"{h['score']:.0f}", h["match"],
+                      str(h["mentions"]), str(h["agencies"]))
+    Console(width=200).print(table)
 
 
 @app.command(name="export")
@@ -242,12 +356,19 @@ def export_cmd(
     png: bool = typer.Option(False, help="Also render the chart as PNG (needs Chromium)."),
     sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
     rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
 ) -> None:
     """Export the entity graph: GraphML, GEXF (Gephi), i2 Analyst's Notebook CSV, Neo4j CSVs, SVG."""
     from linkgraph.render.exports import export_all
 
     try:
-        result = _run_resolution(_specs(None, None, sources), rules, None, None)
+        if workspace is not None:
+            _, session, result = _view(workspace, users, user, case, "export", (), {"command": "export", "png": png})
+        else:
+            result = _run_resolution(_specs(None, None, sources), rules, None, None)
         paths = export_all(result, out, png=png)
     except LinkgraphError as exc:
         _fail(exc)
@@ -255,23 +376,29 @@ def export_cmd(
         print(f"{name}: {path}")
 
 
-def _audit(workspace: Path, user: str, action: str, case: str, object_ids=(), details=None) -> None:
-    from linkgraph.store.audit import AuditLog
-
-    AuditLog(Path(str(workspace) + ".audit.jsonl")).append(user, action, case_number=case,
-                                                           object_ids=list(object_ids), details=details)
-
-
 @app.command()
-def init(workspace: Path = typer.Argument(..., help="Workspace database file to create (DuckDB).")) -> None:
-    """Create an empty workspace (one embedded database file, its audit log beside it)."""
+def init(workspace: Path = typer.Argument(..., help="Workspace database file to create (DuckDB)."),
+         users: Optional[Path] = typer.Option(None, help="Users file to install as WORKSPACE.users.yaml "
+                                              "(checked first).")) -> None:
+    """Create an empty workspace (one embedded database file, its audit log and users file beside it)."""
+    import shutil
+
+    from linkgraph.service.session import audit_path, users_path
+    from linkgraph.store.access import load_users
+    from linkgraph.store.audit import start_log
     from linkgraph.store.workspace import Workspace
 
     try:
+        if users is not None:
+            load_users(users)
         Workspace.create(workspace)
+        start_log(audit_path(workspace))
+        if users is not None:
+            shutil.copyfile(users, users_path(workspace))
     except LinkgraphError as exc:
         _fail(exc)
-    print(f"created {workspace} (audit log: {workspace}.audit.jsonl)")
+    print(f"created {workspace} (audit log: {workspace}.audit.jsonl" +
+          (f", users: {users_path(workspace)})" if users is not None else ")"))
 
 
 @app.command()
@@ -279,22 +406,29 @@ def ingest(
     file: Path = typer.Argument(..., help="Agency file to ingest."),
     mapping: Path = typer.Option(..., "--mapping", "-m", help="Its source mapping YAML."),
     workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
-    user: str = typer.Option(..., help="Who ingests (written to the audit log)."),
+    user: str = typer.Option(..., help=USER_HELP),
     case: str = typer.Option(..., help="Case number justifying the collection (audit log)."),
     replace: bool = typer.Option(False, help="Replace a source already ingested with other content."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
 ) -> None:
     """Ingest a file into a workspace: atomic, idempotent on identical content, ids kept stable."""
-    from linkgraph.store.workspace import Workspace
-
     try:
-        report = Workspace.open(workspace).ingest(file, mapping, replace=replace)
-        _audit(workspace, user, "ingest", case, [report.source],
-               {"status": report.status, "rows": report.rows_in, "rejected": report.rows_rejected})
+        ws, session = _session(workspace, users, user, case)
+        if not can(session.user, "ingest"):
+            session.allow("ingest", [str(file.name)], {"command": "ingest"})
+        report = ws.ingest(file, mapping, replace=replace)
+        session.record("ingest", [report.source], {"status": report.status, "rows": report.rows_in,
+                                                   "rejected": report.rows_rejected, "sha256": report.sha256})
     except (LinkgraphError, ValueError) as exc:
         _fail(exc)
-    print(f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
-          f"rejected, {report.mentions} mentions; entities {report.entities_before} → {report.entities_after} "
-          f"({report.merged} merged, {report.split} split)")
+    line = (f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
+            f"rejected, {report.mentions} mentions")
+    from linkgraph.store.view import sees_everything
+
+    if sees_everything(session.user):  # workspace-wide counts would count facts others may not see
+        line += (f"; entities {report.entities_before} → {report.entities_after} "
+                 f"({report.merged} merged, {report.split} split)")
+    print(line)
 
 
 @app.command()
@@ -302,18 +436,81 @@ def erase(
     source: str = typer.Argument(..., help="Source id to erase with everything derived from it."),
     workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
     reason: str = typer.Option(..., help="Why (kept with the id changes)."),
-    user: str = typer.Option(..., help="Who erases (audit log)."),
+    user: str = typer.Option(..., help=USER_HELP),
     case: str = typer.Option(..., help="Case number or decision reference (audit log)."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
 ) -> None:
     """Erase a source and everything derived from it, then re-resolve (as if it had never come)."""
-    from linkgraph.store.workspace import Workspace
-
     try:
-        report = Workspace.open(workspace).erase_source(source, reason)
-        _audit(workspace, user, "erase", case, [source], {k: int(v) for k, v in report.removed.items()})
+        ws, session = _session(workspace, users, user, case)
+        if not can(session.user, "erase"):
+            session.allow("erase", [source], {"command": "erase"})
+        known = ws.sources()
+        row = known[known["source_id"] == source]
+        if row.empty or not session.user.sees(row["agency"].iloc[0], row["classification"].iloc[0]):
+            from linkgraph.store.access import AccessDenied
+
+            session.record("access_denied", [source], {"command": "erase", "action": "erase"})
+            raise AccessDenied("source")
+        report = ws.erase_source(source, reason)
+        session.record("erase", [source], {k: int(v) for k, v in report.removed.items()})
     except (LinkgraphError, ValueError) as exc:
         _fail(exc)
     print(f"erased {source}: " + ", ".join(f"{k} {v}" for k, v in report.removed.items()))
+
+
+@app.command()
+def judge(
+    mention_a: str = typer.Argument(..., help="A mention id (source:row:mention)."),
+    mention_b: str = typer.Argument(..., help="Another mention id of the same type."),
+    verdict: str = typer.Argument(..., help="same or different."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+    justification: str = typer.Option("", help="Why (kept with the judgment, not in the audit log)."),
+) -> None:
+    """Record an analyst's verdict on two mentions; it wins over the model now and on every later run."""
+    from linkgraph.store.access import AccessDenied
+    from linkgraph.store.view import workspace_view
+
+    try:
+        ws, session = _session(workspace, users, user, case)
+        session.allow("judgment", [mention_a, mention_b], {"command": "judge", "verdict": verdict})
+        seen = set(workspace_view(ws, session.user).mentions["mention_id"])
+        if mention_a not in seen or mention_b not in seen:
+            raise AccessDenied("mention")
+        report = ws.add_judgment(mention_a, mention_b, verdict, analyst=session.user.name,
+                                 case_number=session.case_number, justification=justification)
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    print(f"{verdict}: {mention_a} / {mention_b} recorded ({report.merged} merged, {report.split} split)")
+
+
+@app.command()
+def retention(
+    before: str = typer.Argument(..., help="Remove every row dated before this ISO date."),
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    reason: str = typer.Option(..., help="Why (the retention rule or decision)."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Apply a retention date: remove older rows and everything derived from them, then re-resolve."""
+    from linkgraph.store.access import AccessDenied
+    from linkgraph.store.view import sees_everything
+
+    try:
+        ws, session = _session(workspace, users, user, case)
+        session.allow("retention", [], {"command": "retention", "before": before})
+        if not sees_everything(session.user):  # it removes rows of every agency
+            raise AccessDenied(action="retention (needs a user who sees every agency and level)")
+        report = ws.apply_retention(before, reason)
+        session.record("erase", [], {"command": "retention", "before": before,
+                                     **{k: int(v) for k, v in report.removed.items()}})
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    print(f"retention before {before}: " + ", ".join(f"{k} {v}" for k, v in report.removed.items()))
 
 
 audit_app = typer.Typer(help="The audit log: check that no line was edited, deleted or reordered.")
@@ -323,18 +520,20 @@ app.add_typer(audit_app, name="audit")
 @audit_app.command("verify")
 def audit_verify(
     path: Path = typer.Argument(..., help="The audit log (JSON lines; WORKSPACE.audit.jsonl)."),
-    head: Optional[str] = typer.Option(None, help="Expected last record as SEQ:HASH (catches a cut tail)."),
+    head: Optional[str] = typer.Option(None, help="Expected record as SEQ:HASH (default: the log's own "
+                                       "PATH.head file, which catches a cut tail)."),
 ) -> None:
-    """Verify the hash chain of an audit log; exit 1 and name the lines when it is broken."""
-    from linkgraph.store.audit import verify
+    """Verify the hash chain of an audit log and its head file; exit 1 and name the lines when broken."""
+    from linkgraph.store.audit import AuditError, parse_head, verify, verify_log
 
-    expected = None
     if head:
-        seq, _, digest = head.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise typer.BadParameter("--head takes SEQ:HASH (a number, a colon, 64 hex digits)")
-        expected = (int(seq), digest)
-    result = verify(path, expected_head=expected)
+        try:
+            expected = parse_head(head)
+        except AuditError:
+            raise typer.BadParameter("--head takes SEQ:HASH (a number, a colon, 64 hex digits)") from None
+        result = verify(path, expected_head=expected)
+    else:
+        result = verify_log(path)
     if result.ok:
         print(f"ok: {path}: {result.records} records, head {result.head[0]}:{result.head[1]}")
         return

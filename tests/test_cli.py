@@ -57,12 +57,52 @@ def test_audit_verify_detects_an_edited_line(tmp_path):
 
 def test_workspace_commands_are_audited(tmp_path, repo):
     ws = tmp_path / "case.db"
-    _run("init", str(ws))
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n  alice: {role: analyst, agencies: '*', max_classification: secret}\n"
+                     "  bob: {role: admin, agencies: '*', max_classification: secret}\n"
+                     "  vera: {role: viewer, agencies: '*', max_classification: secret}\n")
+    _run("init", str(ws), "--users", str(users))
+    denied = subprocess.run([sys.executable, "-m", "linkgraph.cli", "erase", "gendarmerie", "-w", str(ws), "--reason",
+                             "r", "--user", "vera", "--case", "DEC-0"], capture_output=True, text=True)
+    assert denied.returncode == 2 and "not permitted: erase" in denied.stderr
     args = ["-m", str(repo / "rules/sources/gendarmerie.yaml"), "-w", str(ws), "--user", "alice", "--case", "2024/17"]
     first = _run("ingest", str(repo / "fixtures/data/gendarmerie.csv"), *args).stdout
     again = _run("ingest", str(repo / "fixtures/data/gendarmerie.csv"), *args).stdout
     assert first.startswith("ingested:") and again.startswith("unchanged:")
     _run("erase", "gendarmerie", "-w", str(ws), "--reason", "retention", "--user", "bob", "--case", "DEC-1")
     log = (tmp_path / "case.db.audit.jsonl").read_text().splitlines()
-    assert [json.loads(line)["action"] for line in log] == ["ingest", "ingest", "erase"]
+    assert [json.loads(line)["action"] for line in log] == ["access_denied", "ingest", "ingest", "erase"]
     assert "ok:" in _run("audit", "verify", str(tmp_path / "case.db.audit.jsonl")).stdout
+
+
+def test_judge_and_retention_commands_check_roles_and_visibility(tmp_path):
+    from typer.testing import CliRunner
+
+    from access_world import build_world
+    from linkgraph.cli import app
+    from linkgraph.store.workspace import Workspace
+
+    world = build_world(tmp_path / "w")
+
+    def cli(user, *args):
+        return CliRunner().invoke(app, [*args, "-w", str(world.path), "--users", str(world.users_file),
+                                        "--user", user, "--case", "PV-7"])
+
+    a, b = "agxpol_open:4:person", "agzdou_seizures:1:person"
+    assert "not permitted: judgment" in cli("ax", "judge", a, b, "same").output
+    hidden = cli("az", "judge", b, a, "same")          # az cannot see agxpol
+    missing = cli("az", "judge", b, "agzdou_seizures:9:person", "same")
+    assert hidden.exit_code == missing.exit_code == 2
+    assert hidden.output.replace(a, "X") == missing.output.replace("agzdou_seizures:9:person", "X")
+    done = cli("rv", "judge", a, b, "same")
+    assert done.exit_code == 0, done.output
+    owner = Workspace.open(world.path).mention_entities().set_index("mention_id")["entity_id"]
+    assert owner[a] == owner[b]
+    assert "not permitted" in cli("rv", "retention", "2023-01-05", "--reason", "5 years").output
+    done = cli("adm", "retention", "2023-01-05", "--reason", "5 years")
+    assert done.exit_code == 0, done.output
+    left = Workspace.open(world.path).result().mentions
+    planted = left[left["source"] != "gendarmerie"]
+    assert (planted["date"].astype(str) >= "2023-01-05").all()
+    actions = [json.loads(line)["action"] for line in (tmp_path / "w" / "world.lgw.audit.jsonl").read_text().splitlines()]
+    assert actions == ["access_denied", "judgment", "judgment", "judgment", "access_denied", "retention", "erase"]

@@ -1,11 +1,19 @@
-"""The investigators' explorer: a JSON API over an :class:`ExplorerState` and a few HTML pages.
+"""The investigators' explorer: a JSON API over an explorer state and a few HTML pages.
 
-``create_app(state)`` builds the FastAPI application; ``run(host, port, ...)`` serves it with
-uvicorn, on 127.0.0.1 by default. The pages are fixed shells; ``static/explorer.js`` fills them
-from the API with ``textContent`` only, under a ``default-src 'self'`` content security policy.
+``create_app(state, session=...)`` builds the FastAPI application; ``run(host, port, ...)`` serves
+it with uvicorn, on 127.0.0.1 by default. The pages are fixed shells; ``static/explorer.js`` fills
+them from the API with ``textContent`` only, under a ``default-src 'self'`` content security policy.
+
+With a :class:`~linkgraph.service.session.Session` (``linkgraph serve --workspace``), the state is a
+:class:`~linkgraph.service.workspace_state.WorkspaceState` (the user's view: visible facts only) and
+every route goes through one dependency that looks its action up in :data:`ROUTE_ACTIONS`, checks
+the user's role and writes the audit record (user, action, ids, case number) before the handler
+runs; a route missing from the table answers 500 (fail closed). Requests need the session token
+(cookie set by the URL ``/?token=…`` that ``serve`` prints, or the ``X-Linkgraph-Token`` header).
 """
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 from collections.abc import Iterable
@@ -13,16 +21,19 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from fastapi import Body, FastAPI, HTTPException, Query, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from linkgraph.service import pages, queries
 from linkgraph.service.search import KINDS
+from linkgraph.service.session import Session, safe_ids
 from linkgraph.service.state import ExplorerState, JudgmentError
+from linkgraph.store.access import AccessDenied
+from linkgraph.store.audit import AuditError, query_digest
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +64,35 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+
+#: (method, route path) → audit action (the role permission it needs, see linkgraph.store.access).
+ROUTE_ACTIONS: dict[tuple[str, str], str] = {
+    ("GET", "/"): "search",
+    ("GET", "/entity/{entity_id}"): "view",
+    ("GET", "/chart"): "chart",
+    ("GET", "/targets"): "score",
+    ("GET", "/review"): "view",
+    ("GET", "/api/status"): "view",
+    ("GET", "/api/search"): "search",
+    ("GET", "/api/entities/{entity_id}"): "view",
+    ("GET", "/api/entities/{entity_id}/neighbours"): "chart",
+    ("GET", "/api/entities/{entity_id}/timeline"): "view",
+    ("GET", "/api/path"): "chart",
+    ("GET", "/api/targets"): "score",
+    ("GET", "/api/mentions/{mention_id}"): "view",
+    ("GET", "/api/explain"): "view",
+    ("GET", "/api/review"): "view",
+    ("GET", "/api/judgments"): "view",
+    ("POST", "/api/judgments"): "judgment",
+    ("POST", "/api/reresolve"): "resolve",
+}
+#: Routes that serve no data (fixed files): neither audited nor behind the token.
+UNAUDITED = {"/static/{name}", "/favicon.ico"}
+#: Query parameters holding object ids (logged as ids).
+ID_PARAMS = ("from", "to", "a", "b")
+TOKEN_COOKIE = "linkgraph_session"
+TOKEN_HEADER = "X-Linkgraph-Token"
 
 
 class JudgmentIn(BaseModel):
@@ -91,23 +131,73 @@ def _host_of(value: str) -> str:
     return urlsplit(value).netloc.lower() if "//" in value else value.lower()
 
 
-def create_app(state: ExplorerState, *, allowed_hosts: list[str] | None = None) -> FastAPI:
-    """The explorer application over ``state``.
+def create_app(state, *, allowed_hosts: list[str] | None = None, session: Session | None = None) -> FastAPI:
+    """The explorer application over ``state`` (an :class:`ExplorerState` over files, or a
+    :class:`~linkgraph.service.workspace_state.WorkspaceState` with ``session``).
 
     ``allowed_hosts``: accepted ``Host`` headers (against DNS rebinding); ``run`` sets the
     loopback names when serving on a loopback address. None: any.
+    ``session``: the analyst's session: every route is then permission-checked and audited.
     """
-    app = FastAPI(title="linkgraph explorer", version="1",
+
+    async def audited(request: Request) -> None:
+        route = request.scope.get("route")
+        path = getattr(route, "path", "")
+        if path in UNAUDITED:
+            return
+        action = ROUTE_ACTIONS.get((request.method.upper(), path))
+        if action is None:
+            raise HTTPException(500, "this endpoint has no audit action: refused")
+        if session is None:
+            return
+        ids = list(request.path_params.values()) + [request.query_params.get(k) for k in ID_PARAMS]
+        details: dict = {"endpoint": path, "method": request.method.upper()}
+        if request.query_params.get("q"):
+            details["query"] = query_digest(request.query_params["q"])
+        if request.method.upper() == "POST" and path == "/api/judgments":
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                ids += [v for v in (body.get("mention_a"), body.get("mention_b")) if isinstance(v, str)]
+                if body.get("verdict") in ("same", "different"):
+                    details["verdict"] = body["verdict"]
+        try:
+            session.allow(action, safe_ids(ids), details)
+        except AccessDenied as exc:
+            raise HTTPException(403, str(exc)) from None
+        except AuditError:
+            raise HTTPException(422, "invalid request") from None
+
+    app = FastAPI(title="linkgraph explorer", version="1", dependencies=[Depends(audited)],
                   description="Search entities, see why mentions were merged, expand links, find paths, "
                               "review doubtful pairs. Every fact keeps its provenance (agency, file, row, date).")
     app.state.explorer = state
+    app.state.session = session
     statics = _static_files()
 
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
+    def signed_in(request: Request) -> bool:
+        if session is None or session.token is None:
+            return True
+        given = request.cookies.get(TOKEN_COOKIE) or request.headers.get(TOKEN_HEADER) or ""
+        return hmac.compare_digest(given.encode(), session.token.encode())
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        if session is not None and session.token is not None and not (
+                request.url.path.startswith("/static/") or request.url.path == "/favicon.ico"):
+            offered = request.query_params.get("token")
+            if request.url.path == "/" and offered and hmac.compare_digest(offered.encode(), session.token.encode()):
+                response = RedirectResponse("/", status_code=303, headers=SECURITY_HEADERS)
+                response.set_cookie(TOKEN_COOKIE, session.token, httponly=True, samesite="strict", path="/")
+                return response
+            if not signed_in(request):
+                return JSONResponse({"detail": "not signed in: open the address printed by linkgraph serve"},
+                                    status_code=401, headers=SECURITY_HEADERS)
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             origin = request.headers.get("origin")
             site = request.headers.get("sec-fetch-site")
@@ -190,7 +280,7 @@ def create_app(state: ExplorerState, *, allowed_hosts: list[str] | None = None) 
         s = snap()
         return {"version": s.version, "built_at": s.built_at, "entities": int(len(s.result.entities)),
                 "mentions": int(len(s.result.mentions)), "edges": int(len(s.edges)),
-                "scores": s.scores is not None, "judgments": int(len(state.judgments.load())),
+                "scores": s.scores is not None, "judgments": int(len(state.judgment_rows())),
                 "sources": sorted(s.result.rows["source"].unique().tolist()) if len(s.result.rows) else []}
 
     @app.get("/api/search", tags=["explorer"], summary="Find entities by name, plate, phone or SIREN")
@@ -249,31 +339,24 @@ def create_app(state: ExplorerState, *, allowed_hosts: list[str] | None = None) 
     def review(low: Annotated[float, Query(ge=0, le=1)] = 0.3, high: Annotated[float, Query(ge=0, le=1)] = 0.95,
                type: Annotated[Literal[ENTITY_TYPES] | None, Query()] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
-        return answer(queries.review_queue, snap(), state.judgments.judged_pairs(), low=low, high=high,
+        return answer(queries.review_queue, snap(), state.judged_pairs(), low=low, high=high,
                       entity_type=type, limit=limit, offset=offset)
 
     @app.get("/api/judgments", tags=["review"], summary="Every stored judgment")
     def judgments():
-        return {"judgments": queries.clean(state.judgments.load().to_dict("records"))}
+        return {"judgments": queries.clean(state.judgment_rows().to_dict("records"))}
 
     @app.post("/api/judgments", tags=["review"], status_code=201,
-              summary="Record a same/different verdict (applied at the next re-resolution)")
+              summary="Record a same/different verdict (over a workspace: applied at once)")
     def judge(judgment: Annotated[JudgmentIn, Body()]):
-        s = snap()
-        for m in (judgment.mention_a, judgment.mention_b):
-            if m not in s.mentions.index:
-                raise HTTPException(404, "no such mention")
-        if s.mentions.loc[judgment.mention_a, "entity_type"] != s.mentions.loc[judgment.mention_b, "entity_type"]:
-            raise HTTPException(422, "both mentions must be of the same entity type")
         try:
-            row = state.judgments.add(judgment.mention_a, judgment.mention_b, judgment.verdict,
-                                      case_number=judgment.case_number, analyst=judgment.analyst,
-                                      justification=judgment.justification)
+            return state.judge(judgment.mention_a, judgment.mention_b, judgment.verdict,
+                               case_number=judgment.case_number, analyst=judgment.analyst,
+                               justification=judgment.justification)
+        except KeyError:
+            raise HTTPException(404, "no such mention") from None
         except JudgmentError as exc:
             raise HTTPException(422, str(exc)) from None
-        together = bool(s.mentions.loc[judgment.mention_a, "entity_id"] == s.mentions.loc[judgment.mention_b, "entity_id"])
-        return {"saved": row, "applied": False, "currently_together": together,
-                "note": "saved; applied at the next re-resolution (POST /api/reresolve)"}
 
     @app.post("/api/reresolve", tags=["review"], summary="Resolve again with every stored judgment")
     def reresolve():
@@ -295,15 +378,16 @@ def loopback_hosts() -> list[str]:
     return ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
-def run(host: str = "127.0.0.1", port: int = 8765, *, state: ExplorerState | None = None,
+def run(host: str = "127.0.0.1", port: int = 8765, *, state=None,
         folder: str | Path = "out/explorer", sources=None, settings=None, log_level: str = "info",
-        allowed_hosts: list[str] | None = None) -> None:
+        allowed_hosts: list[str] | None = None, session: Session | None = None) -> None:
     """Serve the explorer with uvicorn (blocking) on ``host:port`` (127.0.0.1 by default).
 
     ``state``: an existing state; otherwise one is built from ``sources`` (default every mapping
     in ``rules/sources`` with its file) with judgments kept in ``folder/judgments.csv``.
     ``allowed_hosts``: accepted Host headers (default: the loopback names when ``host`` is a
-    loopback address, otherwise any).
+    loopback address, otherwise any). ``session``: the analyst's session (with ``state`` a
+    :class:`~linkgraph.service.workspace_state.WorkspaceState`): audited, access-controlled.
     """
     import uvicorn
 
@@ -313,5 +397,5 @@ def run(host: str = "127.0.0.1", port: int = 8765, *, state: ExplorerState | Non
         state = ExplorerState(folder, sources, settings=settings)
     if allowed_hosts is None and _is_loopback(host):
         allowed_hosts = loopback_hosts()
-    app = create_app(state, allowed_hosts=allowed_hosts)
+    app = create_app(state, allowed_hosts=allowed_hosts, session=session)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)

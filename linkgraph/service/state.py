@@ -247,6 +247,28 @@ class ExplorerState:
     def index(self) -> SearchIndex:
         return self.snapshot.index
 
+    def judgment_rows(self) -> pd.DataFrame:
+        """Every stored judgment."""
+        return self.judgments.load()
+
+    def judged_pairs(self) -> set[tuple[str, str]]:
+        return self.judgments.judged_pairs()
+
+    def judge(self, mention_a: str, mention_b: str, verdict: str, *, case_number: str, analyst: str = "",
+              justification: str = "") -> dict:
+        """Store a verdict in ``judgments.csv``; it is applied at the next :meth:`reresolve`."""
+        s = self.snapshot
+        for m in (mention_a, mention_b):
+            if m not in s.mentions.index:
+                raise KeyError("no such mention")
+        if s.mentions.loc[mention_a, "entity_type"] != s.mentions.loc[mention_b, "entity_type"]:
+            raise JudgmentError("both mentions must be of the same entity type")
+        row = self.judgments.add(mention_a, mention_b, verdict, case_number=case_number, analyst=analyst,
+                                 justification=justification)
+        together = bool(s.mentions.loc[mention_a, "entity_id"] == s.mentions.loc[mention_b, "entity_id"])
+        return {"saved": row, "applied": False, "currently_together": together,
+                "note": "saved; applied at the next re-resolution (POST /api/reresolve)"}
+
     def reresolve(self) -> dict:
         """Resolve the sources again with every stored judgment; keep entity ids where possible.
 

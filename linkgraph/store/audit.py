@@ -24,7 +24,9 @@ This module keeps that log as a JSON-lines file, one record per line::
   of the whole record. :func:`verify` finds an edited line (hash mismatch), a deleted, inserted or
   moved line (``seq`` gap, ``prev_hash`` mismatch) and, given an anchor kept elsewhere
   (:meth:`AuditLog.head`, e.g. stored in the workspace database after each append), lines cut
-  from the end or a rewritten chain.
+  from the end or a rewritten chain. :class:`AuditLog` keeps that anchor itself in the head file
+  ``<log>.head`` (``SEQ:HASH``, replaced atomically under the log's lock at each append), and
+  :func:`verify_log` (``linkgraph audit verify``) checks the log against it.
 - **Concurrent writers**: each append opens the file with ``O_APPEND``, takes an exclusive
   ``fcntl.flock``, reads the last record, writes the new line in one ``write`` and ``fsync``\\ s
   before unlocking; processes and threads can append at the same time.
@@ -209,12 +211,16 @@ def _last_line(fd: int) -> bytes | None:
 class AuditLog:
     """An append-only, hash-chained audit log in the JSON-lines file ``path`` (created on first append).
 
-    ``clock`` returns the UTC ISO timestamp of a record (tests pass a fixed one).
+    ``clock`` returns the UTC ISO timestamp of a record (tests pass a fixed one). Each append also
+    rewrites the **head file** :func:`head_path` (``<log>.head``: ``SEQ:HASH`` of the last record,
+    replaced atomically under the log's lock), the anchor :func:`verify_log` checks so that lines
+    cut from the end are found; ``head_file=False`` keeps no head file.
     """
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], str] | None = None):
+    def __init__(self, path: str | Path, *, clock: Callable[[], str] | None = None, head_file: bool = True):
         self.path = Path(path)
         self._clock = clock or _utc_now
+        self.head_file = head_path(self.path) if head_file else None
 
     def __repr__(self) -> str:
         return f"AuditLog({str(self.path)!r})"
@@ -268,7 +274,9 @@ class AuditLog:
                 if written != len(data):  # pragma: no cover - a regular file takes it in one write
                     raise AuditError("short write to the audit log")
                 os.fsync(fd)
-                if created:
+                if self.head_file is not None:
+                    _write_head(self.head_file, record["seq"], record["hash"])
+                if created or self.head_file is not None:
                     _fsync_dir(self.path.parent)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
@@ -312,6 +320,42 @@ class AuditLog:
         return verify(self.path, expected_head=expected_head)
 
 
+#: A workspace's log is ``<workspace>.audit.jsonl``; ``linkgraph init`` writes its head file (seq 0), so a
+#: workspace whose log and head file were both removed is found too.
+WORKSPACE_SUFFIX = ".audit.jsonl"
+
+
+def start_log(path: str | Path) -> None:
+    """Create the head file of a new, empty log (``0:GENESIS``) unless the log already has one."""
+    head = head_path(path)
+    if not head.exists():
+        _write_head(head, 0, GENESIS)
+
+
+def head_path(log: str | Path) -> Path:
+    """The head file of the audit log ``log``: ``<log>.head``."""
+    return Path(str(log) + ".head")
+
+
+def _write_head(path: Path, seq: int, digest: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        os.write(fd, f"{int(seq)}:{digest}\n".encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def parse_head(text: str) -> tuple[int, str]:
+    """``(seq, hash)`` of a head written as ``SEQ:HASH``; AuditError when it is not one."""
+    seq, _, digest = text.strip().partition(":")
+    if not seq.isdigit() or not _HEX64.match(digest):
+        raise AuditError("an audit head is SEQ:HASH (a number, a colon, 64 hex digits)")
+    return int(seq), digest
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         dfd = os.open(folder, os.O_RDONLY)
@@ -325,19 +369,25 @@ def _fsync_dir(folder: Path) -> None:
         os.close(dfd)
 
 
-def _read_locked(path: Path) -> bytes:
-    """The whole file (b"" when absent), read under a shared lock so no append is half-seen."""
+def _read_locked(path: Path, head: Path | None = None) -> bytes | tuple[bytes, str | None]:
+    """The whole file (b"" when absent), read under a shared lock so no append is half-seen; with
+    ``head``, also the text of that head file (None when absent), read under the same lock."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        return b""
+        if head is None:
+            return b""
+        return b"", (head.read_text(encoding="ascii", errors="replace") if head.exists() else None)
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_SH)
         chunks = []
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
-        return b"".join(chunks)
+        data = b"".join(chunks)
+        if head is None:
+            return data
+        return data, (head.read_text(encoding="ascii", errors="replace") if head.exists() else None)
     finally:
         os.close(fd)
 
@@ -395,6 +445,32 @@ def verify(path: str | Path, expected_head: tuple[int, str] | None = None) -> Ve
     path = Path(path)
     problems: list[str] = []
     raw = _read_locked(path)
+    return _verify(raw, problems, expected_head)
+
+
+def verify_log(path: str | Path) -> VerifyResult:
+    """:func:`verify` against the log's own head file (``<log>.head``, kept by :class:`AuditLog`):
+    also finds lines cut from the end, and a log or a head file that was removed."""
+    path = Path(path)
+    raw, head_text = _read_locked(path, head_path(path))
+    problems: list[str] = []
+    expected = None
+    workspace = Path(str(path)[: -len(WORKSPACE_SUFFIX)]) if str(path).endswith(WORKSPACE_SUFFIX) else None
+    if head_text is None:
+        if raw or (workspace is not None and workspace.exists()):
+            problems.append(f"{head_path(path).name}: the head file is missing (it anchors the end of the log)")
+    else:
+        try:
+            expected = parse_head(head_text)
+        except AuditError as exc:
+            problems.append(f"{head_path(path).name}: {exc}")
+        if not raw and expected is not None and expected[0] > 0:
+            problems.append(f"the log is missing or empty but its head file expects seq {expected[0]}")
+            expected = None
+    return _verify(raw, problems, expected)
+
+
+def _verify(raw: bytes, problems: list[str], expected_head: tuple[int, str] | None) -> VerifyResult:
     if raw and not raw.endswith(b"\n"):
         last_number = raw.count(b"\n") + 1
         problems.append(f"line {last_number}: incomplete line (no newline at the end: a torn write or a cut)")

@@ -54,6 +54,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -73,7 +74,7 @@ from linkgraph.match.blocking import _group_codes
 from linkgraph.match.cluster import ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
 from linkgraph.match.entities import MAIN_VALUES, _label, _mode
-from linkgraph.match.ids import fresh_id, fresh_ids
+from linkgraph.match.ids import DEFAULT_ID_KEY, check_id_key, fresh_id, fresh_ids
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import DEFAULT_RULES, Resolution, _judgment_positions, _with_context
 from linkgraph.match.resolve_table import TableResolution, one_to_one, resolve_table
@@ -101,6 +102,13 @@ ENTITY_VALUE_COLUMNS = sorted({c for cols in MAIN_VALUES.values() for c in cols}
 JUDGMENT_COLUMNS = ["mention_a", "mention_b", "verdict", "analyst", "case_number", "justification", "at"]
 CHANGE_COLUMNS = ["old_id", "new_id", "change", "mentions", "reason", "operation", "source_id", "at"]
 VERDICTS = ("same", "different")
+#: ``meta`` key of the workspace's secret entity-id hash key (never returned by :meth:`Workspace.table`).
+ID_KEY = "id_key"
+
+
+def new_id_key() -> str:
+    """A random id hash key: 16 ASCII characters (64 random bits as hex)."""
+    return secrets.token_hex(8)
 
 
 def _q(name: str) -> str:
@@ -365,7 +373,7 @@ def _pairs_touching(df: pd.DataFrame, rules: list[list[str]], is_new: np.ndarray
 
 
 def _incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgments: pd.DataFrame,
-                      taken: set[str], reason: str) -> _TypeResult:
+                      taken: set[str], reason: str, key: str | None = None) -> _TypeResult:
     """Resolve the new mentions of one type (rows ``n_old:`` of ``table``) against the stored ones.
 
     ``table``: stored mentions (with ``entity_id``) first, then the new ones (``entity_id`` None).
@@ -431,7 +439,7 @@ def _incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgm
     clustering = cluster(len(work), all_edges, _constraints(settings, sub), different)
     frame = pd.DataFrame({"mention_id": mention_ids[work], "entity_type": entity_type,
                           "cluster": clustering.labels, "old_id": old_ids[work]})
-    ids, changes = _assign(frame, taken)
+    ids, changes = _assign(frame, taken, key)
     # the evidence behind each merge: the kinds of new links used inside the merged cluster
     used = clustering.used[: len(new_edges.i)]
     why = pd.DataFrame({"cluster": clustering.labels[new_edges.i[used]], "detail": detail[used]}).drop_duplicates()
@@ -448,7 +456,7 @@ def _incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgm
 
 
 def _full_type(table: pd.DataFrame, settings: Settings, judgments: pd.DataFrame, taken: set[str],
-               reason: str, keep_table: bool = False) -> _TypeResult:
+               reason: str, keep_table: bool = False, key: str | None = None) -> _TypeResult:
     """Resolve every mention of one type from scratch (EM if ``settings`` is not trained), keeping
     the ids of ``table['entity_id']`` where clusters overlap them."""
     entity_type = str(table["entity_type"].iloc[0])
@@ -459,7 +467,7 @@ def _full_type(table: pd.DataFrame, settings: Settings, judgments: pd.DataFrame,
                         different=_judgment_positions(judgments, work, "different"))
     frame = pd.DataFrame({"mention_id": table["mention_id"].to_numpy(), "entity_type": entity_type,
                           "cluster": res.labels, "old_id": old_ids})
-    ids, changes = _assign(frame, taken)
+    ids, changes = _assign(frame, taken, key)
     if len(changes):
         changes["reason"] = reason
     result = table.assign(entity_id=ids.to_numpy())
@@ -550,7 +558,7 @@ class Workspace:
         with ws._locked(), ws._transaction() as con:
             con.execute(SCHEMA)
             con.executemany("INSERT INTO meta VALUES (?, ?)", [("schema_version", SCHEMA_VERSION), ("version", "0"),
-                                                              ("created_at", _now())])
+                                                              ("created_at", _now()), (ID_KEY, new_id_key())])
             con.executemany("INSERT INTO models VALUES (?, NULL, ?, 0, NULL)",
                             [(t, _settings_yaml(s)) for t, s in sorted(settings.items())])
         return ws
@@ -660,6 +668,12 @@ class Workspace:
             self._release(con)
 
     # ---------------------------------------------------------------- reading helpers
+    @staticmethod
+    def _id_key(con) -> str:
+        """The workspace's secret id key (a workspace created before keys existed: the default key)."""
+        row = con.execute("SELECT value FROM meta WHERE key = ?", [ID_KEY]).fetchone()
+        return check_id_key(row[0]) if row else DEFAULT_ID_KEY
+
     @staticmethod
     def _version(con) -> int:
         return int(con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()[0])
@@ -804,17 +818,45 @@ class Workspace:
         models = self._models(con)
         columns = self._type_columns(con)
         loaded: dict[str, pd.DataFrame] = {}
+        partial: set[str] = set()
         t0 = time.perf_counter()
+        have = set(self._columns(con, "mentions"))
         for t in types:
-            cols = sorted(set(columns.get(t, [])) | set((new_columns or {}).get(t, [])))
-            have = set(self._columns(con, "mentions"))
-            loaded[t] = self._load_type(con, t, [c for c in cols if c in have], where, params)
+            cols = [c for c in sorted(set(columns.get(t, [])) | set((new_columns or {}).get(t, []))) if c in have]
+            trained = models.get(t, (None, None, 0))[0]
+            if (mode == "incremental" and not retrain and not where and new is not None and trained is not None
+                    and not trained.probabilistic and trained.identifiers):
+                loaded[t] = self._load_neighbourhood(con, t, cols, new[new["entity_type"] == t], trained.identifiers)
+                partial.add(t)
+            else:
+                loaded[t] = self._load_type(con, t, cols, where, params)
         timings["load"] = timings.get("load", 0.0) + time.perf_counter() - t0
         return self._compute(loaded, new, types, mode, reason, judgments, taken, models, retrain_growth, retrain,
-                             timings)
+                             timings, self._id_key(con), partial)
+
+    def _load_neighbourhood(self, con, entity_type: str, columns: list[str], fresh: pd.DataFrame,
+                            identifiers: list[str]) -> pd.DataFrame:
+        """The stored mentions of every entity holding an identifier value of the new mentions ``fresh``
+        (a deterministic type needs no other: identifier links are all it resolves with)."""
+        values = [pd.DataFrame({"c": col, "v": fresh[col].dropna().astype(str).unique()})
+                  for col in identifiers if col in fresh and col in columns]
+        values = [v for v in values if len(v)]
+        if not values:
+            return self._load_type(con, entity_type, columns, "FALSE")
+        con.register("_lg_values", pd.concat(values, ignore_index=True))
+        try:
+            cols = sorted({str(v["c"].iloc[0]) for v in values})
+            hits = " OR ".join(f"(m2.{_q(c)} IN (SELECT v FROM _lg_values WHERE c = ?))" for c in cols)
+            where = (f"e.entity_id IN (SELECT e2.entity_id FROM mentions m2 JOIN mention_entity e2 USING (mention_id) "
+                     f"WHERE m2.entity_type = ? AND ({hits}))")
+            return self._load_type(con, entity_type, columns, where, [entity_type, *cols])
+        finally:
+            con.unregister("_lg_values")
 
     def _compute(self, loaded, new, types, mode, reason, judgments, taken, models, retrain_growth, retrain,
-                 timings) -> list[_TypeResult]:
+                 timings, key: str | None = None, partial: set[str] = frozenset()) -> list[_TypeResult]:
+        """Per-type results. ``partial``: types whose ``loaded`` table holds only the stored entities
+        the new mentions can join (deterministic types in incremental mode)."""
         results = []
         for t in types:
             t0 = time.perf_counter()
@@ -836,14 +878,18 @@ class Workspace:
             trained, template, n_trained = models.get(t, (None, Settings(entity_type=t), 0))
             grown = template.probabilistic and len(table) > retrain_growth * max(n_trained, 1)
             usable = trained is not None and (trained.trained or not trained.probabilistic)
-            if retrain or stored.empty or not usable or grown:
+            if t in partial and usable and not grown:
+                r = _incremental_type(table, len(stored), trained, judgments, taken, reason, key)
+            elif retrain or stored.empty or not usable or grown:
                 why = ("model retrained" if template.probabilistic else "deterministic")
-                r = _full_type(table, template, judgments, taken, f"{reason} (full re-resolution of {t}, {why})")
+                r = _full_type(table, template, judgments, taken, f"{reason} (full re-resolution of {t}, {why})",
+                               key=key)
             elif mode == "full":
-                r = _full_type(table, trained, judgments, taken, f"{reason} (full re-resolution of {t}, stored model)")
+                r = _full_type(table, trained, judgments, taken, f"{reason} (full re-resolution of {t}, stored model)",
+                               key=key)
                 r.model = None
             else:
-                r = _incremental_type(table, len(stored), trained, judgments, taken, reason)
+                r = _incremental_type(table, len(stored), trained, judgments, taken, reason, key)
             results.append(r)
             timings[f"resolve {t}"] = time.perf_counter() - t0
         return results
@@ -1091,7 +1137,7 @@ class Workspace:
                              _judgment_positions(judgments, table, "different"))
         frame = pd.DataFrame({"mention_id": table["mention_id"], "entity_type": entity_type,
                               "cluster": clustering.labels, "old_id": table["entity_id"]})
-        ids, changes = _assign(frame, taken)
+        ids, changes = _assign(frame, taken, self._id_key(con))
         if len(changes):
             changes["reason"] = reason
         result = table.assign(entity_id=ids.to_numpy())
@@ -1207,7 +1253,8 @@ class Workspace:
         the remaining mentions, and id changes naming them are dropped: no id keeps a trace."""
         if not erased:
             return 0
-        derived = {fresh_id(t, m) for t, m in erased}
+        key = self._id_key(con)
+        derived = set(fresh_ids([t for t, _ in erased], [m for _, m in erased], key))
         current = self._df(con, "SELECT entity_id, entity_type FROM entities")
         base = current["entity_id"].str.split("-").str[:2].str.join("-")
         bad = current[base.isin(derived)]
@@ -1226,7 +1273,7 @@ class Workspace:
         anchor = members.groupby("entity_id")["mention_id"].min()
         renames = []
         for old, t in zip(bad["entity_id"], bad["entity_type"]):
-            b = fresh_id(t, anchor[old])
+            b = fresh_id(t, anchor[old], key)
             new, k = b, 0
             while new in taken:
                 k += 1
@@ -1273,7 +1320,7 @@ class Workspace:
                     cols = self._type_columns(con)
                     loaded = {t: self._load_type(con, t, cols.get(t, [])) for t in types}
                     results = self._compute(loaded, None, types, "full", reason, judgments, taken, models, 2.0, True,
-                                            timings)
+                                            timings, self._id_key(con))
                 else:
                     results = self._resolve(con, None, types, "full", reason, retrain=retrain, timings=timings)
             t0 = time.perf_counter()
@@ -1295,6 +1342,14 @@ class Workspace:
         with self._reading() as con:
             return self._df(con, "SELECT * EXCLUDE (mapping_yaml) FROM sources ORDER BY seq")
 
+    def view_key(self) -> str:
+        """The id key of the parts a user view splits off (:func:`linkgraph.store.view.view_key`):
+        derived one-way from the secret id key, which itself never leaves the workspace."""
+        from linkgraph.store.view import view_key
+
+        with self._reading() as con:
+            return view_key(self._id_key(con))
+
     def id_changes(self) -> pd.DataFrame:
         with self._reading() as con:
             return self._df(con, "SELECT * FROM id_changes ORDER BY seq")
@@ -1314,6 +1369,8 @@ class Workspace:
         if name not in TABLES:
             raise WorkspaceError(f"no table {name!r}; tables: {', '.join(TABLES)}")
         with self._reading() as con:
+            if name == "meta":  # the id key stays inside the workspace
+                return self._df(con, "SELECT * FROM meta WHERE key <> ?", [ID_KEY])
             return self._df(con, f"SELECT * FROM {name}")
 
     def mention_entities(self) -> pd.DataFrame:

@@ -6,12 +6,9 @@ Screenshots of each page are kept in ``out/test-artifacts``.
 """
 from __future__ import annotations
 
-import csv
 import socket
-import textwrap
 import threading
 import time
-from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -22,43 +19,9 @@ from linkgraph.normalize import fold
 from linkgraph.service import ExplorerState, create_app
 from linkgraph.service.app import loopback_hosts
 
-HOSTILE_NAME = "<img src=x onerror=alert(1)>"
-HOSTILE_FIRST = "</script><script>window.__canary=1</script>"
-HOSTILE_CITY = '" href="javascript:window.__canary=2'
-HOSTILE_COMPANY = "<svg onload=window.__canary=3>"
-
-
-def hostile_source(folder: Path) -> tuple[Path, Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    mapping = folder / "hostile_tips.yaml"
-    mapping.write_text(textwrap.dedent("""\
-        source: hostile_tips
-        agency: signalement
-        classification: restricted
-        format: csv
-        delimiter: ";"
-        date: {column: date, dayfirst: true}
-        mentions:
-          person:
-            type: person
-            fields: {last_name: nom, first_name: prenom, city: ville}
-          phone:
-            type: phone
-            fields: {number: telephone}
-          company:
-            type: company
-            fields: {name: societe, siren: siren}
-        relations:
-          - {type: uses, from: person, to: phone}
-          - {type: directs, from: person, to: company}
-        """), encoding="utf-8")
-    data = folder / "hostile_tips.csv"
-    with data.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter=";")
-        w.writerow(["nom", "prenom", "ville", "telephone", "societe", "siren", "date"])
-        w.writerow([HOSTILE_NAME, HOSTILE_FIRST, HOSTILE_CITY, "06 99 88 77 66", HOSTILE_COMPANY, "123456782",
-                    "01/02/2023"])
-    return mapping, data
+from hostile import (  # noqa: E402  (tests/hostile.py, shared with the other explorer tests)
+    HOSTILE_CITY, HOSTILE_COMPANY, HOSTILE_FIRST, HOSTILE_NAME, hostile_source,
+)
 
 
 def free_port() -> int:
@@ -310,3 +273,48 @@ def test_hostile_names_trigger_nothing(explorer, watched, artifacts):
     _assert_inert(watched)
     csp = [e for e in watched.errors if "Content Security Policy" in e]
     assert not csp, csp
+
+
+def test_workspace_session_in_chromium_shows_only_what_the_user_may_see(tmp_path, watched, artifacts):
+    """`linkgraph serve --workspace` as user ax: the printed address signs the browser in (cookie),
+    search and entity pages work, hidden agencies' markers appear nowhere, a page without the token
+    is refused."""
+    import uvicorn
+
+    from access_world import build_world
+    from linkgraph.service.session import Session
+    from linkgraph.service.workspace_state import WorkspaceState
+    from linkgraph.store.workspace import Workspace
+
+    world = build_world(tmp_path / "w")
+    session = Session.open(world.path, "ax", "PV-2024-0042", users=world.users_file, token=True)
+    state = WorkspaceState(Workspace.open(world.path), session.user)
+    port = free_port()
+    app = create_app(state, allowed_hosts=loopback_hosts(), session=session)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "the explorer did not start"
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        refused = watched.request.get(base + "/api/status")
+        assert refused.status == 401
+        watched.goto(f"{base}/?token={session.token}")
+        assert watched.url == base + "/"  # redirected, the token now in an HttpOnly cookie
+        watched.fill("#q", "Dupontel")
+        watched.click("#search-form button[type=submit]")
+        watched.wait_for_selector("#results li[data-entity]", timeout=10000)
+        watched.locator("#results li[data-entity] a.entity-link").first.click()
+        ready(watched)
+        assert watched.locator("#mentions tbody tr").count() == 1
+        text = watched.content().lower()
+        for marker in world.hidden_markers("ax"):
+            assert marker.lower() not in text, marker
+        watched.screenshot(path=str(artifacts / "explorer-workspace-session.png"), full_page=True)
+        assert not watched.dialogs
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

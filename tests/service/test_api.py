@@ -1,11 +1,8 @@
 """The explorer's JSON API over the bundled fixtures (plus one hostile source), through TestClient."""
 from __future__ import annotations
 
-import csv
 import json
 import re
-import textwrap
-from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -17,47 +14,9 @@ from linkgraph.normalize import fold
 from linkgraph.service import ExplorerState, create_app
 from linkgraph.service.state import JUDGMENT_COLUMNS, JudgmentStore
 
-HOSTILE_NAME = "<img src=x onerror=alert(1)>"
-HOSTILE_FIRST = "</script><script>window.__canary=1</script>"
-HOSTILE_CITY = '" href="javascript:window.__canary=2'
-HOSTILE_COMPANY = "<svg onload=window.__canary=3>"
-HOSTILE_PHONE = "06 99 88 77 66"
-
-
-def hostile_source(folder: Path) -> tuple[Path, Path]:
-    """A mapping and a CSV file whose names are HTML/JS payloads (with a phone and a company)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    mapping = folder / "hostile_tips.yaml"
-    mapping.write_text(textwrap.dedent("""\
-        source: hostile_tips
-        agency: signalement
-        classification: restricted
-        format: csv
-        delimiter: ";"
-        date: {column: date, dayfirst: true}
-        attributes:
-          comment: observation
-        mentions:
-          person:
-            type: person
-            fields: {last_name: nom, first_name: prenom, city: ville}
-          phone:
-            type: phone
-            fields: {number: telephone}
-          company:
-            type: company
-            fields: {name: societe, siren: siren}
-        relations:
-          - {type: uses, from: person, to: phone}
-          - {type: directs, from: person, to: company}
-        """), encoding="utf-8")
-    data = folder / "hostile_tips.csv"
-    with data.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter=";")
-        w.writerow(["nom", "prenom", "ville", "telephone", "societe", "siren", "date", "observation"])
-        w.writerow([HOSTILE_NAME, HOSTILE_FIRST, HOSTILE_CITY, HOSTILE_PHONE, HOSTILE_COMPANY, "123456782",
-                    "01/02/2023", "<b onmouseover=alert(2)>x</b>"])
-    return mapping, data
+from hostile import (  # noqa: E402  (tests/hostile.py, shared with the other explorer tests)
+    HOSTILE_CITY, HOSTILE_COMPANY, HOSTILE_FIRST, HOSTILE_NAME, hostile_source,
+)
 
 
 @pytest.fixture(scope="module")

@@ -265,3 +265,60 @@ def test_concurrent_threads_keep_one_chain(tmp_path):
         t.join()
     result = verify(path)
     assert result.ok and result.records == 200
+
+
+def test_head_file_catches_a_cut_tail(tmp_path):
+    """The log keeps its head (seq and hash of the last record) in ``<log>.head``: ``verify_log``
+    (what ``linkgraph audit verify`` runs) finds lines cut from the end, a removed head file and a
+    removed log."""
+    from linkgraph.store.audit import head_path, verify_log
+
+    log = _filled(tmp_path, 4)
+    assert head_path(log.path).read_text().strip() == "%d:%s" % log.head()
+    assert verify_log(log.path).ok
+    full = log.path.read_bytes()
+    _write(log, _lines(log)[:-1])
+    assert verify(log.path).ok  # a shorter chain is valid on its own ...
+    result = verify_log(log.path)  # ... but not against the head file
+    assert not result.ok and any("removed from the end" in p for p in result.problems), result.problems
+    log.path.write_bytes(full)
+    assert verify_log(log.path).ok
+    head = head_path(log.path).read_text()
+    head_path(log.path).unlink()
+    assert any("head file is missing" in p for p in verify_log(log.path).problems)
+    head_path(log.path).write_text(head)
+    log.path.unlink()
+    assert any("log is missing" in p for p in verify_log(log.path).problems)
+
+
+def test_cli_audit_verify_uses_the_head_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from linkgraph.cli import app
+
+    log = _filled(tmp_path, 3)
+    runner = CliRunner()
+    assert runner.invoke(app, ["audit", "verify", str(log.path)]).exit_code == 0
+    _write(log, _lines(log)[:-1])
+    out = runner.invoke(app, ["audit", "verify", str(log.path)])
+    assert out.exit_code == 1 and "removed from the end" in out.output
+
+
+def test_a_workspace_log_removed_with_its_head_file_is_found(tmp_path):
+    """``linkgraph init`` starts the log's head file (seq 0): removing both the log and its head file
+    of an existing workspace does not make an empty, valid log."""
+    from typer.testing import CliRunner
+
+    from linkgraph.cli import app
+    from linkgraph.store.audit import head_path, verify_log
+
+    ws = tmp_path / "case.lgw"
+    assert CliRunner().invoke(app, ["init", str(ws)]).exit_code == 0
+    log = AuditLog(str(ws) + ".audit.jsonl")
+    assert verify_log(log.path).ok and head_path(log.path).read_text().strip() == f"0:{GENESIS}"
+    log.append("alice", "view", case_number="PV-1")
+    assert verify_log(log.path).ok
+    log.path.unlink()
+    head_path(log.path).unlink()
+    result = verify_log(log.path)
+    assert not result.ok and any("head file is missing" in p for p in result.problems)

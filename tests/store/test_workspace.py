@@ -124,10 +124,24 @@ def test_batch_ingest_equals_the_pipeline(full_ws):
     ours = result.mentions.set_index("mention_id")["entity_id"].sort_index()
     theirs = reference.mentions.set_index("mention_id")["entity_id"].sort_index()
     assert ours.index.equals(theirs.index)
-    assert (ours == theirs).all()  # same partition and the same ids
-    pd.testing.assert_frame_equal(nulls(result.entities), nulls(reference.entities), check_dtype=False)
+    # the same partition; the same ids but for the hash key (the workspace's own secret key)
+    rename = pd.Series(ours.to_numpy(), index=theirs.to_numpy())
+    rename = rename[~rename.index.duplicated()]
+    assert (theirs.map(rename) == ours).all() and rename.is_unique
+    con = duckdb.connect(str(full_ws), read_only=True)
+    key = con.execute("SELECT value FROM meta WHERE key = 'id_key'").fetchone()[0]
+    con.close()
+    firsts = result.mentions.sort_values("mention_id").drop_duplicates("entity_id")
+    assert all(e == fresh_id(t, m, key) for e, t, m in zip(firsts["entity_id"], firsts["entity_type"], firsts["mention_id"]))
+    expected = reference.entities.assign(entity_id=reference.entities["entity_id"].map(rename),
+                                         label=reference.entities["label"].replace(rename.to_dict()))
+    expected = expected.sort_values("entity_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(nulls(result.entities.sort_values("entity_id").reset_index(drop=True)),
+                                  nulls(expected), check_dtype=False)
+    ref_rel = reference.relations.assign(from_entity=reference.relations["from_entity"].map(rename),
+                                         to_entity=reference.relations["to_entity"].map(rename))
     rel = lambda r: set(zip(r["from_mention"], r["to_mention"], r["type"], r["from_entity"], r["to_entity"]))  # noqa: E731
-    assert rel(result.relations) == rel(reference.relations)
+    assert rel(result.relations) == rel(ref_rel)
     assert len(result.rejects) == len(reference.rejects) == 9
     counts = ws.counts()
     sources = ws.sources()
@@ -336,9 +350,10 @@ def test_judgments_survive_reresolution_and_new_files(base_ws, ws_copy):
 
 # ------------------------------------------------------------------------------ erasure, retention
 def _assert_no_trace(path: Path, source: str, erased: pd.DataFrame, file: str) -> None:
-    derived = {fresh_id(t, m) for t, m in zip(erased["entity_type"], erased["mention_id"])}
     con = duckdb.connect(str(path), read_only=True)
     try:
+        key = con.execute("SELECT value FROM meta WHERE key = 'id_key'").fetchone()[0]
+        derived = {fresh_id(t, m, key) for t, m in zip(erased["entity_type"], erased["mention_id"])}
         for table in TABLES:
             frame = con.execute(f"SELECT * FROM {table}").fetch_df()
             for col in frame.columns:
@@ -433,3 +448,56 @@ def test_result_feeds_the_graph_and_scoring(full_ws):
     people = explained.mentions[explained.mentions["entity_type"] == "person"]
     entity = people.groupby("entity_id").size().idxmax()
     assert len(explained.why(entity))
+
+
+# ------------------------------------------------------------------------------------ id key
+def test_each_workspace_has_its_own_secret_id_key(tmp_path):
+    """Entity ids are keyed hashes with a random key per workspace: the same data gives other ids in
+    another workspace, an id cannot be recomputed from a mention id with the default key, and the key
+    is never returned by ``table('meta')``."""
+    from linkgraph.match.ids import DEFAULT_ID_KEY
+
+    specs = [(m, None) for m in mappings() if m.source in ("police_procedures", "fadettes")]
+    a, b = Workspace.create(tmp_path / "a.lgw"), Workspace.create(tmp_path / "b.lgw")
+    a.ingest_many(specs)
+    b.ingest_many(specs)
+    ma, mb = a.result().mentions, b.result().mentions
+    assert partition(ma) == partition(mb)
+    assert not set(ma["entity_id"]) & set(mb["entity_id"])
+    con = duckdb.connect(str(tmp_path / "a.lgw"), read_only=True)
+    key = con.execute("SELECT value FROM meta WHERE key = 'id_key'").fetchone()[0]
+    con.close()
+    assert len(key) == 16 and key != DEFAULT_ID_KEY
+    anchors = ma.sort_values("mention_id").drop_duplicates("entity_id")
+    with_key = {fresh_id(t, m, key) for t, m in zip(anchors["entity_type"], anchors["mention_id"])}
+    default = {fresh_id(t, m) for t, m in zip(anchors["entity_type"], anchors["mention_id"])}
+    assert set(ma["entity_id"]) <= with_key and not set(ma["entity_id"]) & default
+    meta = a.table("meta")
+    assert "id_key" not in set(meta["key"]) and not meta["value"].astype(str).str.contains(key).any()
+
+
+def test_deterministic_types_load_only_the_entities_a_batch_can_join(base_ws, ws_copy, monkeypatch):
+    """Phones, places and vehicles resolve with identifier links only: an incremental ingest loads
+    just the stored entities sharing an identifier value with the batch (not the whole type), and
+    gives exactly the partition a full re-resolution gives."""
+    path = ws_copy(base_ws)
+    ws = Workspace.open(path)
+    loaded: dict[str, int] = {}
+    original = Workspace._load_neighbourhood
+
+    def spy(self, con, entity_type, columns, fresh, identifiers):
+        table = original(self, con, entity_type, columns, fresh, identifiers)
+        loaded[entity_type] = len(table)
+        return table
+
+    monkeypatch.setattr(Workspace, "_load_neighbourhood", spy)
+    ws.ingest(None, load_mapping(SOURCES / "registre_societes.yaml"))
+    stored = ws.result().mentions
+    assert loaded["phone"] < 0.5 * (stored["entity_type"] == "phone").sum()
+    assert "person" not in loaded and "company" not in loaded  # probabilistic / new types: whole type
+    full = resolve(read_sources([(m, None) for m in mappings()])).mentions.set_index("mention_id")
+    mine = stored.set_index("mention_id")["entity_id"]
+    for t in ("phone", "place", "vehicle"):
+        g = full[full["entity_type"] == t]
+        assert partition(mine.reindex(g.index).reset_index().rename(columns={0: "entity_id"})) == \
+            partition(g.reset_index()[["mention_id", "entity_id"]]), t
