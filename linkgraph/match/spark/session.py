@@ -45,9 +45,9 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None,
     if active is not None and (master is None or active.sparkContext.master == master):
         return active
     master = master or "local[*]"
-    # executors run the same Python as the driver unless the cluster says otherwise
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     local = master.startswith("local")
+    if local:  # local workers run the driver's Python (a cluster names its own: PYSPARK_PYTHON, spark.archives)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings = {**(LOCAL_DEFAULTS if local else {}), **_env_conf(), **(conf or {})}
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():
