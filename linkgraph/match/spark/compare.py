@@ -104,9 +104,8 @@ def tf_counts(records: DataFrame, settings: Settings, entities: DataFrame | None
             values = records.select(RID, F.col(col).alias("v")).where(F.col("v").isNotNull())
             if entities is not None:
                 values = values.join(entities, RID).select("entity", "v").distinct()
-            rows = values.groupBy("v").count().collect()
-            counts = pd.Series([r["count"] for r in rows], index=pd.Index([r["v"] for r in rows], dtype=object),
-                               dtype=np.int64)
+            got = values.groupBy("v").count().toPandas()
+            counts = pd.Series(got["count"].to_numpy(np.int64), index=pd.Index(got["v"].to_numpy(object)))
             # value_counts order: most frequent first (sums are exact either way)
             out[col] = counts.sort_values(ascending=False, kind="stable")
     return out

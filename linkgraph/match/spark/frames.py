@@ -25,7 +25,7 @@ def as_text(values: pd.Series) -> pd.Series:
     s = values.astype(object)
     present = s.notna()
     out = pd.Series(None, index=s.index, dtype=object)
-    out[present] = s[present].map(str)
+    out[present] = s[present].astype(str)
     return out
 
 

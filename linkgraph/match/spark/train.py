@@ -19,11 +19,11 @@ from linkgraph.match.spark.frames import pairs_frame
 
 def pattern_counts(levels: DataFrame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Distinct level patterns (sorted as ``np.unique(axis=0)`` sorts them) and their pair counts."""
-    rows = levels.groupBy(*names).count().collect()
-    if not rows:
+    got = levels.groupBy(*names).count().toPandas()
+    if got.empty:
         return np.empty((0, len(names)), dtype=np.int8), np.empty(0)
-    patterns = np.array([[r[n] for n in names] for r in rows], dtype=np.int8).reshape(len(rows), len(names))
-    counts = np.array([r["count"] for r in rows], dtype=np.int64)
+    patterns = got[names].to_numpy(dtype=np.int8).reshape(len(got), len(names))
+    counts = got["count"].to_numpy(dtype=np.int64)
     order = np.lexsort(patterns.T[::-1])  # row order of np.unique(axis=0): lexicographic
     return patterns[order], counts[order]
 
