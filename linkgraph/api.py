@@ -62,10 +62,17 @@ def _disambiguate(parts: list[Extraction]) -> Extraction:
 
 
 def resolve_sources(specs: Iterable[SourceSpec], settings: dict[str, Settings] | str | Path | None = None,
-                    **kwargs) -> Resolution:
-    """Read and resolve in one call (see :func:`linkgraph.resolve` for the keyword arguments)."""
+                    *, engine: str = "local", spark_master: str | None = None, **kwargs) -> Resolution:
+    """Read and resolve in one call (see :func:`linkgraph.resolve` for the keyword arguments).
+
+    ``engine="spark"`` runs matching on Apache Spark (``spark_master``, default ``$LINKGRAPH_SPARK_MASTER``
+    or ``local[*]``); the result is the local engine's.
+    """
+    from linkgraph.match.spark import table_resolver
+
     progress = kwargs.get("progress")
-    return resolve(read_sources(specs, progress=progress), settings, **kwargs)
+    resolver = table_resolver(engine, spark_master)
+    return resolve(read_sources(specs, progress=progress), settings, table_resolver=resolver, **kwargs)
 
 
 def save_resolution(result: Resolution, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:

@@ -54,7 +54,7 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Optional[Path]):
+def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Optional[Path], resolver=None):
     import pandas as pd
 
     with _progress() as bar:
@@ -66,7 +66,7 @@ def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Opt
         extraction = read_sources(specs, progress=step)
         prev = pd.read_csv(previous, dtype=str) if previous else None
         judged = pd.read_csv(judgments, dtype=str) if judgments else None
-        result = resolve(extraction, rules, previous=prev, judgments=judged, progress=step)
+        result = resolve(extraction, rules, previous=prev, judgments=judged, progress=step, table_resolver=resolver)
         bar.update(task, description="done", completed=len(specs) + 7)
     return result
 
@@ -109,11 +109,17 @@ def resolve_cmd(
     fmt: str = typer.Option("csv,parquet", "--format", help="Output formats: csv, parquet or both."),
     previous: Optional[Path] = typer.Option(None, help="An earlier mentions.csv whose entity ids to keep."),
     judgments: Optional[Path] = typer.Option(None, help="CSV of analyst judgments: mention_a,mention_b,verdict."),
+    engine: str = typer.Option("local", help="Matching engine: local, or spark (Apache Spark; same results)."),
+    spark_master: Optional[str] = typer.Option(None, help="Spark master (spark://host:7077, yarn, local[4]...)."),
 ) -> None:
     """Resolve mentions into entities; write mentions, entities, relations and rejects."""
+    from linkgraph.match.spark import ENGINES, table_resolver
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}", param_hint="--engine")
     try:
         specs = _specs(mapping, files, sources)
-        result = _run_resolution(specs, rules, judgments, previous)
+        result = _run_resolution(specs, rules, judgments, previous, table_resolver(engine, spark_master))
         formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
         save_resolution(result, out, formats)
     except LinkgraphError as exc:

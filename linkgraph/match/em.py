@@ -98,9 +98,13 @@ def log2_ratios(levels: np.ndarray, bfs: list[np.ndarray]) -> np.ndarray:
 
 
 def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pairs: int,
-                             prior: float, max_iterations: int = 40, tolerance: float = 1e-5) -> Parameters:
-    """Estimate m and λ over candidate pairs (u fixed); pairs outside the candidates count as non-matches."""
-    patterns, weights = _patterns(levels)
+                             prior: float, max_iterations: int = 40, tolerance: float = 1e-5,
+                             counts: np.ndarray | None = None) -> Parameters:
+    """Estimate m and λ over candidate pairs (u fixed); pairs outside the candidates count as non-matches.
+
+    ``counts``: ``levels`` already holds distinct patterns (as ``_patterns`` sorts them), this many pairs each.
+    """
+    patterns, weights = _patterns(levels) if counts is None else (levels, np.asarray(counts, dtype=float))
     n_levels = [len(x) for x in u]
     m = []
     for k in n_levels:  # start: strongest level most likely among matches

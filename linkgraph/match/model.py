@@ -108,17 +108,19 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
 
 
 def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
-          cols: Columns | None = None, entities: np.ndarray | None = None) -> ScoredPairs:
+          cols: Columns | None = None, entities: np.ndarray | None = None,
+          tables: dict[str, pd.Series] | None = None) -> ScoredPairs:
     """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
 
     ``entities``: first-pass cluster labels, to count term frequencies per entity.
+    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them).
     """
     params = parameters_of(settings)
     cols = cols or Columns(df)
     levels = comparison_matrix(settings.comparisons, cols, i, j)
     weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
     tf_adj = np.zeros(levels.shape, dtype=float)
-    tables = tf_tables(settings, df, entities)
+    tables = tf_tables(settings, df, entities) if tables is None else tables
     for c, comp in enumerate(settings.comparisons):
         for k, lvl in enumerate(comp.levels):
             if not lvl.tf:

@@ -114,12 +114,13 @@ def _judgment_positions(judgments: pd.DataFrame | None, table: pd.DataFrame, ver
 
 def resolve(extraction: Extraction, settings: dict[str, Settings] | str | Path | None = None, *,
             previous: pd.DataFrame | None = None, judgments: pd.DataFrame | None = None,
-            progress: Progress | None = None) -> Resolution:
+            progress: Progress | None = None, table_resolver: Callable[..., TableResolution] | None = None) -> Resolution:
     """Resolve the mentions of ``extraction`` into entities.
 
     ``settings``: matching settings by entity type, or a folder of them (default ``rules/matching``).
     ``previous``: an earlier mention→entity table (``mention_id``, ``entity_id``) whose ids to keep.
     ``judgments``: analysts' verdicts (``mention_a``, ``mention_b``, ``verdict`` = same | different).
+    ``table_resolver``: resolves one type's table in place of :func:`resolve_table` (the Spark engine).
     """
     if settings is None or isinstance(settings, (str, Path)):
         settings = load_settings_dir(settings or DEFAULT_RULES)
@@ -132,7 +133,7 @@ def resolve(extraction: Extraction, settings: dict[str, Settings] | str | Path |
             progress(f"resolving {entity_type}")
         table = _type_table(mentions, entity_type)
         config = settings.get(entity_type) or Settings(entity_type=entity_type)
-        res = resolve_table(table, config, same=_judgment_positions(judgments, table, "same"),
+        res = (table_resolver or resolve_table)(table, config, same=_judgment_positions(judgments, table, "same"),
                             different=_judgment_positions(judgments, table, "different"))
         tables[entity_type] = (table, res)
         models[entity_type] = res.settings

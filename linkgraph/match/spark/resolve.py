@@ -1,0 +1,123 @@
+"""Resolve one type's records with Spark: the Spark counterpart of :func:`linkgraph.match.resolve_table.resolve_table`.
+
+Blocking, comparison, training counts, scoring, term-frequency counts, thresholding and
+connected components run as Spark jobs over pairs; the driver keeps the records table (one row
+per mention, as the local engine does), the small pattern table EM runs on, and the results.
+"""
+from __future__ import annotations
+
+from functools import reduce
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from linkgraph.match.model import ScoredPairs
+from linkgraph.match.resolve_table import TableResolution
+from linkgraph.match.settings import Settings
+from linkgraph.match.spark import blocking, cluster as spark_cluster
+from linkgraph.match.spark.compare import level_names, scored_pairs, tf_counts, tf_names
+from linkgraph.match.spark.components import connected_components, materialize as _materialize
+from linkgraph.match.spark.frames import RID, pairs_frame, records_frame, used_columns
+from linkgraph.match.spark.train import train
+
+INF = float("inf")
+
+
+
+def fixed_edges(records: DataFrame, settings: Settings, same: tuple[np.ndarray, np.ndarray] | None) -> DataFrame:
+    """Judgment edges (analysts' "same") and identifier edges (a star to the first holder of each value)."""
+    spark = records.sparkSession
+    parts = []
+    if same is not None and len(same[0]):
+        k = np.arange(len(same[0]))
+        pdf = pd.DataFrame({"i": np.asarray(same[0], np.int64), "j": np.asarray(same[1], np.int64), "weight": INF,
+                            "origin": "judgment", "k0": 0, "k1": 0, "k2": k, "k3": 0})
+        parts.append(spark.createDataFrame(pdf, spark_cluster.EDGE_SCHEMA))
+    for x, col in enumerate(settings.identifiers):
+        if col not in records.columns:
+            continue
+        held = records.select(RID, col).where(F.col(col).isNotNull())
+        first = held.groupBy(col).agg(F.min(RID).alias("first"))
+        parts.append(held.join(first, col).where(F.col(RID) != F.col("first"))
+                     .select(F.col("first").alias("i"), F.col(RID).alias("j"), F.lit(INF).alias("weight"),
+                             F.lit("identifier").alias("origin"), F.lit(1).cast("long").alias("k0"),
+                             F.lit(x).cast("long").alias("k1"), F.col(RID).alias("k2"), F.lit(0).cast("long").alias("k3")))
+    if not parts:
+        return spark.createDataFrame([], spark_cluster.EDGE_SCHEMA)
+    return reduce(DataFrame.union, parts)
+
+
+def model_edges(scored: DataFrame, settings: Settings) -> DataFrame:
+    """Scored pairs at or above the threshold (mutual best partners only with ``one_to_one``)."""
+    keep = scored.where(F.col("probability") >= settings.threshold).select("i", "j", "weight")
+    if settings.one_to_one:
+        by_i = Window.partitionBy("i").orderBy(F.desc("weight"), F.asc("j"))
+        by_j = Window.partitionBy("j").orderBy(F.desc("weight"), F.asc("i"))
+        keep = (keep.withColumn("ri", F.row_number().over(by_i)).withColumn("rj", F.row_number().over(by_j))
+                .where((F.col("ri") == 1) & (F.col("rj") == 1)).select("i", "j", "weight"))
+    return keep.select("i", "j", "weight", F.lit("model").alias("origin"), F.lit(2).cast("long").alias("k0"),
+                       F.lit(0).cast("long").alias("k1"), F.col("i").alias("k2"), F.col("j").alias("k3"))
+
+
+def _collect_scored(scored: DataFrame, settings: Settings) -> ScoredPairs:
+    pdf = scored.toPandas()
+    pdf = pdf.iloc[np.lexsort([pdf["j"].to_numpy(), pdf["i"].to_numpy()])] if len(pdf) else pdf
+    k = len(settings.comparisons)
+    levels = pdf[level_names(settings)].to_numpy(dtype=np.int8).reshape(len(pdf), k)
+    tf = pdf[tf_names(settings)].to_numpy(dtype=float).reshape(len(pdf), k)
+    return ScoredPairs(pdf["i"].to_numpy(np.int64), pdf["j"].to_numpy(np.int64), levels,
+                       pdf["weight"].to_numpy(float), pdf["probability"].to_numpy(float), tf)
+
+
+def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
+                        same: tuple[np.ndarray, np.ndarray] | None = None,
+                        different: tuple[np.ndarray, np.ndarray] | None = None,
+                        collect_pairs: bool = True) -> TableResolution:
+    """Link the records of ``table`` as ``settings`` say, in Spark; the result equals the local engine's.
+
+    ``collect_pairs=False`` leaves the scored candidate pairs in Spark (``scored`` is then None);
+    the explorer's review queue reads them, so keep the default unless they do not fit the driver.
+    """
+    table = table.reset_index(drop=True)
+    n = len(table)
+    columns = used_columns(settings, table)
+    records = _materialize(records_frame(spark, table, columns))
+    cannot = pairs_frame(spark, *different) if different is not None and len(different[0]) else None
+    fixed = _materialize(fixed_edges(records, settings, same))
+    trained, scored, tf_entities = settings, None, None
+    if settings.probabilistic and n > 1:
+        pairs = _materialize(blocking.candidate_pairs(records, settings.blocking, settings.link_type))
+        if not settings.trained:
+            known = None
+            if not fixed.isEmpty():
+                known = connected_components(fixed).select(F.col("node").alias(RID), F.col("component").alias("entity"))
+            trained = train(settings, table, records, columns, pairs, known)
+        scores = _materialize(scored_pairs(pairs, records, trained, columns, tf_counts(records, trained)))
+        edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
+                                                  settings.constraints, cannot)
+        if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
+            # second pass: term frequencies counted once per first-pass entity
+            tf_entities = clustering.labels
+            entities = pairs_frame(spark, np.arange(n), tf_entities, names=(RID, "entity"))
+            scores = _materialize(scored_pairs(pairs, records, trained, columns,
+                                               tf_counts(records, trained, entities)))
+            edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
+                                                      settings.constraints, cannot)
+        scored = _collect_scored(scores, trained) if collect_pairs else None
+    else:
+        edges, clustering = spark_cluster.cluster(records, n, fixed, settings.constraints, cannot)
+    return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities)
+
+
+class SparkTableResolver:
+    """A ``table_resolver`` for :func:`linkgraph.match.pipeline.resolve` running every type in Spark."""
+
+    def __init__(self, spark, collect_pairs: bool = True) -> None:
+        self.spark = spark
+        self.collect_pairs = collect_pairs
+
+    def __call__(self, table: pd.DataFrame, settings: Settings, *, same=None, different=None) -> TableResolution:
+        return resolve_table_spark(self.spark, table, settings, same=same, different=different,
+                                   collect_pairs=self.collect_pairs)

@@ -1,0 +1,30 @@
+"""The Spark session: environment settings, reuse of the running session, the engine switch."""
+from __future__ import annotations
+
+import pytest
+
+from linkgraph.match.spark import table_resolver
+from linkgraph.match.spark.resolve import SparkTableResolver
+from linkgraph.match.spark.session import _env_conf, spark_session
+
+pytestmark = pytest.mark.spark
+
+
+def test_env_conf_parsed_and_bad_items_named(monkeypatch):
+    monkeypatch.setenv("LINKGRAPH_SPARK_CONF", "spark.executor.memory=8g, spark.sql.shuffle.partitions=400")
+    assert _env_conf() == {"spark.executor.memory": "8g", "spark.sql.shuffle.partitions": "400"}
+    monkeypatch.setenv("LINKGRAPH_SPARK_CONF", "spark.executor.memory")
+    with pytest.raises(ValueError, match="spark.executor.memory"):
+        _env_conf()
+
+
+def test_running_session_reused_with_engine_settings(spark, monkeypatch):
+    monkeypatch.delenv("LINKGRAPH_SPARK_MASTER", raising=False)
+    assert spark_session() is spark
+    assert spark.conf.get("spark.sql.constraintPropagation.enabled") == "false"
+    assert spark.sparkContext.getConf().get("spark.ui.enabled") == "false"
+    resolver = table_resolver("spark")
+    assert isinstance(resolver, SparkTableResolver) and resolver.spark is spark
+    assert table_resolver("local") is None
+    with pytest.raises(ValueError, match="unknown engine"):
+        table_resolver("hadoop")
