@@ -466,6 +466,31 @@ def erase(
 
 
 @app.command()
+def rebuild(
+    workspace: Path = typer.Option(..., "--workspace", "-w", help="Workspace database file."),
+    retrain: bool = typer.Option(True, "--retrain/--keep-models",
+                                 help="Re-estimate the models by EM (default) or keep the stored trained models."),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Resolve the whole workspace again (every stored mention, judgments honoured, ids kept)."""
+    from linkgraph.store.view import sees_everything
+
+    try:
+        ws, session = _session(workspace, users, user, case)
+        session.allow("resolve", [], {"command": "rebuild", "retrain": retrain})
+        report = ws.rebuild(retrain=retrain)
+    except (LinkgraphError, ValueError) as exc:
+        _fail(exc)
+    line = f"rebuilt in {report.seconds:.1f} s"
+    if sees_everything(session.user):  # workspace-wide counts would count facts others may not see
+        line += (f": entities {report.entities_before} → {report.entities_after} "
+                 f"({report.merged} merged, {report.split} split)")
+    print(line)
+
+
+@app.command()
 def judge(
     mention_a: str = typer.Argument(..., help="A mention id (source:row:mention)."),
     mention_b: str = typer.Argument(..., help="Another mention id of the same type."),

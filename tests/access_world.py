@@ -76,6 +76,7 @@ users:
   az:  {role: reviewer, agencies: [agzdou, gendarmerie], max_classification: confidential}
   rv:  {role: reviewer, agencies: "*", max_classification: confidential}
   adm: {role: admin, agencies: "*", max_classification: secret}
+  adx: {role: admin, agencies: [agxpol], max_classification: restricted}
 """
 
 

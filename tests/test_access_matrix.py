@@ -30,7 +30,7 @@ from linkgraph.store.access import can, load_users
 from linkgraph.store.audit import AuditLog, verify_log
 from linkgraph.store.workspace import Workspace
 
-USERS = ["vx", "ax", "ay", "az", "rv", "adm"]
+USERS = ["vx", "ax", "ay", "az", "rv", "adm", "adx"]
 CASE = "PV-2024-0042"
 MISSING_ENTITY = "P-0123456789abcdef"
 MISSING_MENTION = "nowhere_tips:9:person"
@@ -351,3 +351,85 @@ def test_explorer_needs_the_session_token(probes):
     assert first.status_code == 303 and "httponly" in first.headers["set-cookie"].lower()
     assert anonymous.get("/api/status").status_code == 200  # the cookie now carries the session
     assert TestClient(p.app).get("/", params={"token": "wrong"}).status_code == 401
+
+
+def _copy_world(world, folder: Path):
+    """A private copy of the world workspace (database, audit log and its head) for commands that change it."""
+    import shutil
+
+    from access_world import World
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in world.path.parent.glob(world.path.name + "*"):
+        shutil.copy2(f, folder / f.name)
+    return World(folder / world.path.name, world.users_file, world.specs, dict(world.agencies))
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_commands_that_change_the_workspace_leak_nothing_and_are_audited(user, probes, world, tmp_path):
+    from access_world import mapping_text
+
+    p = probes[user]
+    u = p.session.user
+    mine = _copy_world(world, tmp_path / "ws")
+
+    def run(action: str, *args: str, given: tuple[str, ...] = ()):
+        before = AuditLog(audit_path(mine.path)).head()[0]
+        result = _cli(mine, user, *args)
+        assert_no_leak(result.output, mine, user, p.hidden, " ".join(args), given)
+        records = AuditLog(audit_path(mine.path)).records()[before:]
+        assert records and records[0]["user"] == user and records[0]["case_number"] == CASE, args
+        if not can(u, action):
+            assert result.exit_code == 2 and "not permitted" in result.output, args
+            assert records[0]["action"] == "access_denied"
+        return result
+
+    rebuilt = run("resolve", "rebuild", "--keep-models")
+    if can(u, "resolve"):
+        assert rebuilt.exit_code == 0 and "rebuilt" in rebuilt.output
+    # a new file of agency agxpol (restricted): the ingest reports only what the user may know
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "agxpol_more.yaml").write_text(mapping_text("agxpol_more", "agxpol", "restricted"), encoding="utf-8")
+    (extra / "agxpol_more.csv").write_text(";".join(["nom", "prenom", "date_naissance", "piece", "telephone",
+                                                     "immatriculation", "societe", "siren", "date", "observation"])
+                                           + "\nDUPONTEL;Jeanne;01/01/1980;;0611000099;;;;13/01/2023;l\n",
+                                           encoding="utf-8")
+    run("ingest", "ingest", str(extra / "agxpol_more.csv"), "-m", str(extra / "agxpol_more.yaml"),
+        given=(str(extra / "agxpol_more.csv"), "agxpol_more"))
+    # judgments: a hidden mention and a missing one get the same answer
+    if p.pair:
+        run("judgment", "judge", *p.pair, "different", given=p.pair)
+    visible_person = next(m for m in p.mentions if m.endswith(":person"))
+    answers = {}
+    hidden_m = [m for m in p.hidden["mentions"] if m.endswith(":person")][:2]
+    for kind, mid in [("hidden", m) for m in hidden_m] + [("missing", MISSING_MENTION)]:
+        r = run("judgment", "judge", visible_person, mid, "same", given=(mid, visible_person))
+        assert r.exit_code != 0
+        answers.setdefault(kind, set()).add((r.exit_code, r.output.replace(mid, "<ID>")))
+    assert answers.get("hidden", answers["missing"]) == answers["missing"]
+    # erasure: a source the user may not see and a missing one get the same answer
+    answers = {}
+    hidden_sources = [s for s in mine.agencies if not mine.sees(user, s)][:2]
+    for kind, source in [("hidden", s) for s in hidden_sources] + [("missing", "nowhere_tips")]:
+        r = run("erase", "erase", source, "--reason", "test", given=(source,))
+        assert r.exit_code != 0
+        answers.setdefault(kind, set()).add((r.exit_code, r.output.replace(source, "<SRC>")))
+    assert answers.get("hidden", answers["missing"]) == answers["missing"]
+    visible_sources = [s for s in mine.agencies if mine.sees(user, s) and s != "gendarmerie"]
+    if visible_sources:
+        erased = run("erase", "erase", visible_sources[0], "--reason", "test", given=(visible_sources[0],))
+        assert (erased.exit_code == 0) == can(u, "erase")
+    run("retention", "retention", "2000-01-01", "--reason", "test")
+    assert verify_log(audit_path(mine.path)).ok
+
+
+def test_every_workspace_command_is_in_the_matrix():
+    """A new command taking --workspace must be added to the matrix tests above."""
+    import inspect
+
+    covered = {"score", "chart", "export", "search", "explain", "serve", "rebuild", "ingest", "judge", "erase",
+               "retention", "init"}
+    workspace_commands = {c.name or c.callback.__name__ for c in cli_app.registered_commands
+                          if "workspace" in inspect.signature(c.callback).parameters}
+    assert workspace_commands and workspace_commands <= covered, workspace_commands - covered
