@@ -1,6 +1,7 @@
 """The entity table: one row per entity with a label, its main values and its provenance."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 #: The values shown for each type, most frequent among the entity's mentions.
@@ -43,18 +44,47 @@ def _label(entities: pd.DataFrame) -> pd.Series:
     return label.where(label != "", entities.index.to_series())
 
 
+def _agencies(mentions: pd.DataFrame) -> pd.Series:
+    """Each entity's agencies, sorted and joined with ';' (spelt once per distinct set, via bit masks)."""
+    codes, names = pd.factorize(mentions["agency"])
+    pairs = pd.DataFrame({"e": mentions["entity_id"].to_numpy(), "a": codes}).drop_duplicates()
+    bits = pairs["a"].to_numpy()
+    small = len(names) < 63
+    masks = pd.Series(np.left_shift(np.int64(1), bits) if small else [1 << int(b) for b in bits]).groupby(
+        pairs["e"].to_numpy()).sum()
+    spelt = {mask: ";".join(sorted(str(names[k]) for k in range(len(names)) if (int(mask) >> k) & 1))
+             for mask in pd.unique(masks.to_numpy())}
+    return masks.map(spelt)
+
+
+def _first_last(mentions: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Earliest and latest date per entity (ISO strings sort as dates; undated mentions ignored)."""
+    dates = mentions[["entity_id", "date"]].dropna()
+    if dates.empty:
+        return pd.Series(dtype=object), pd.Series(dtype=object)
+    dates = dates.sort_values(["entity_id", "date"], kind="stable")
+    first = dates.drop_duplicates("entity_id", keep="first").set_index("entity_id")["date"]
+    last = dates.drop_duplicates("entity_id", keep="last").set_index("entity_id")["date"]
+    return first, last
+
+
 def entity_table(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate mentions (with ``entity_id``) into one row per entity."""
+    """Aggregate mentions (with ``entity_id``) into one row per entity.
+
+    Vectorized group operations only (no per-entity Python): agencies through bit masks, first
+    and last seen through one sort.
+    """
     mentions = mentions.assign(date=mentions["date"].astype("string"))  # undated sources hold None
     g = mentions.groupby("entity_id", sort=True)
     out = pd.DataFrame({
         "entity_type": g["entity_type"].first(),
         "mentions": g.size(),
         "sources": g["source"].nunique(),
-        "agencies": g["agency"].agg(lambda s: ";".join(sorted(set(s)))),
-        "first_seen": g["date"].min(),
-        "last_seen": g["date"].max(),
     })
+    out["agencies"] = _agencies(mentions).reindex(out.index) if len(mentions) else pd.Series(dtype=object)
+    first, last = _first_last(mentions)
+    out["first_seen"] = first.reindex(out.index).astype("string")
+    out["last_seen"] = last.reindex(out.index).astype("string")
     columns = sorted({c for cols in MAIN_VALUES.values() for c in cols if c in mentions})
     for col in columns:
         out[col] = _mode(mentions, col).reindex(out.index)
