@@ -61,15 +61,18 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 
 
 def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
-          known_same: np.ndarray | None = None) -> Settings:
+          known_same: np.ndarray | None = None, *, cols: Columns | None = None,
+          levels: np.ndarray | None = None) -> Settings:
     """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings.
 
     ``known_same``: a label per record grouping records already known to be one entity (shared
     strong identifier); random pairs inside one group are left out of the u estimate, which
     must describe non-matches (this matters when entities are mentioned many times).
+    ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
+    caller computed it already) save recomputing them.
     """
     df = df.reset_index(drop=True)
-    cols = Columns(df)
+    cols = cols or Columns(df)
     groups, within = _groups(df, settings)
     rng = np.random.default_rng(settings.training.seed)
     ri, rj = random_pairs(len(df), settings.training.u_sample_pairs, rng, groups, across_groups=not within)
@@ -78,8 +81,9 @@ def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndar
         ri, rj = ri[apart], rj[apart]
     n_levels = [len(c.levels) for c in settings.comparisons]
     u = estimate_u(comparison_matrix(settings.comparisons, cols, ri, rj), n_levels)
-    i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
-    levels = comparison_matrix(settings.comparisons, cols, i, j)
+    if levels is None:
+        i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
+        levels = comparison_matrix(settings.comparisons, cols, i, j)
     n_total = max(total_pairs(len(df), groups, within), 1)
     prior0 = settings.probability_two_random_records_match or min(0.5, max(len(df), 1) / n_total)
     params = expectation_maximisation(levels, u, n_total, prior0, settings.training.max_iterations,
@@ -108,14 +112,17 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
 
 
 def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
-          cols: Columns | None = None, entities: np.ndarray | None = None) -> ScoredPairs:
+          cols: Columns | None = None, entities: np.ndarray | None = None, *,
+          levels: np.ndarray | None = None) -> ScoredPairs:
     """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
 
     ``entities``: first-pass cluster labels, to count term frequencies per entity.
+    ``levels``: the pairs' level matrix if already computed (it depends on the data only).
     """
     params = parameters_of(settings)
     cols = cols or Columns(df)
-    levels = comparison_matrix(settings.comparisons, cols, i, j)
+    if levels is None:
+        levels = comparison_matrix(settings.comparisons, cols, i, j)
     weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
     tf_adj = np.zeros(levels.shape, dtype=float)
     tables = tf_tables(settings, df, entities)
