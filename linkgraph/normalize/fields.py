@@ -74,6 +74,8 @@ def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> 
     if (entity_type, field) == ("phone", "number"):
         values, errors = apply_unique(raw, normalize_phone, region=options.get("region", "FR"))
         return {"number": values}, errors
+    if entity_type == "person" and field in ("first_name", "last_name"):
+        return _name_outputs(field.split("_")[0], raw)
     outputs = FIELD_OUTPUTS[(entity_type, field)]
     result: dict[str, pd.Series] = {}
     errors = None
@@ -83,6 +85,22 @@ def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> 
         errors = errs if errors is None else errors
     assert errors is not None
     return result, errors
+
+
+def _name_outputs(prefix: str, raw: pd.Series) -> tuple[dict[str, pd.Series], pd.Series]:
+    """A person name's three columns (``FIELD_OUTPUTS``), the keys computed per distinct folded name.
+
+    Many raw spellings fold to one name (``BEN ALI``, ``Ben-Ali``, ``ben ali``), so the key and
+    the phonetic key are computed once per folded value: ``name_key`` and ``phonetic_key`` of a
+    folded name equal those of the raw value (``fold`` is idempotent), except that
+    ``phonetic_key`` reads ``ç`` as ``s`` where ``fold`` gives ``c``: those rows use the raw value.
+    """
+    folded, errors = apply_unique(raw, normalize_name)
+    key = apply_unique(folded, name_key)[0]
+    cedilla = raw.astype(str).str.contains("[çÇ]", regex=True).to_numpy(dtype=bool)
+    carrier = folded.where(~cedilla, raw) if cedilla.any() else folded
+    phon = apply_unique(carrier, phonetic_key)[0]
+    return {f"{prefix}_name": folded, f"{prefix}_key": key, f"{prefix}_phon": phon}, errors
 
 
 def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:

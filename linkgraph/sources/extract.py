@@ -59,12 +59,15 @@ class _Rejects:
                                             "value": raw[bad].to_numpy(), "reason": errors[bad].to_numpy()}))
 
 
-def _first_of_full_name(value: str | None, order: str = "auto") -> str | None:
-    return split_full_name(value, order=order)[0]
-
-
-def _last_of_full_name(value: str | None, order: str = "auto") -> str | None:
-    return split_full_name(value, order=order)[1]
+def _split_full_names(raw: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
+    """First and last names of a full-name column, each distinct value split once."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    first = np.full(len(uniques) + 1, None, dtype=object)  # slot -1: missing
+    last = np.full(len(uniques) + 1, None, dtype=object)
+    for k, value in enumerate(uniques):
+        first[k], last[k] = split_full_name(value, order=order)
+    return (pd.Series(first[codes], index=raw.index, dtype=object),
+            pd.Series(last[codes], index=raw.index, dtype=object))
 
 
 def _parse_number(value: str | None) -> float | None:
@@ -116,8 +119,7 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
         fields = dict(spec.fields)
         if "full_name" in fields:
             fspec = fields.pop("full_name")
-            first = apply_unique(records[fspec.column], _first_of_full_name, order=fspec.order)[0]
-            last = apply_unique(records[fspec.column], _last_of_full_name, order=fspec.order)[0]
+            first, last = _split_full_names(records[fspec.column], fspec.order)
             for part, values in (("first_name", first), ("last_name", last)):
                 if part not in fields:
                     out, _ = normalize_field("person", part, values.fillna(""))
