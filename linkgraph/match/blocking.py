@@ -63,16 +63,24 @@ def candidate_pairs(df: pd.DataFrame, rules: list[list[str]], groups: np.ndarray
     """
     n = len(df)
     keys = []
+    earlier: list[np.ndarray] = []
     for rule in rules:
         missing = [c for c in rule if c not in df.columns]
         if missing:
             continue
-        i, j = pairs_within_groups(_group_codes(df, rule))
+        codes = _group_codes(df, rule)
+        i, j = pairs_within_groups(codes)
         if groups is not None and not within_groups:
             cross = groups[i] != groups[j]
             i, j = i[cross], j[cross]
+        # a pair an earlier rule produced already is dropped here (as Splink does), so the
+        # union needs one sort of distinct pairs rather than a unique over all of them
+        for prev in earlier:
+            fresh = (prev[i] != prev[j]) | (prev[i] < 0)
+            i, j = i[fresh], j[fresh]
+        earlier.append(codes)
         keys.append(i * n + j)
     if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    key = np.unique(np.concatenate(keys))
+    key = np.sort(np.concatenate(keys))
     return key // n, key % n
