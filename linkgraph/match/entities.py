@@ -16,13 +16,23 @@ MAIN_VALUES: dict[str, list[str]] = {
 
 
 def _mode(mentions: pd.DataFrame, column: str) -> pd.Series:
-    """Most frequent non-missing value of ``column`` per entity (ties: smallest value)."""
+    """Most frequent non-missing value of ``column`` per entity (ties: smallest value).
+
+    Counted on integer codes (values factorized in sorted order, so the smallest code is the
+    smallest value) with one unique and one lexsort, not a group-by over strings.
+    """
     frame = mentions[["entity_id", column]].dropna()
     if frame.empty:
         return pd.Series(dtype=object)
-    counts = frame.groupby(["entity_id", column]).size().rename("n").reset_index()
-    counts = counts.sort_values(["entity_id", "n", column], ascending=[True, False, True])
-    return counts.drop_duplicates("entity_id").set_index("entity_id")[column]
+    e_codes, entities = pd.factorize(frame["entity_id"])
+    v_codes, values = pd.factorize(frame[column], sort=True)
+    width = np.int64(len(values))
+    keys, counts = np.unique(e_codes.astype(np.int64) * width + v_codes, return_counts=True)
+    e, v = keys // width, keys % width
+    order = np.lexsort((v, -counts, e))  # per entity: most frequent first, then smallest value
+    first = order[np.r_[True, e[order][1:] != e[order][:-1]]]
+    return pd.Series(np.asarray(values, dtype=object)[v[first]], index=pd.Index(np.asarray(entities)[e[first]],
+                     name="entity_id"), name=column, dtype=object)
 
 
 def _label(entities: pd.DataFrame) -> pd.Series:
