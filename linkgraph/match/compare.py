@@ -48,16 +48,18 @@ class Columns:
         """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter)."""
         key = f"{col}\x1f{how}"
         if key not in self._values:
-            s = pd.Series(self.values(col)).astype("string")
+            codes = self.codes(col)  # computed once per distinct value, then spread to the records
+            s = pd.Series(self._uniques[col].to_numpy(dtype=object)).astype("string")
             if how == "first":
                 out = s.str.split(" ", n=1).str[0]
             elif how == "initial":
                 out = s.str[:1]
             else:
-                out = (s.str.len() == 1).fillna(False)
-                self._values[key] = out.to_numpy(dtype=bool)
+                single = np.append((s.str.len() == 1).fillna(False).to_numpy(dtype=bool), False)
+                self._values[key] = single[codes]
                 return self._values[key]
-            self._values[key] = out.astype(object).where(out.notna(), None).to_numpy()
+            per_value = np.append(out.astype(object).where(out.notna(), None).to_numpy(dtype=object), None)
+            self._values[key] = per_value[codes]
         return self._values[key]
 
     def uniques(self, col: str) -> np.ndarray:
@@ -76,8 +78,10 @@ class Columns:
     def swapped_codes(self, col: str) -> np.ndarray:
         """Codes of each ISO date with day and month swapped, in the code space of ``col``."""
         if col not in self._swapped:
-            self.codes(col)
-            self._swapped[col] = self._uniques[col].get_indexer(swap_day_month_series(pd.Series(self.values(col))))
+            codes = self.codes(col)
+            uniques = self._uniques[col]
+            per_value = uniques.get_indexer(swap_day_month_series(pd.Series(uniques.to_numpy(dtype=object))))
+            self._swapped[col] = np.append(per_value, -1)[codes]  # once per distinct date
         return self._swapped[col]
 
 
