@@ -15,7 +15,7 @@ import pandas as pd
 from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_name
-from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.normalize.vectorize import apply_unique, per_value
 from linkgraph.sources.mapping import SourceMapping
 from linkgraph.sources.readers import ROW, read_records
 
@@ -61,11 +61,9 @@ class _Rejects:
 
 def _split_full_names(raw: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     """First and last names of a full-name column, each distinct value split once."""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    first = np.full(len(uniques) + 1, None, dtype=object)  # slot -1: missing
-    last = np.full(len(uniques) + 1, None, dtype=object)
-    for k, value in enumerate(uniques):
-        first[k], last[k] = split_full_name(value, order=order)
+    codes, parts, _ = per_value(raw, split_full_name, order=order)
+    first = np.fromiter((p[0] if p else None for p in parts), dtype=object, count=len(parts))
+    last = np.fromiter((p[1] if p else None for p in parts), dtype=object, count=len(parts))
     return (pd.Series(first[codes], index=raw.index, dtype=object),
             pd.Series(last[codes], index=raw.index, dtype=object))
 
