@@ -102,7 +102,8 @@ def entity_table(mentions: pd.DataFrame) -> pd.DataFrame:
                             **{c: pd.Series(dtype=object) for c in columns}})
         out.insert(2, "label", pd.Series(dtype=object))
         return out
-    mentions = mentions[mentions["entity_id"].notna()]
+    if mentions["entity_id"].isna().any():
+        mentions = mentions[mentions["entity_id"].notna()]
     entity, ids = pd.factorize(mentions["entity_id"], sort=True)
     n = len(ids)
     first_row = np.unique(entity, return_index=True)[1]

@@ -186,8 +186,19 @@ def _json_rows(frame: pd.DataFrame, n: int) -> pd.Series:
     if frame.shape[1] == 0 or n == 0:
         return pd.Series(["{}"] * n, dtype=object)
     clean = frame.astype(object)
-    clean = clean.where(clean.notna() & (clean.astype(str).apply(lambda c: c.str.strip()) != ""), None)
+    keep = pd.DataFrame({c: _filled(clean[c]) for c in clean.columns}, index=clean.index)
+    clean = clean.where(keep, None)
     return pd.Series(clean.to_json(orient="records", force_ascii=False, lines=True).splitlines(), dtype=object)
+
+
+def _filled(column: pd.Series) -> np.ndarray:
+    """Cells that are present and not blank (tested once per distinct value)."""
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells: one test per cell
+        codes, uniques = np.arange(len(column)), column.to_numpy()
+    filled = np.fromiter((str(u).strip() != "" for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(filled, False)[codes]
 
 
 def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMapping, file: str) -> pd.DataFrame:
