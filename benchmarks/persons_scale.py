@@ -8,7 +8,7 @@
 2. runs each tool in its own process on those files: linkgraph end to end
    (``linkgraph.api.resolve_sources`` over the four mappings with the person model of
    ``benchmarks/persons/matching/``: reading, normalizing, blocking, comparing, EM training,
-   clustering, entity ids and table) and Splink
+   clustering, entity ids and table; the files are read two at a time, ``workers=2``) and Splink
    (``benchmarks/splink_persons.py``: reading, cleaning, training, prediction, clustering);
 3. measures each process's wall time from the parent and its peak RSS by polling the process
    tree with psutil (every 50 ms), and scores both pairwise against the truth (P/R/F1 over
@@ -34,6 +34,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
+WORKERS = 2  # linkgraph reads two files at a time (read_sources(workers=2)); DuckDB uses both cores too
 SOURCES = [("police", "police.csv"), ("gendarmerie", "gendarmerie.csv"), ("bailleur", "bailleur.csv"),
            ("douane", "douane.jsonl")]
 
@@ -80,7 +81,7 @@ def run_linkgraph(folder: Path, profile: Path | None = None) -> dict:
         timings[last[1]] = round(now - last[0], 2)
         last[:] = [now, msg]
 
-    res = resolve_sources(specs, HERE / "persons" / "matching", progress=progress)
+    res = resolve_sources(specs, HERE / "persons" / "matching", workers=WORKERS, progress=progress)
     progress("done")
     seconds = time.perf_counter() - t0
     if prof is not None:

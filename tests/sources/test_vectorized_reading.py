@@ -44,3 +44,16 @@ def test_records_frame_keeps_text_and_spells_other_values():
     assert df["b.d"].tolist() == [json.dumps([1, 2]), ""]
     with pytest.raises(SourceError):
         _frame_of_records([{"a": 1}, [1]], "f.json")
+
+
+def test_files_read_in_parallel_give_the_same_extraction(tmp_path):
+    from linkgraph.api import load_mappings, read_sources
+
+    specs = [(m, None) for m in load_mappings()]
+    one, two = read_sources(specs), read_sources(specs, workers=2)
+    for part in ("rows", "mentions", "relations", "rejects"):
+        pd.testing.assert_frame_equal(getattr(one, part), getattr(two, part))
+    bad = specs[:2] + [(specs[2][0], tmp_path / "missing.csv")]
+    with pytest.raises(SourceError) as err:   # a worker's error is raised here, as itself
+        read_sources(bad, workers=2)
+    assert err.value.path == str(tmp_path / "missing.csv")
