@@ -162,7 +162,11 @@ _TAIL = r"^(?P<street>.*?)\s+(?P<postcode>\d{5})\s+(?P<city>[a-z][a-z ]*)$"
 def _split_address_tail(frame: pd.DataFrame) -> pd.DataFrame:
     """An address written on one line ("3 rue x 13001 marseille") gives its street part as the
     address, and its postcode and city where those columns are empty (normalized text)."""
-    parts = frame["address"].astype("string").str.extract(_TAIL)
+    codes, uniques = pd.factorize(frame["address"], use_na_sentinel=True)  # once per distinct address
+    distinct = pd.Series(uniques, dtype=object).astype("string").str.extract(_TAIL)
+    missing = pd.DataFrame({c: [pd.NA] for c in distinct.columns}, dtype="string")
+    parts = pd.concat([distinct, missing], ignore_index=True).iloc[np.where(codes < 0, len(uniques), codes)]
+    parts.index = frame.index
     has = parts["street"].notna() & (parts["street"].str.len() > 0)
     if not has.any():
         return frame
