@@ -111,6 +111,17 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
     return out
 
 
+def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
+    """Records (or, with ``entities``, entities) bearing each value code: ``tf_tables`` on codes."""
+    ok = codes >= 0
+    n_values = int(codes.max()) + 1 if ok.any() else 0
+    if entities is None:
+        return np.bincount(codes[ok], minlength=n_values)
+    e = pd.factorize(entities)[0].astype(np.int64)[ok]
+    pairs = np.unique(e * max(n_values, 1) + codes[ok])
+    return np.bincount(pairs % max(n_values, 1), minlength=n_values)
+
+
 def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
           cols: Columns | None = None, entities: np.ndarray | None = None, *,
           levels: np.ndarray | None = None) -> ScoredPairs:
@@ -125,7 +136,6 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
         levels = comparison_matrix(settings.comparisons, cols, i, j)
     weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
     tf_adj = np.zeros(levels.shape, dtype=float)
-    tables = tf_tables(settings, df, entities)
     for c, comp in enumerate(settings.comparisons):
         for k, lvl in enumerate(comp.levels):
             if not lvl.tf:
@@ -134,10 +144,11 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
             hit = levels[:, c] == k
             if not hit.any():
                 continue
-            counts = tables[col]
-            count = pd.Series(cols.values(col)[i[hit]]).map(counts).fillna(0).to_numpy(dtype=float)
+            per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
+            codes = cols.codes(col)[i[hit]]
+            count = np.where(codes >= 0, per_code[np.maximum(codes, 0)], 0).astype(float)
             # shrink towards u with TF_PSEUDO_RECORDS pseudo-records: a small file's counts say little
-            freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (counts.sum() + TF_PSEUDO_RECORDS)
+            freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (per_code.sum() + TF_PSEUDO_RECORDS)
             freq = np.maximum(freq, max(settings.tf_minimum, 1e-12))
             # Splink's adjustment: replace u of the exact level by the value's own frequency
             tf_adj[hit, c] = np.log2(params.u[c][k] / freq)
