@@ -5,14 +5,22 @@ import numpy as np
 import pandas as pd
 
 
-def _group_codes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """An integer code per row for its combination of values; -1 where any value is missing."""
+def _group_codes(df: pd.DataFrame, columns: list[str], cache: dict | None = None) -> np.ndarray:
+    """An integer code per row for its combination of values; -1 where any value is missing.
+
+    ``cache`` (column -> factorized codes and count) saves factorizing a column again for the
+    next rule that uses it.
+    """
     codes = np.zeros(len(df), dtype=np.int64)
     valid = np.ones(len(df), dtype=bool)
+    cache = {} if cache is None else cache
     for col in columns:
-        c, uniques = pd.factorize(df[col], use_na_sentinel=True)
+        if col not in cache:
+            c, uniques = pd.factorize(df[col], use_na_sentinel=True)
+            cache[col] = (c, len(uniques))
+        c, n_uniques = cache[col]
         valid &= c >= 0
-        codes = codes * (len(uniques) + 1) + c
+        codes = codes * (n_uniques + 1) + c
     # re-factorize to keep codes small whatever the number of columns
     out = pd.factorize(codes)[0].astype(np.int64)
     out[~valid] = -1
@@ -63,16 +71,25 @@ def candidate_pairs(df: pd.DataFrame, rules: list[list[str]], groups: np.ndarray
     """
     n = len(df)
     keys = []
+    earlier: list[np.ndarray] = []
+    factorized: dict = {}
     for rule in rules:
         missing = [c for c in rule if c not in df.columns]
         if missing:
             continue
-        i, j = pairs_within_groups(_group_codes(df, rule))
+        codes = _group_codes(df, rule, factorized)
+        i, j = pairs_within_groups(codes)
         if groups is not None and not within_groups:
             cross = groups[i] != groups[j]
             i, j = i[cross], j[cross]
+        # a pair an earlier rule produced already is dropped here (as Splink does), so the
+        # union needs one sort of distinct pairs rather than a unique over all of them
+        for prev in earlier:
+            fresh = (prev[i] != prev[j]) | (prev[i] < 0)
+            i, j = i[fresh], j[fresh]
+        earlier.append(codes)
         keys.append(i * n + j)
     if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    key = np.unique(np.concatenate(keys))
+    key = np.sort(np.concatenate(keys))
     return key // n, key % n

@@ -104,15 +104,24 @@ def cluster(n: int, edges: Edges, constraints: list[ConstraintValues] = (),
     if suspect.any():
         offset = int(labels.max()) + 1  # re-clustered parts are labelled offset + root record
         edge_comp = labels[edges.i] if len(edges.i) else np.empty(0, np.int64)
-        for comp in np.flatnonzero(suspect):
-            members = np.flatnonzero(labels == comp)
-            sel = np.flatnonzero(edge_comp == comp)
+        comps = np.flatnonzero(suspect)
+        members_of = _split_by(np.flatnonzero(suspect[labels]), labels, comps)
+        edges_of = _split_by(np.flatnonzero(suspect[edge_comp]), edge_comp, comps)
+        for members, sel in zip(members_of, edges_of):
             sub_labels, sub_used, refused = _greedy(members, edges, sel, list(constraints), cannot_link)
             labels[members] = sub_labels + offset
             used[sel] = sub_used
             refused_rows += refused
     labels = pd.factorize(labels)[0]
     return Clustering(labels, used, pd.DataFrame(refused_rows, columns=["i", "j", "weight", "origin", "reason"]))
+
+
+def _split_by(items: np.ndarray, key: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
+    """``items`` (ascending positions) split by ``key[items]`` into one array per value of ``groups``
+    (sorted, each present), each keeping ascending order: one sort instead of a scan per group."""
+    order = items[np.argsort(key[items], kind="stable")]
+    bounds = np.searchsorted(key[order], groups, side="right")
+    return np.split(order, bounds[:-1]) if len(groups) else []
 
 
 def _greedy(members: np.ndarray, edges: Edges, sel: np.ndarray, constraints: list[ConstraintValues],

@@ -34,6 +34,11 @@ class Columns:
             self._codes[col], self._uniques[col] = codes, pd.Index(uniques)
         return self._codes[col]
 
+    def uniques(self, col: str) -> pd.Index:
+        """The distinct values of ``col``, in the order of :meth:`codes`."""
+        self.codes(col)
+        return self._uniques[col]
+
     def shared_codes(self, col_a: str, col_b: str) -> tuple[np.ndarray, np.ndarray]:
         """Codes of two columns in one code space, so values can be compared across them."""
         key = f"{col_a}\x1f{col_b}"
@@ -48,23 +53,40 @@ class Columns:
         """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter)."""
         key = f"{col}\x1f{how}"
         if key not in self._values:
-            s = pd.Series(self.values(col)).astype("string")
+            codes = self.codes(col)  # computed once per distinct value, then spread to the records
+            s = pd.Series(self._uniques[col].to_numpy(dtype=object)).astype("string")
             if how == "first":
                 out = s.str.split(" ", n=1).str[0]
             elif how == "initial":
                 out = s.str[:1]
             else:
-                out = (s.str.len() == 1).fillna(False)
-                self._values[key] = out.to_numpy(dtype=bool)
+                single = np.append((s.str.len() == 1).fillna(False).to_numpy(dtype=bool), False)
+                self._values[key] = single[codes]
                 return self._values[key]
-            self._values[key] = out.astype(object).where(out.notna(), None).to_numpy()
+            per_value = np.append(out.astype(object).where(out.notna(), None).to_numpy(dtype=object), None)
+            self._values[key] = per_value[codes]
         return self._values[key]
+
+    def uniques(self, col: str) -> np.ndarray:
+        """The distinct values of ``col``, indexed by :meth:`codes`."""
+        self.codes(col)
+        return self._uniques[col].to_numpy(dtype=object)
+
+    def derived_codes(self, col: str, how: str) -> tuple[np.ndarray, np.ndarray]:
+        """Factorized codes (-1 = missing) and distinct values of a :meth:`derived` column."""
+        key = f"{col}\x1f{how}\x1fcodes"
+        if key not in self._codes:
+            codes, uniques = pd.factorize(pd.Series(self.derived(col, how)), use_na_sentinel=True)
+            self._codes[key], self._uniques[key] = codes, pd.Index(uniques)
+        return self._codes[key], self._uniques[key].to_numpy(dtype=object)
 
     def swapped_codes(self, col: str) -> np.ndarray:
         """Codes of each ISO date with day and month swapped, in the code space of ``col``."""
         if col not in self._swapped:
-            self.codes(col)
-            self._swapped[col] = self._uniques[col].get_indexer(swap_day_month_series(pd.Series(self.values(col))))
+            codes = self.codes(col)
+            uniques = self._uniques[col]
+            per_value = uniques.get_indexer(swap_day_month_series(pd.Series(uniques.to_numpy(dtype=object))))
+            self._swapped[col] = np.append(per_value, -1)[codes]  # once per distinct date
         return self._swapped[col]
 
 
@@ -84,6 +106,22 @@ def _similarity(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) == 0:
         return np.empty(0)
     return process.cpdist(list(a), list(b), scorer=scorer, workers=-1)
+
+
+def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """``kind`` similarity (or distance) of value pairs given as codes into ``uniques`` (no code -1).
+
+    Computed once per distinct (value, value) pair: candidate pairs repeat the same name pairs
+    many times over, so this does far fewer string comparisons than one per pair.
+    """
+    if len(codes_a) == 0:
+        return np.empty(0)
+    width = np.int64(len(uniques))
+    key = codes_a.astype(np.int64) * width + codes_b.astype(np.int64)
+    inverse, distinct = pd.factorize(key)
+    distinct = np.asarray(distinct, dtype=np.int64)
+    scores = _similarity(kind, uniques[distinct // width], uniques[distinct % width])
+    return scores[inverse]
 
 
 def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray,
@@ -114,9 +152,10 @@ def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarra
         a, b = cols.shared_codes(col, comparison.other_column)
         out[sel] = (a[ii] == b[jj]) & (b[ii] == a[jj]) & (a[ii] >= 0) & (b[ii] >= 0)
     elif level.kind == "first_token":
-        words = cols.derived(col, "first")
-        scored = _similarity("jaro_winkler", words[ii], words[jj]) if len(sel) else np.empty(0)
-        out[sel] = scored >= level.threshold
+        codes, words = cols.derived_codes(col, "first")
+        ok = (codes[ii] >= 0) & (codes[jj] >= 0)
+        scored = pair_similarity("jaro_winkler", codes[ii[ok]], codes[jj[ok]], words)
+        out[sel[ok]] = scored >= level.threshold
     else:
         present = cols.codes(col) >= 0
         ok = present[ii] & present[jj]
@@ -128,8 +167,8 @@ def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarra
         known = cache[key]
         fresh = keep[np.isnan(known[keep])]
         if len(fresh):
-            v = cols.values(col)
-            known[fresh] = _similarity(level.kind, v[i[fresh]], v[j[fresh]])
+            c = cols.codes(col)
+            known[fresh] = pair_similarity(level.kind, c[i[fresh]], c[j[fresh]], cols.uniques(col))
         got = known[keep]
         distance = level.kind in ("levenshtein", "damerau_levenshtein")
         hit = got <= level.threshold if distance else got >= level.threshold

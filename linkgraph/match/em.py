@@ -79,12 +79,38 @@ def estimate_u(levels: np.ndarray, n_levels: list[int]) -> list[np.ndarray]:
     return [u / u.sum() for u in out]
 
 
+#: Pattern keys are counted with one bincount when there are at most this many possible patterns.
+BINCOUNT_PATTERNS = 1 << 24
+
+
 def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of the level matrix and how often each occurs (EM runs over patterns)."""
+    """Distinct rows of the level matrix, in lexicographic order, and how often each occurs.
+
+    Each row is read as one mixed-radix number (level + 1 per column, first column most
+    significant), so rows are counted as integers (a bincount, or a 1-D unique) rather than
+    sorted as rows; the order and counts are those of ``np.unique(levels, axis=0)``.
+    """
     if levels.shape[0] == 0:
         return levels, np.empty(0)
-    uniq, counts = np.unique(levels, axis=0, return_counts=True)
-    return uniq, counts.astype(float)
+    radix = levels.max(axis=0).astype(np.int64) + 2  # levels run from NULL (-1) to max
+    if levels.shape[1] == 0 or float(np.prod(radix.astype(float))) >= 2.0 ** 62:
+        uniq, counts = np.unique(levels, axis=0, return_counts=True)
+        return uniq, counts.astype(float)
+    place = np.ones(len(radix), dtype=np.int64)
+    for c in range(len(radix) - 2, -1, -1):
+        place[c] = place[c + 1] * radix[c + 1]
+    key = np.zeros(levels.shape[0], dtype=np.int64)
+    for c in range(levels.shape[1]):
+        key += (levels[:, c].astype(np.int64) + 1) * place[c]
+    total = int(place[0] * radix[0])
+    if total <= BINCOUNT_PATTERNS:
+        counts = np.bincount(key, minlength=total)
+        uniq_keys = np.flatnonzero(counts)
+        counts = counts[uniq_keys]
+    else:
+        uniq_keys, counts = np.unique(key, return_counts=True)
+    patterns = ((uniq_keys[:, None] // place[None, :]) % radix[None, :] - 1).astype(levels.dtype)
+    return patterns, counts.astype(float)
 
 
 def log2_ratios(levels: np.ndarray, bfs: list[np.ndarray]) -> np.ndarray:

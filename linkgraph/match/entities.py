@@ -1,6 +1,7 @@
 """The entity table: one row per entity with a label, its main values and its provenance."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 #: The values shown for each type, most frequent among the entity's mentions.
@@ -14,14 +15,33 @@ MAIN_VALUES: dict[str, list[str]] = {
 }
 
 
+def _mode_per_entity(entity: np.ndarray, n_entities: int, values: pd.Series) -> np.ndarray:
+    """Most frequent non-missing value per entity code (ties: smallest value; NaN where none).
+
+    Counted on integer codes (values factorized in sorted order, so the smallest code is the
+    smallest value) with one unique and one lexsort, not a group-by over strings.
+    """
+    out = np.full(n_entities, np.nan, dtype=object)
+    v_codes, uniques = pd.factorize(values, sort=True)
+    ok = v_codes >= 0
+    if not ok.any():
+        return out
+    width = np.int64(len(uniques))
+    keys, counts = np.unique(entity[ok].astype(np.int64) * width + v_codes[ok], return_counts=True)
+    e, v = keys // width, keys % width
+    order = np.lexsort((v, -counts, e))  # per entity: most frequent first, then smallest value
+    first = order[np.r_[True, e[order][1:] != e[order][:-1]]]
+    out[e[first]] = np.asarray(uniques, dtype=object)[v[first]]
+    return out
+
+
 def _mode(mentions: pd.DataFrame, column: str) -> pd.Series:
-    """Most frequent non-missing value of ``column`` per entity (ties: smallest value)."""
-    frame = mentions[["entity_id", column]].dropna()
-    if frame.empty:
-        return pd.Series(dtype=object)
-    counts = frame.groupby(["entity_id", column]).size().rename("n").reset_index()
-    counts = counts.sort_values(["entity_id", "n", column], ascending=[True, False, True])
-    return counts.drop_duplicates("entity_id").set_index("entity_id")[column]
+    """Most frequent non-missing value of ``column`` per entity id (ties: smallest value)."""
+    codes, entities = pd.factorize(mentions["entity_id"])
+    values = _mode_per_entity(codes, len(entities), mentions[column])
+    keep = pd.notna(values)
+    return pd.Series(values[keep], index=pd.Index(np.asarray(entities, dtype=object)[keep], name="entity_id"),
+                     name=column, dtype=object)
 
 
 def _label(entities: pd.DataFrame) -> pd.Series:
@@ -43,20 +63,63 @@ def _label(entities: pd.DataFrame) -> pd.Series:
     return label.where(label != "", entities.index.to_series())
 
 
+def _agencies(entity: np.ndarray, n_entities: int, agency: pd.Series) -> np.ndarray:
+    """Each entity's agencies, sorted and joined with ';' (spelt once per distinct set, via bit masks)."""
+    codes, names = pd.factorize(agency)
+    pairs = np.unique(entity.astype(np.int64) * (len(names) + 1) + codes)
+    e, bits = pairs // (len(names) + 1), pairs % (len(names) + 1)
+    small = len(names) < 63
+    masks = pd.Series(np.left_shift(np.int64(1), bits) if small else [1 << int(b) for b in bits]).groupby(e).sum()
+    spelt = {mask: ";".join(sorted(str(names[k]) for k in range(len(names)) if (int(mask) >> k) & 1))
+             for mask in pd.unique(masks.to_numpy())}
+    return masks.map(spelt).reindex(range(n_entities)).to_numpy(dtype=object)
+
+
+def _first_last(entity: np.ndarray, n_entities: int, dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Earliest and latest date per entity code (ISO strings sort as dates; undated mentions ignored)."""
+    d_codes, uniques = pd.factorize(dates, sort=True)
+    ok = d_codes >= 0
+    grouped = pd.Series(d_codes[ok]).groupby(entity[ok])
+    spelt = np.append(np.asarray(uniques, dtype=object), None)
+    first = grouped.min().reindex(range(n_entities), fill_value=-1).to_numpy()
+    last = grouped.max().reindex(range(n_entities), fill_value=-1).to_numpy()
+    return pd.Series(spelt[first], dtype="string"), pd.Series(spelt[last], dtype="string")
+
+
 def entity_table(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate mentions (with ``entity_id``) into one row per entity."""
-    mentions = mentions.assign(date=mentions["date"].astype("string"))  # undated sources hold None
-    g = mentions.groupby("entity_id", sort=True)
-    out = pd.DataFrame({
-        "entity_type": g["entity_type"].first(),
-        "mentions": g.size(),
-        "sources": g["source"].nunique(),
-        "agencies": g["agency"].agg(lambda s: ";".join(sorted(set(s)))),
-        "first_seen": g["date"].min(),
-        "last_seen": g["date"].max(),
-    })
+    """Aggregate mentions (with ``entity_id``) into one row per entity, sorted by entity id.
+
+    Vectorized: the entity ids are factorized once (in sorted order) and every aggregate is an
+    integer operation on those codes (agencies through bit masks, first and last seen as the
+    smallest and largest date code, main values by counting (entity, value) codes).
+    """
     columns = sorted({c for cols in MAIN_VALUES.values() for c in cols if c in mentions})
+    if mentions.empty:
+        out = pd.DataFrame({"entity_id": pd.Series(dtype=object), "entity_type": pd.Series(dtype=object),
+                            "mentions": pd.Series(dtype="int64"), "sources": pd.Series(dtype="int64"),
+                            "agencies": pd.Series(dtype=object), "first_seen": pd.Series(dtype="string"),
+                            "last_seen": pd.Series(dtype="string"),
+                            **{c: pd.Series(dtype=object) for c in columns}})
+        out.insert(2, "label", pd.Series(dtype=object))
+        return out
+    if mentions["entity_id"].isna().any():
+        mentions = mentions[mentions["entity_id"].notna()]
+    entity, ids = pd.factorize(mentions["entity_id"], sort=True)
+    n = len(ids)
+    first_row = np.unique(entity, return_index=True)[1]
+    s_codes = pd.factorize(mentions["source"])[0].astype(np.int64)
+    source_pairs = np.unique(entity.astype(np.int64) * (s_codes.max() + 2) + s_codes + 1)
+    source_pairs = source_pairs[source_pairs % (s_codes.max() + 2) > 0]  # missing sources do not count
+    out = pd.DataFrame({
+        "entity_type": mentions["entity_type"].to_numpy()[first_row],
+        "mentions": np.bincount(entity, minlength=n).astype(np.int64),
+        "sources": np.bincount(source_pairs // (s_codes.max() + 2), minlength=n).astype(np.int64),
+        "agencies": _agencies(entity, n, mentions["agency"]),
+    }, index=pd.Index(np.asarray(ids, dtype=object), name="entity_id"))
+    first, last = _first_last(entity, n, mentions["date"].astype("string"))  # undated sources hold None
+    out["first_seen"] = pd.array(first, dtype="string")
+    out["last_seen"] = pd.array(last, dtype="string")
     for col in columns:
-        out[col] = _mode(mentions, col).reindex(out.index)
+        out[col] = _mode_per_entity(entity, n, mentions[col])
     out.insert(1, "label", _label(out))
     return out.reset_index()

@@ -55,10 +55,12 @@ def assign_ids(mentions: pd.DataFrame, cluster_key: pd.Series,
     frame = pd.DataFrame({"mention_id": mentions["mention_id"].to_numpy(),
                           "entity_type": mentions["entity_type"].to_numpy(),
                           "cluster": cluster_key.to_numpy()})
-    anchors = frame.groupby("cluster").agg(anchor=("mention_id", "min"), entity_type=("entity_type", "first"))
+    anchors, codes = _anchors(frame)
+    clusters = anchors.index  # in code order
     ids = pd.Series(fresh_ids(anchors["entity_type"], anchors["anchor"], key), index=anchors.index)
     changes = pd.DataFrame(columns=["old_id", "new_id", "change", "mentions"])
     if previous is not None and len(previous):
+        anchors, ids = anchors.sort_index(), ids.sort_index()
         prev = frame.merge(previous[["mention_id", "entity_id"]], on="mention_id", how="inner")
         overlap = prev.groupby(["cluster", "entity_id"]).size().rename("n").reset_index()
         overlap["anchor"] = anchors["anchor"].reindex(overlap["cluster"]).to_numpy()
@@ -76,4 +78,26 @@ def assign_ids(mentions: pd.DataFrame, cluster_key: pd.Series,
         kind = np.where(moved["entity_id"].isin(kept), "split", "merged")
         changes = pd.DataFrame({"old_id": moved["entity_id"].to_numpy(), "new_id": moved["new_id"].to_numpy(),
                                 "change": kind, "mentions": moved["n"].to_numpy()})
-    return pd.Series(ids.loc[frame["cluster"]].to_numpy(), index=mentions.index, name="entity_id"), changes
+    per_code = ids.reindex(clusters).to_numpy() if len(ids) else np.array([], dtype=object)
+    if (codes < 0).any():
+        raise ValueError("every mention needs a cluster key")
+    out = per_code[codes] if len(codes) else np.array([], dtype=object)
+    return pd.Series(out, index=mentions.index, name="entity_id"), changes
+
+
+def _anchors(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each cluster's first mention id (in string order) and type, without a Python-level group-by.
+
+    Returns the anchors (index: the cluster keys in order of first appearance) and each row's
+    cluster code (position in that index).
+    """
+    codes, uniques = pd.factorize(frame["cluster"], use_na_sentinel=True)
+    mention_ids = frame["mention_id"].to_numpy()
+    order = np.argsort(mention_ids.astype(str), kind="stable")  # code-point order, as str comparison
+    ordered = codes[order]
+    keep = ordered >= 0
+    _, first = np.unique(ordered[keep], return_index=True)
+    pos = order[keep][first]
+    anchors = pd.DataFrame({"anchor": mention_ids[pos], "entity_type": frame["entity_type"].to_numpy()[pos]},
+                           index=pd.Index(uniques, name="cluster"))
+    return anchors, codes

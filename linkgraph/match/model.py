@@ -61,15 +61,18 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 
 
 def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
-          known_same: np.ndarray | None = None) -> Settings:
+          known_same: np.ndarray | None = None, *, cols: Columns | None = None,
+          levels: np.ndarray | None = None) -> Settings:
     """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings.
 
     ``known_same``: a label per record grouping records already known to be one entity (shared
     strong identifier); random pairs inside one group are left out of the u estimate, which
     must describe non-matches (this matters when entities are mentioned many times).
+    ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
+    caller computed it already) save recomputing them.
     """
     df = df.reset_index(drop=True)
-    cols = Columns(df)
+    cols = cols or Columns(df)
     groups, within = _groups(df, settings)
     rng = np.random.default_rng(settings.training.seed)
     ri, rj = random_pairs(len(df), settings.training.u_sample_pairs, rng, groups, across_groups=not within)
@@ -78,8 +81,9 @@ def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndar
         ri, rj = ri[apart], rj[apart]
     n_levels = [len(c.levels) for c in settings.comparisons]
     u = estimate_u(comparison_matrix(settings.comparisons, cols, ri, rj), n_levels)
-    i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
-    levels = comparison_matrix(settings.comparisons, cols, i, j)
+    if levels is None:
+        i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
+        levels = comparison_matrix(settings.comparisons, cols, i, j)
     n_total = max(total_pairs(len(df), groups, within), 1)
     prior0 = settings.probability_two_random_records_match or min(0.5, max(len(df), 1) / n_total)
     params = expectation_maximisation(levels, u, n_total, prior0, settings.training.max_iterations,
@@ -107,20 +111,33 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
     return out
 
 
+def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
+    """Records (or, with ``entities``, entities) bearing each value code: ``tf_tables`` on codes."""
+    ok = codes >= 0
+    n_values = int(codes.max()) + 1 if ok.any() else 0
+    if entities is None:
+        return np.bincount(codes[ok], minlength=n_values)
+    e = pd.factorize(entities)[0].astype(np.int64)[ok]
+    pairs = np.unique(e * max(n_values, 1) + codes[ok])
+    return np.bincount(pairs % max(n_values, 1), minlength=n_values)
+
+
 def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
           cols: Columns | None = None, entities: np.ndarray | None = None,
-          tables: dict[str, pd.Series] | None = None) -> ScoredPairs:
+          tables: dict[str, pd.Series] | None = None, *, levels: np.ndarray | None = None) -> ScoredPairs:
     """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
 
     ``entities``: first-pass cluster labels, to count term frequencies per entity.
-    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them).
+    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them), e.g. by
+    another engine over the whole table when ``df`` is only a batch of it.
+    ``levels``: the pairs' level matrix if already computed (it depends on the data only).
     """
     params = parameters_of(settings)
     cols = cols or Columns(df)
-    levels = comparison_matrix(settings.comparisons, cols, i, j)
+    if levels is None:
+        levels = comparison_matrix(settings.comparisons, cols, i, j)
     weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
     tf_adj = np.zeros(levels.shape, dtype=float)
-    tables = tf_tables(settings, df, entities) if tables is None else tables
     for c, comp in enumerate(settings.comparisons):
         for k, lvl in enumerate(comp.levels):
             if not lvl.tf:
@@ -129,10 +146,17 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
             hit = levels[:, c] == k
             if not hit.any():
                 continue
-            counts = tables[col]
-            count = pd.Series(cols.values(col)[i[hit]]).map(counts).fillna(0).to_numpy(dtype=float)
+            if tables is None:
+                per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
+                total = per_code.sum()
+            else:
+                given = tables.get(col, pd.Series(dtype=float))
+                per_code = given.reindex(cols.uniques(col)).fillna(0).to_numpy()
+                total = given.sum()
+            codes = cols.codes(col)[i[hit]]
+            count = np.where(codes >= 0, per_code[np.maximum(codes, 0)], 0).astype(float)
             # shrink towards u with TF_PSEUDO_RECORDS pseudo-records: a small file's counts say little
-            freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (counts.sum() + TF_PSEUDO_RECORDS)
+            freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (total + TF_PSEUDO_RECORDS)
             freq = np.maximum(freq, max(settings.tf_minimum, 1e-12))
             # Splink's adjustment: replace u of the exact level by the value's own frequency
             tf_adj[hit, c] = np.log2(params.u[c][k] / freq)

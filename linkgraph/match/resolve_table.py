@@ -8,7 +8,7 @@ import pandas as pd
 
 from linkgraph.match.blocking import candidate_pairs
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
-from linkgraph.match.compare import Columns
+from linkgraph.match.compare import Columns, comparison_matrix
 from linkgraph.match.model import ScoredPairs, _groups, score, train
 from linkgraph.match.settings import Settings
 
@@ -77,17 +77,18 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     if settings.probabilistic and n > 1:
         groups, within = _groups(df, settings)
         i, j = candidate_pairs(df, settings.blocking, groups, within)
+        cols = Columns(df)
+        levels = comparison_matrix(settings.comparisons, cols, i, j)  # once: training and both passes
         if not settings.trained:
             known = Edges.concat(parts)
             known_same = cluster(n, known).labels if len(known.i) else None
-            trained = train(settings, df, (i, j), known_same)
-        cols = Columns(df)
-        scored = score(trained, df, i, j, cols)
+            trained = train(settings, df, (i, j), known_same, cols=cols, levels=levels)
+        scored = score(trained, df, i, j, cols, levels=levels)
         edges, clustering = _cluster(df, settings, parts, scored, different)
         if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
-            scored = score(trained, df, i, j, cols, entities=tf_entities)
+            scored = score(trained, df, i, j, cols, entities=tf_entities, levels=levels)
             edges, clustering = _cluster(df, settings, parts, scored, different)
     else:
         edges, clustering = _cluster(df, settings, parts, None, different)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from linkgraph.normalize import (
@@ -16,6 +17,9 @@ from linkgraph.normalize import (
     normalize_postcode, normalize_sex, normalize_siren, normalize_siret, normalize_vin, parse_date,
     phonetic_key, plate_ocr_key,
 )
+from linkgraph.normalize.address import _address, _city
+from linkgraph.normalize.names import phonetic_keys
+from linkgraph.normalize.text import fold_many
 from linkgraph.normalize.vectorize import apply_unique
 
 
@@ -74,7 +78,12 @@ def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> 
     if (entity_type, field) == ("phone", "number"):
         values, errors = apply_unique(raw, normalize_phone, region=options.get("region", "FR"))
         return {"number": values}, errors
+    if entity_type == "person" and field in ("first_name", "last_name"):
+        return _name_outputs(field.split("_")[0], raw)
     outputs = FIELD_OUTPUTS[(entity_type, field)]
+    if len(outputs) == 1 and outputs[0][1] in _AFTER_FOLD:
+        column, func = outputs[0]
+        return {column: apply_unique(_folded(raw), _AFTER_FOLD[func])[0]}, _no_errors(raw)
     result: dict[str, pd.Series] = {}
     errors = None
     for column, func in outputs:
@@ -83,6 +92,49 @@ def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> 
         errors = errs if errors is None else errors
     assert errors is not None
     return result, errors
+
+
+def _per_distinct(series: pd.Series, many: Callable[[list], list]) -> pd.Series:
+    """``many`` (a function of a list of values) over the distinct non-missing values of ``series``."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    n = len(uniques)
+    values = np.fromiter([*many(list(uniques)), None], dtype=object, count=n + 1)
+    return pd.Series(values[np.where(codes < 0, n, codes)], index=series.index, dtype=object)
+
+
+def _folded(raw: pd.Series) -> pd.Series:
+    """``fold`` of every cell, once per distinct value (``fold_many``)."""
+    return _per_distinct(raw, fold_many)
+
+
+def _no_errors(raw: pd.Series) -> pd.Series:
+    return pd.Series(None, index=raw.index, dtype=object)
+
+
+def _name_outputs(prefix: str, raw: pd.Series) -> tuple[dict[str, pd.Series], pd.Series]:
+    """A person name's three columns (``FIELD_OUTPUTS``), each computed once per distinct value.
+
+    ``normalize_name`` is ``fold`` (never raises); the key and the phonetic key are computed
+    from the distinct folded names (``name_key`` of a folded name is that of the raw value,
+    ``fold`` being idempotent; ``phonetic_key`` reads ``ç`` as ``s`` where ``fold`` gives ``c``,
+    so those rows are folded again with ``ç`` replaced), the phonetic keys all at once
+    (``phonetic_keys``).
+    """
+    folded = _folded(raw)
+    key = _per_distinct(folded, lambda values: [v.replace(" ", "") for v in values])
+    text = raw.astype(str)
+    cedilla = text.str.contains("[çÇ]", regex=True).to_numpy(dtype=bool)
+    pre = folded
+    if cedilla.any():
+        pre = folded.copy()
+        pre[cedilla] = _folded(text[cedilla].str.replace("[çÇ]", "s", regex=True)).to_numpy()
+    phon = _per_distinct(pre, phonetic_keys)
+    return {f"{prefix}_name": folded, f"{prefix}_key": key, f"{prefix}_phon": phon}, _no_errors(raw)
+
+
+#: Normalizers that are ``fold`` followed by a function of the folded text (neither raises):
+#: the fold runs once over the distinct raw values, the rest once per distinct folded value.
+_AFTER_FOLD: dict[Callable, Callable] = {normalize_address: _address, normalize_city: _city}
 
 
 def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +162,11 @@ _TAIL = r"^(?P<street>.*?)\s+(?P<postcode>\d{5})\s+(?P<city>[a-z][a-z ]*)$"
 def _split_address_tail(frame: pd.DataFrame) -> pd.DataFrame:
     """An address written on one line ("3 rue x 13001 marseille") gives its street part as the
     address, and its postcode and city where those columns are empty (normalized text)."""
-    parts = frame["address"].astype("string").str.extract(_TAIL)
+    codes, uniques = pd.factorize(frame["address"], use_na_sentinel=True)  # once per distinct address
+    distinct = pd.Series(uniques, dtype=object).astype("string").str.extract(_TAIL)
+    missing = pd.DataFrame({c: [pd.NA] for c in distinct.columns}, dtype="string")
+    parts = pd.concat([distinct, missing], ignore_index=True).iloc[np.where(codes < 0, len(uniques), codes)]
+    parts.index = frame.index
     has = parts["street"].notna() & (parts["street"].str.len() > 0)
     if not has.any():
         return frame

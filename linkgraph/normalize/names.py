@@ -83,6 +83,39 @@ def _phonetic(folded: str) -> str | None:
     return head + _VOWEL_RUN.sub("a", word).upper()
 
 
+def _multiline(pattern: str) -> re.Pattern[str]:
+    """A phonetic rule for many names joined by newlines: no class may match the separator."""
+    return re.compile(pattern.replace("[^aeiou]", "[^aeiou\n]"), re.MULTILINE)
+
+
+_PHONETIC_RULES_JOINED = tuple((_multiline(p.pattern), repl) for p, repl in _PHONETIC_RULES)
+_NON_LETTERS_JOINED = re.compile(r"[^a-z\n]+")
+_DOUBLES_JOINED = re.compile(r"(.)\1+")  # "." never matches the newline between two names
+_HEAD_JOINED = ((re.compile(r"^a[aeiou]*", re.MULTILINE), "A"), (re.compile(r"^[ei][aeiou]*", re.MULTILINE), "I"),
+                (re.compile(r"^[ou][aeiou]*", re.MULTILINE), "U"))
+
+
+def phonetic_keys(folded: list[str]) -> list[str | None]:
+    """``phonetic_key`` of many folded names at once (``fold`` output, ``ç`` already read as ``s``).
+
+    The names are joined by newlines and each rewrite runs once over the whole text (the rules
+    anchored at a name's end use multiline ``$``; no rule matches across the newline), so the
+    regex engine does the work in C instead of one Python call per name and rule.
+    """
+    if not folded:
+        return []
+    text = "\n".join(folded)
+    if "\n" in "".join(folded):
+        raise ValueError("folded names hold no newline")
+    text = _DOUBLES_JOINED.sub(r"\1", _NON_LETTERS_JOINED.sub("", text))
+    for pattern, repl in _PHONETIC_RULES_JOINED:
+        text = pattern.sub(repl, text)
+    for pattern, head in _HEAD_JOINED:
+        text = pattern.sub(head, text)
+    text = _VOWEL_RUN.sub("a", text).upper()
+    return [key or None for key in text.split("\n")]
+
+
 def phonetic_key(s: str | None) -> str | None:
     """A sound key for French and Maghrebi names, robust to transliteration variants.
 

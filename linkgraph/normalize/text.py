@@ -81,3 +81,33 @@ def fold(s: str | None) -> str | None:
     """
     text = as_text(s)
     return None if text is None else _fold(text)
+
+
+_NON_ALNUM_JOINED = re.compile(r"[^a-z0-9\n]+")
+_TABLE_END = 0x2500  # Latin, Greek, Cyrillic, Arabic... up to the box-drawing block
+
+
+def _ascii(text: str) -> str:
+    return text if text.isascii() else unidecode(text)  # letters beyond the table
+
+
+@lru_cache(maxsize=1)
+def _unidecode_table() -> dict[int, str]:
+    """``unidecode`` of every code point below ``_TABLE_END`` (it maps code points one by one),
+    for ``str.translate``."""
+    return {cp: unidecode(chr(cp)) for cp in range(0x80, _TABLE_END)}
+
+
+def fold_many(values: list) -> list[str | None]:
+    """``fold`` of many values at once: one ``lower`` and one substitution over the values
+    joined by newlines (``as_text`` leaves no newline inside a value; only non-ASCII values go
+    through ``unidecode`` one by one). Same results as ``[fold(v) for v in values]``."""
+    table = _unidecode_table()
+    texts = [as_text(v) for v in values]
+    present = [t if t.isascii() else _ascii(t.translate(_PRE_FOLD).translate(table)) for t in texts if t is not None]
+    joined = "\n".join(present)
+    parts = _NON_ALNUM_JOINED.sub(" ", joined.lower()).split("\n") if present else []
+    if len(parts) != len(present):  # a character transliterated to a line break: value by value
+        return [fold(v) for v in values]
+    folded = iter(part.strip() or None for part in parts)
+    return [None if t is None else next(folded) for t in texts]

@@ -15,7 +15,7 @@ import pandas as pd
 from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_name
-from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.normalize.vectorize import apply_unique, per_value
 from linkgraph.sources.mapping import SourceMapping
 from linkgraph.sources.readers import ROW, read_records
 
@@ -59,12 +59,13 @@ class _Rejects:
                                             "value": raw[bad].to_numpy(), "reason": errors[bad].to_numpy()}))
 
 
-def _first_of_full_name(value: str | None, order: str = "auto") -> str | None:
-    return split_full_name(value, order=order)[0]
-
-
-def _last_of_full_name(value: str | None, order: str = "auto") -> str | None:
-    return split_full_name(value, order=order)[1]
+def _split_full_names(raw: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
+    """First and last names of a full-name column, each distinct value split once."""
+    codes, parts, _ = per_value(raw, split_full_name, order=order)
+    first = np.fromiter((p[0] if p else None for p in parts), dtype=object, count=len(parts))
+    last = np.fromiter((p[1] if p else None for p in parts), dtype=object, count=len(parts))
+    return (pd.Series(first[codes], index=raw.index, dtype=object),
+            pd.Series(last[codes], index=raw.index, dtype=object))
 
 
 def _parse_number(value: str | None) -> float | None:
@@ -116,8 +117,7 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
         fields = dict(spec.fields)
         if "full_name" in fields:
             fspec = fields.pop("full_name")
-            first = apply_unique(records[fspec.column], _first_of_full_name, order=fspec.order)[0]
-            last = apply_unique(records[fspec.column], _last_of_full_name, order=fspec.order)[0]
+            first, last = _split_full_names(records[fspec.column], fspec.order)
             for part, values in (("first_name", first), ("last_name", last)):
                 if part not in fields:
                     out, _ = normalize_field("person", part, values.fillna(""))
@@ -186,8 +186,19 @@ def _json_rows(frame: pd.DataFrame, n: int) -> pd.Series:
     if frame.shape[1] == 0 or n == 0:
         return pd.Series(["{}"] * n, dtype=object)
     clean = frame.astype(object)
-    clean = clean.where(clean.notna() & (clean.astype(str).apply(lambda c: c.str.strip()) != ""), None)
+    keep = pd.DataFrame({c: _filled(clean[c]) for c in clean.columns}, index=clean.index)
+    clean = clean.where(keep, None)
     return pd.Series(clean.to_json(orient="records", force_ascii=False, lines=True).splitlines(), dtype=object)
+
+
+def _filled(column: pd.Series) -> np.ndarray:
+    """Cells that are present and not blank (tested once per distinct value)."""
+    try:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells: one test per cell
+        codes, uniques = np.arange(len(column)), column.to_numpy()
+    filled = np.fromiter((str(u).strip() != "" for u in uniques), dtype=bool, count=len(uniques))
+    return np.append(filled, False)[codes]
 
 
 def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMapping, file: str) -> pd.DataFrame:

@@ -38,13 +38,39 @@ def decode(data: bytes, encoding: str, path: str) -> tuple[str, str]:
     raise SourceError(path, f"cannot decode byte 0x{last.object[last.start]:02x} at line {line} as {' or '.join(candidates)}")
 
 
+def _cell(v: object) -> str:
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v)
+
+
 def _frame_of_records(records: list, path: str) -> pd.DataFrame:
-    for i, rec in enumerate(records, start=1):
-        if not isinstance(rec, dict):
-            raise SourceError(path, "expected a JSON object", row=i)
+    if set(map(type, records)) - {dict}:  # the row-by-row search only runs to name a bad row
+        for i, rec in enumerate(records, start=1):
+            if not isinstance(rec, dict):
+                raise SourceError(path, "expected a JSON object", row=i)
     df = pd.json_normalize(records, sep=".") if records else pd.DataFrame()
     df = df.astype(object).where(df.notna(), "")
-    return df.map(lambda v: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else str(v))
+    for col in df.columns:  # only columns holding something other than text are converted cell by cell
+        if pd.api.types.infer_dtype(df[col], skipna=False) != "string":
+            df[col] = df[col].map(_cell)
+    return df
+
+
+def _json_lines(text: str, name: str) -> list:
+    """The records of a JSON-lines text: parsed in one call, line by line only to locate an error."""
+    lines = list(filter(None, map(str.strip, text.splitlines())))
+    try:
+        records = json.loads("[" + ",".join(lines) + "]")
+        if len(records) == len(lines):
+            return records
+    except json.JSONDecodeError:
+        pass
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise SourceError(name, f"malformed JSON: {exc.msg}", row=len(records) + 1) from None
+    return records
 
 
 def read_records(path: str | Path, mapping: SourceMapping) -> pd.DataFrame:
@@ -77,14 +103,7 @@ def read_records(path: str | Path, mapping: SourceMapping) -> pd.DataFrame:
             raise SourceError(name, "expected a JSON array of records")
         df = _frame_of_records(records, name)
     else:  # jsonl
-        records = []
-        for i, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise SourceError(name, f"malformed JSON: {exc.msg}", row=len(records) + 1) from None
-        df = _frame_of_records(records, name)
+        df = _frame_of_records(_json_lines(text, name), name)
     missing = [c for c in mapping.columns() if c not in df.columns]
     if mapping.format != "csv":
         # A JSON key may be absent where its parent object is null; its top-level key must exist.

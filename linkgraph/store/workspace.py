@@ -73,7 +73,7 @@ from linkgraph.errors import LinkgraphError
 from linkgraph.match.blocking import _group_codes
 from linkgraph.match.cluster import ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
-from linkgraph.match.entities import MAIN_VALUES, _label, _mode
+from linkgraph.match.entities import MAIN_VALUES, entity_table
 from linkgraph.match.ids import DEFAULT_ID_KEY, check_id_key, fresh_id, fresh_ids
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import DEFAULT_RULES, Resolution, _judgment_positions, _with_context
@@ -253,39 +253,10 @@ def effective_judgments(judgments: pd.DataFrame) -> pd.DataFrame:
 
 
 def entity_rows(mentions: pd.DataFrame) -> pd.DataFrame:
-    """One row per entity, as :func:`linkgraph.match.entities.entity_table` gives it, computed with
-    vectorized group operations (the same values; ``entity_table`` spends most of a 1M-mention run in
-    Python-level string min/max)."""
+    """One row per entity (:func:`linkgraph.match.entities.entity_table`, vectorized)."""
     if mentions.empty:
         return pd.DataFrame(columns=ENTITY_BASE)
-    m = mentions
-    g = m.groupby("entity_id", sort=True)
-    out = pd.DataFrame({"entity_type": g["entity_type"].first(), "mentions": g.size(),
-                        "sources": g["source"].nunique()})
-    # agencies: each entity's set of agencies as a bit mask, spelt once per distinct set
-    codes, names = pd.factorize(m["agency"])
-    pairs = pd.DataFrame({"e": m["entity_id"].to_numpy(), "a": codes}).drop_duplicates()
-    bits = pairs["a"].to_numpy()
-    one = np.int64(1) if len(names) < 63 else 1
-    masks = pd.Series(np.left_shift(one, bits if len(names) < 63 else bits.astype(object))).groupby(
-        pairs["e"].to_numpy()).sum()
-    spelt = {mask: ";".join(sorted(str(names[k]) for k in range(len(names)) if (int(mask) >> k) & 1))
-             for mask in pd.unique(masks.to_numpy())}
-    out["agencies"] = masks.map(spelt).reindex(out.index)
-    dates = m[["entity_id", "date"]].dropna()
-    if len(dates):
-        dates = dates.sort_values(["entity_id", "date"], kind="stable")
-        first = dates.drop_duplicates("entity_id", keep="first").set_index("entity_id")["date"]
-        last = dates.drop_duplicates("entity_id", keep="last").set_index("entity_id")["date"]
-    else:
-        first = last = pd.Series(dtype=object)
-    out["first_seen"] = first.reindex(out.index).astype("string")
-    out["last_seen"] = last.reindex(out.index).astype("string")
-    columns = sorted({c for cols in MAIN_VALUES.values() for c in cols if c in m})
-    for col in columns:
-        out[col] = _mode(m, col).reindex(out.index)
-    out.insert(1, "label", _label(out))
-    return out.reset_index()
+    return entity_table(mentions)
 
 
 def _assign(frame: pd.DataFrame, taken: set[str], key: str | None = None) -> tuple[pd.Series, pd.DataFrame]:

@@ -54,3 +54,12 @@ def test_ids_are_keyed_hashes():
     assert len(keyed[0]) == len("P-") + 16
     with pytest.raises(ValueError):
         fresh_id("person", "a:1:p", "short")
+
+
+def test_anchor_is_the_smallest_mention_id_in_string_order():
+    """A fresh id hashes the cluster's first mention id in string order ('s:10' < 's:9')."""
+    from linkgraph.match.ids import fresh_ids
+
+    m = pd.DataFrame({"mention_id": ["s:9:p", "s:10:p", "t:1:p"], "entity_type": "person"})
+    ids, _ = assign_ids(m, pd.Series(["x", "x", "y"]))
+    assert ids.tolist() == list(fresh_ids(["person"] * 3, ["s:10:p", "s:10:p", "t:1:p"]))

@@ -1,0 +1,164 @@
+"""Person matching at scale: linkgraph and Splink 5 (DuckDB) side by side on the same files.
+
+    python benchmarks/persons_scale.py --records 100000
+    python benchmarks/persons_scale.py --records 1000000 --append-results
+
+1. generates (once, cached under ``out/bench/persons-N``, seeded) N person records in four
+   agency files with ground truth (``benchmarks/persons_data.py``);
+2. runs each tool in its own process on those files: linkgraph end to end
+   (``linkgraph.api.resolve_sources`` over the four mappings with the person model of
+   ``benchmarks/persons/matching/``: reading, normalizing, blocking, comparing, EM training,
+   clustering, entity ids and table; the files are read two at a time, ``workers=2``) and Splink
+   (``benchmarks/splink_persons.py``: reading, cleaning, training, prediction, clustering);
+3. measures each process's wall time from the parent and its peak RSS by polling the process
+   tree with psutil (every 50 ms), and scores both pairwise against the truth (P/R/F1 over
+   final clusters, same code);
+4. prints a markdown table (``--append-results`` appends it to ``benchmarks/RESULTS.md``).
+
+``--only linkgraph`` / ``--only splink`` runs one tool (profiling: ``--profile`` writes a
+pyinstrument HTML report of the linkgraph run to ``out/bench/``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+WORKERS = 2  # linkgraph reads two files at a time (read_sources(workers=2)); DuckDB uses both cores too
+SOURCES = [("police", "police.csv"), ("gendarmerie", "gendarmerie.csv"), ("bailleur", "bailleur.csv"),
+           ("douane", "douane.jsonl")]
+
+
+def measure(cmd: list[str], env: dict) -> tuple[str, float, float]:
+    """Run ``cmd``; return (stdout, wall seconds, peak RSS in MB of the process and its children)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, env=env, cwd=ROOT, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    wall = time.perf_counter() - t0
+    out = proc.stdout.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed with exit code {proc.returncode}")
+    return out, wall, peak / 2**20
+
+
+def run_linkgraph(folder: Path, profile: Path | None = None) -> dict:
+    """Resolve the four files with linkgraph and score against the truth (runs in the child)."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    prof = None
+    if profile is not None:
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.01)
+        prof.start()
+    from linkgraph.api import resolve_sources
+
+    specs = [(str(folder / f"{name}.yaml"), folder / file) for name, file in SOURCES]
+    timings: dict[str, float] = {}
+    last = [t0, "start"]
+
+    def progress(msg: str) -> None:
+        now = time.perf_counter()
+        timings[last[1]] = round(now - last[0], 2)
+        last[:] = [now, msg]
+
+    res = resolve_sources(specs, HERE / "persons" / "matching", workers=WORKERS, progress=progress)
+    progress("done")
+    seconds = time.perf_counter() - t0
+    if prof is not None:
+        prof.stop()
+        profile.write_text(prof.output_html())
+    from linkgraph.evaluate.metrics import pairwise_scores
+
+    truth = pd.read_csv(folder / "truth.csv", dtype=str).set_index("mention_id")["entity_id"]
+    labels = res.mentions.set_index("mention_id")["entity_id"].reindex(truth.index)
+    s = pairwise_scores(labels.to_numpy(), truth.to_numpy())
+    return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn,
+            "seconds": seconds, "timings": timings, "rejects": int(len(res.rejects)),
+            "entities": int(len(res.entities))}
+
+
+def table(n: int, manifest: dict, rows: list[tuple[str, dict, float, float]]) -> str:
+    lines = [f"Data: {manifest['records']:,} person records ({manifest['persons']:,} persons, "
+             f"{manifest['true_pairs']:,} true pairs), seed {manifest['seed']}, files {manifest['rows']}. "
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+             f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM, Python {platform.python_version()}.",
+             "", "| records | tool | precision | recall | F1 | tp | fp | fn | wall s | peak RSS MB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for tool, r, wall, peak in rows:
+        lines.append(f"| {n:,} | {tool} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['tp']:,} | "
+                     f"{r['fp']:,} | {r['fn']:,} | {wall:.1f} | {peak:,.0f} |")
+    if len(rows) == 2:
+        lg, sp = rows[0], rows[1]
+        lines += ["", f"Ratio linkgraph / Splink: wall time {lg[2] / sp[2]:.2f}, peak RSS {lg[3] / sp[3]:.2f}; "
+                  f"F1 linkgraph − Splink {lg[1]['f1'] - sp[1]['f1']:+.4f}."]
+    for tool, r, _, _ in rows:
+        lines.append(f"{tool} stages (s): {r['timings']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, required=True)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--only", choices=["linkgraph", "splink"])
+    ap.add_argument("--profile", action="store_true", help="pyinstrument report of the linkgraph run")
+    ap.add_argument("--append-results", action="store_true", help="append the table to benchmarks/RESULTS.md")
+    ap.add_argument("--child", choices=["linkgraph"], help=argparse.SUPPRESS)
+    ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child == "linkgraph":
+        print(json.dumps(run_linkgraph(args.data, args.profile_out)))
+        return
+    sys.path.insert(0, str(HERE))
+    from persons_data import ensure
+
+    folder = ROOT / "out" / "bench" / f"persons-{args.records}"
+    t = time.perf_counter()
+    manifest = ensure(folder, args.records, args.seed)
+    print(f"data: {folder} ({time.perf_counter() - t:.1f}s)", flush=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rows = []
+    if args.only in (None, "linkgraph"):
+        cmd = [PY, str(Path(__file__).resolve()), "--records", str(args.records), "--child", "linkgraph",
+               "--data", str(folder)]
+        if args.profile:
+            cmd += ["--profile-out", str(ROOT / "out" / "bench" / f"profile-linkgraph-{args.records}.html")]
+        out, wall, peak = measure(cmd, env)
+        rows.append(("linkgraph", json.loads(out.strip().splitlines()[-1]), wall, peak))
+        print(f"linkgraph: {wall:.1f}s, {peak:.0f} MB, F1 {rows[-1][1]['f1']:.4f}", flush=True)
+    if args.only in (None, "splink"):
+        out, wall, peak = measure([PY, str(HERE / "splink_persons.py"), str(folder)], env)
+        rows.append(("Splink 5 (DuckDB)", json.loads(out.strip().splitlines()[-1]), wall, peak))
+        print(f"Splink: {wall:.1f}s, {peak:.0f} MB, F1 {rows[-1][1]['f1']:.4f}", flush=True)
+    text = table(args.records, manifest, rows)
+    print()
+    print(text)
+    if args.append_results:
+        cmd = f"python benchmarks/persons_scale.py --records {args.records}"
+        with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write(f"\n### {args.records:,} records\n\nCommand: `{cmd}` ({time.strftime('%Y-%m-%d')})\n\n{text}\n")
+
+
+if __name__ == "__main__":
+    main()
