@@ -407,6 +407,17 @@ def init(workspace: Path = typer.Argument(..., help="Workspace database file to 
           (f", users: {users_path(workspace)})" if users is not None else ")"))
 
 
+def _entity_counts(session, report, lead: str) -> str:
+    """Workspace-wide entity counts of a change, only for a user who sees everything (for anyone else
+    they would count facts they may not see); else nothing."""
+    from linkgraph.store.view import sees_everything
+
+    if not sees_everything(session.user):
+        return ""
+    return (f"{lead}entities {report.entities_before} → {report.entities_after} "
+            f"({report.merged} merged, {report.split} split)")
+
+
 @app.command()
 def ingest(
     file: Path = typer.Argument(..., help="Agency file to ingest."),
@@ -427,14 +438,8 @@ def ingest(
                                                    "rejected": report.rows_rejected, "sha256": report.sha256})
     except (LinkgraphError, ValueError) as exc:
         _fail(exc)
-    line = (f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
-            f"rejected, {report.mentions} mentions")
-    from linkgraph.store.view import sees_everything
-
-    if sees_everything(session.user):  # workspace-wide counts would count facts others may not see
-        line += (f"; entities {report.entities_before} → {report.entities_after} "
-                 f"({report.merged} merged, {report.split} split)")
-    print(line)
+    print(f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
+          f"rejected, {report.mentions} mentions" + _entity_counts(session, report, "; "))
 
 
 @app.command()
@@ -475,19 +480,13 @@ def rebuild(
     case: Optional[str] = typer.Option(None, help=CASE_HELP),
 ) -> None:
     """Resolve the whole workspace again (every stored mention, judgments honoured, ids kept)."""
-    from linkgraph.store.view import sees_everything
-
     try:
         ws, session = _session(workspace, users, user, case)
         session.allow("resolve", [], {"command": "rebuild", "retrain": retrain})
         report = ws.rebuild(retrain=retrain)
     except (LinkgraphError, ValueError) as exc:
         _fail(exc)
-    line = f"rebuilt in {report.seconds:.1f} s"
-    if sees_everything(session.user):  # workspace-wide counts would count facts others may not see
-        line += (f": entities {report.entities_before} → {report.entities_after} "
-                 f"({report.merged} merged, {report.split} split)")
-    print(line)
+    print(f"rebuilt in {report.seconds:.1f} s" + _entity_counts(session, report, ": "))
 
 
 @app.command()

@@ -40,6 +40,15 @@ class JudgmentError(ValueError):
     """A judgment that cannot be stored (the message says why, without echoing the input)."""
 
 
+def check_judgeable(snapshot, mention_a: str, mention_b: str) -> None:
+    """KeyError unless both mentions are in ``snapshot``; JudgmentError unless they share a type."""
+    for m in (mention_a, mention_b):
+        if m not in snapshot.mentions.index:
+            raise KeyError("no such mention")
+    if snapshot.mentions.loc[mention_a, "entity_type"] != snapshot.mentions.loc[mention_b, "entity_type"]:
+        raise JudgmentError("both mentions must be of the same entity type")
+
+
 def _defuse(text: str) -> str:
     """A free-text cell a spreadsheet would run as a formula gets a leading ``'``."""
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -258,11 +267,7 @@ class ExplorerState:
               justification: str = "") -> dict:
         """Store a verdict in ``judgments.csv``; it is applied at the next :meth:`reresolve`."""
         s = self.snapshot
-        for m in (mention_a, mention_b):
-            if m not in s.mentions.index:
-                raise KeyError("no such mention")
-        if s.mentions.loc[mention_a, "entity_type"] != s.mentions.loc[mention_b, "entity_type"]:
-            raise JudgmentError("both mentions must be of the same entity type")
+        check_judgeable(s, mention_a, mention_b)
         row = self.judgments.add(mention_a, mention_b, verdict, case_number=case_number, analyst=analyst,
                                  justification=justification)
         together = bool(s.mentions.loc[mention_a, "entity_id"] == s.mentions.loc[mention_b, "entity_id"])

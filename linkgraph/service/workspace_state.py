@@ -13,7 +13,8 @@ import threading
 
 import pandas as pd
 
-from linkgraph.service.state import JUDGMENT_COLUMNS, JudgmentError, Snapshot, build_snapshot, pair_key
+from linkgraph.service.state import (JUDGMENT_COLUMNS, JudgmentError, Snapshot, build_snapshot, check_judgeable,
+                                     pair_key)
 from linkgraph.store.access import User
 from linkgraph.store.view import workspace_view
 
@@ -52,11 +53,7 @@ class WorkspaceState:
               justification: str = "") -> dict:
         """Store a verdict (as this user) and apply it: the workspace re-resolves the two entities."""
         s = self.snapshot
-        for m in (mention_a, mention_b):
-            if m not in s.mentions.index:
-                raise KeyError("no such mention")
-        if s.mentions.loc[mention_a, "entity_type"] != s.mentions.loc[mention_b, "entity_type"]:
-            raise JudgmentError("both mentions must be of the same entity type")
+        check_judgeable(s, mention_a, mention_b)
         from linkgraph.store.workspace import JudgmentError as StoreJudgmentError
 
         try:
