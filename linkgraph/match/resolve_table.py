@@ -57,6 +57,14 @@ def one_to_one(scored_i: np.ndarray, scored_j: np.ndarray, weight: np.ndarray, k
     return out
 
 
+def model_edges(scored: ScoredPairs, settings: Settings) -> Edges:
+    """The scored pairs the model keeps as links: at or above the threshold (one-to-one if set)."""
+    keep = scored.probability >= settings.threshold
+    if settings.one_to_one:
+        keep = one_to_one(scored.i, scored.j, scored.weight, keep)
+    return Edges(scored.i[keep], scored.j[keep], scored.weight[keep], np.full(int(keep.sum()), "model", dtype=object))
+
+
 def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarray, np.ndarray] | None = None,
                   different: tuple[np.ndarray, np.ndarray] | None = None) -> TableResolution:
     """Link the records of ``df`` (index 0..n-1) as ``settings`` say.
@@ -99,11 +107,7 @@ def _cluster(df: pd.DataFrame, settings: Settings, fixed: list[Edges], scored: S
              different) -> tuple[Edges, Clustering]:
     parts = list(fixed)
     if scored is not None:
-        keep = scored.probability >= settings.threshold
-        if settings.one_to_one:
-            keep = one_to_one(scored.i, scored.j, scored.weight, keep)
-        parts.append(Edges(scored.i[keep], scored.j[keep], scored.weight[keep],
-                           np.full(int(keep.sum()), "model", dtype=object)))
+        parts.append(model_edges(scored, settings))
     edges = Edges.concat(parts)
     n = len(df)
     constraints = [ConstraintValues(c.column, df[c.column].astype(object).where(df[c.column].notna(), None).to_numpy()

@@ -39,7 +39,7 @@ from linkgraph.match.entities import entity_table
 from linkgraph.match.ids import DEFAULT_ID_KEY, fresh_ids
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import Resolution
-from linkgraph.match.resolve_table import TableResolution, one_to_one
+from linkgraph.match.resolve_table import TableResolution, model_edges
 from linkgraph.match.settings import Settings
 from linkgraph.store.access import LEVEL, User, visible_mask, visible_rejects, visible_relations, visible_rows
 
@@ -98,11 +98,7 @@ def _type_view(table: pd.DataFrame, ent_ids: np.ndarray, whole: np.ndarray, sett
         i, j = candidate_pairs(table, settings.blocking, groups, within)
         tf_entities = ent
         scored = score(settings, table, i, j, Columns(table), entities=ent)
-        keep = scored.probability >= settings.threshold
-        if settings.one_to_one:
-            keep = one_to_one(scored.i, scored.j, scored.weight, keep)
-        parts.append(Edges(scored.i[keep], scored.j[keep], scored.weight[keep],
-                           np.full(int(keep.sum()), "model", dtype=object)))
+        parts.append(model_edges(scored, settings))
     edges = Edges.concat(parts)
     inside = ent[edges.i] == ent[edges.j]
     edges = Edges(edges.i[inside], edges.j[inside], edges.weight[inside], edges.origin[inside])
