@@ -76,6 +76,17 @@ def home_towns(mentions: pd.DataFrame) -> pd.Series:
     return m.drop_duplicates("entity_id", keep="last").set_index("entity_id")["city"]
 
 
+def _shared_clue(shared: pd.DataFrame, thing: str, kind: str, points: float, cap: int) -> pd.DataFrame:
+    """One clue per (line, person) from what the open line shares with the person's known lines
+    (``thing``: a correspondent or a cell; ``ev``/``ev_k`` the two sides' evidence): ``points`` per
+    distinct shared ``thing``, at most ``cap`` of them."""
+    per = shared.drop_duplicates(["line", "person", thing])
+    n = per.groupby(["line", "person"]).agg(n=(thing, "size"), ev=("ev", "sum"), ev_k=("ev_k", "sum")).reset_index()
+    return pd.DataFrame({"line": n["line"], "person": n["person"], "kind": kind,
+                         "points": points * np.minimum(n["n"], cap),
+                         "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()})
+
+
 def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                     rules: AttributionRules | None = None, homes: pd.Series | None = None) -> pd.DataFrame:
     """Inferred ``uses`` links (person → phone) for lines no file attributes to a person.
@@ -94,10 +105,13 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     etype = edges["type"].to_numpy()
     refs = _refs(edges)
 
-    uses = (etype == "uses") & (ttype == "phone")
-    known = pd.DataFrame({"person": edges["from_entity"].to_numpy()[uses & (ftype == "person")],
-                          "line": edges["to_entity"].to_numpy()[uses & (ftype == "person")],
-                          "ev": refs.to_numpy()[uses & (ftype == "person")]})
+
+    def links(mask: np.ndarray, source: str, target: str, ev: str = "ev") -> pd.DataFrame:
+        """The edges under ``mask`` as (source, target, evidence) columns."""
+        return pd.DataFrame({source: edges["from_entity"].to_numpy()[mask], target: edges["to_entity"].to_numpy()[mask],
+                             ev: refs.to_numpy()[mask]})
+
+    known = links((etype == "uses") & (ftype == "person") & (ttype == "phone"), "person", "line")
     calls_mask = np.isin(etype, CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
     c = edges[calls_mask]
     if not calls_mask.any():
@@ -117,13 +131,9 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     clues = []
 
     # company contact numbers
-    cu = (etype == "uses") & (ftype == "company") & (ttype == "phone")
-    company_line = pd.DataFrame({"company": edges["from_entity"].to_numpy()[cu], "line": edges["to_entity"].to_numpy()[cu],
-                                 "ev_c": refs.to_numpy()[cu]})
+    company_line = links((etype == "uses") & (ftype == "company") & (ttype == "phone"), "company", "line", "ev_c")
     company_line = company_line[company_line["line"].isin(open_lines)]
-    dm = (etype == "directs") & (ftype == "person") & (ttype == "company")
-    directs = pd.DataFrame({"person": edges["from_entity"].to_numpy()[dm], "company": edges["to_entity"].to_numpy()[dm],
-                            "ev_d": refs.to_numpy()[dm]})
+    directs = links((etype == "directs") & (ftype == "person") & (ttype == "company"), "person", "company", "ev_d")
     if len(company_line) and len(directs):
         direct = company_line.merge(directs, on="company")
         clues.append(pd.DataFrame({"line": direct["line"], "person": direct["person"], "kind": "company",
@@ -135,8 +145,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         group = group[group["person"] != group["director"]]
         clues.append(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
                                    "points": rules.company_group,
-                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_co"]
-                                          if "ev_d_x" in group else group["ev_c"]).to_numpy()}))
+                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_co"]).to_numpy()}))
 
     # shared correspondents (switchboards left out)
     degree = calls.groupby("line")["other"].nunique()
@@ -146,25 +155,15 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     shared = theirs.merge(mine[["person", "other", "ev"]], on="other", suffixes=("", "_k"))
     shared = shared[shared["person"] != shared["line"]]
     if len(shared):
-        per = shared.drop_duplicates(["line", "person", "other"])
-        n = per.groupby(["line", "person"]).agg(n=("other", "size"), ev=("ev", "sum"), ev_k=("ev_k", "sum")).reset_index()
-        clues.append(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "correspondents",
-                                   "points": rules.correspondent * np.minimum(n["n"], rules.max_correspondents),
-                                   "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()}))
+        clues.append(_shared_clue(shared, "other", "correspondents", rules.correspondent, rules.max_correspondents))
 
     # shared cell sites
-    cm = (etype == "located_at") & (ftype == "phone") & (ttype == "place")
-    cells = pd.DataFrame({"line": edges["from_entity"].to_numpy()[cm], "cell": edges["to_entity"].to_numpy()[cm],
-                          "ev": refs.to_numpy()[cm]})
+    cells = links((etype == "located_at") & (ftype == "phone") & (ttype == "place"), "line", "cell")
     if len(cells):
         kc = cells.merge(known[["person", "line"]], on="line")[["person", "cell", "ev"]]
         oc = cells[cells["line"].isin(open_lines)].merge(kc, on="cell", suffixes=("", "_k"))
         if len(oc):
-            oc = oc.drop_duplicates(["line", "person", "cell"])
-            n = oc.groupby(["line", "person"]).agg(n=("cell", "size"), ev=("ev", "sum"), ev_k=("ev_k", "sum")).reset_index()
-            clues.append(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "cells",
-                                       "points": rules.cell * np.minimum(n["n"], rules.max_cells),
-                                       "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()}))
+            clues.append(_shared_clue(oc, "cell", "cells", rules.cell, rules.max_cells))
 
         if homes is not None and len(homes):
             # a cell's town: the most common home town of the known users of the lines seen there
