@@ -25,8 +25,12 @@ class TableResolution:
     tf_entities: np.ndarray | None = None  # first-pass labels the term frequencies were counted over
 
 
-def identifier_edges(df: pd.DataFrame, identifiers: list[str]) -> Edges:
-    """Records sharing a strong identifier value are linked (a star per value, not all pairs)."""
+def identifier_edges(df: pd.DataFrame, identifiers: list[str], within: np.ndarray | None = None) -> Edges:
+    """Records sharing a strong identifier value are linked (a star per value, not all pairs).
+
+    ``within``: a group label per record (e.g. its stored entity); records are then linked only
+    to records of their own group holding the same value.
+    """
     parts = []
     for col in identifiers:
         if col not in df:
@@ -35,6 +39,8 @@ def identifier_edges(df: pd.DataFrame, identifiers: list[str]) -> Edges:
         ok = np.flatnonzero(codes >= 0)
         if len(ok) == 0:
             continue
+        if within is not None:
+            codes[ok] = pd.factorize(pd.MultiIndex.from_arrays([within[ok], codes[ok]]))[0]
         # link every record to the first record holding the same value
         first = pd.Series(ok).groupby(codes[ok]).transform("min").to_numpy()
         keep = first != ok

@@ -39,7 +39,7 @@ from linkgraph.match.entities import entity_table
 from linkgraph.match.ids import DEFAULT_ID_KEY, fresh_ids
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import Resolution
-from linkgraph.match.resolve_table import TableResolution, model_edges
+from linkgraph.match.resolve_table import TableResolution, identifier_edges, model_edges
 from linkgraph.match.settings import Settings
 from linkgraph.store.access import LEVEL, User, visible_mask, visible_rejects, visible_relations, visible_rows
 
@@ -54,24 +54,6 @@ def view_key(id_key: str | None) -> str:
 def sees_everything(user: User) -> bool:
     """Whether ``user`` sees every agency up to the highest classification."""
     return user.all_agencies and user.level == max(LEVEL.values())
-
-
-def _identifier_edges(table: pd.DataFrame, ent: np.ndarray, identifiers: list[str]) -> Edges:
-    """Mentions of one stored entity sharing an identifier value: a star per (entity, value)."""
-    parts = []
-    for col in identifiers:
-        if col not in table:
-            continue
-        values = table[col]
-        ok = np.flatnonzero(values.notna().to_numpy())
-        if not len(ok):
-            continue
-        codes = pd.factorize(pd.MultiIndex.from_arrays([ent[ok], values.to_numpy()[ok]]))[0]
-        first = pd.Series(ok).groupby(codes).transform("min").to_numpy()
-        keep = first != ok
-        i, j = first[keep], ok[keep]
-        parts.append(Edges(i, j, np.full(len(i), np.inf), np.full(len(i), "identifier", dtype=object)))
-    return Edges.concat(parts)
 
 
 def _type_view(table: pd.DataFrame, ent_ids: np.ndarray, whole: np.ndarray, settings: Settings,
@@ -90,7 +72,7 @@ def _type_view(table: pd.DataFrame, ent_ids: np.ndarray, whole: np.ndarray, sett
         if len(same):
             a, b = pos[same["mention_a"]].to_numpy(), pos[same["mention_b"]].to_numpy()
             parts.append(Edges(a, b, np.full(len(a), np.inf), np.full(len(a), "judgment", dtype=object)))
-    parts.append(_identifier_edges(table, ent, settings.identifiers))
+    parts.append(identifier_edges(table, settings.identifiers, within=ent))
     scored = None
     tf_entities = None
     if settings.probabilistic and settings.trained and n > 1:
