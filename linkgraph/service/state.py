@@ -59,6 +59,11 @@ def pair_key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
+def pair_keys(judgments: pd.DataFrame) -> set[tuple[str, str]]:
+    """The unordered mention pairs of a judgments table (``mention_a``, ``mention_b``)."""
+    return {pair_key(a, b) for a, b in zip(judgments["mention_a"], judgments["mention_b"])}
+
+
 class JudgmentStore:
     """Analysts' verdicts on pairs of mentions, persisted as ``judgments.csv`` (UTF-8, with header).
 
@@ -91,8 +96,7 @@ class JudgmentStore:
         return frame[["mention_a", "mention_b", "verdict"]].reset_index(drop=True)
 
     def judged_pairs(self) -> set[tuple[str, str]]:
-        frame = self.load()
-        return {pair_key(a, b) for a, b in zip(frame["mention_a"], frame["mention_b"])}
+        return pair_keys(self.load())
 
     def add(self, mention_a: str, mention_b: str, verdict: str, *, case_number: str, analyst: str = "",
             justification: str = "", at: datetime | None = None) -> dict:

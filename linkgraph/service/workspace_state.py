@@ -14,7 +14,7 @@ import threading
 import pandas as pd
 
 from linkgraph.service.state import (JUDGMENT_COLUMNS, JudgmentError, Snapshot, build_snapshot, check_judgeable,
-                                     pair_key)
+                                     pair_keys)
 from linkgraph.store.access import User
 from linkgraph.store.view import workspace_view
 
@@ -46,8 +46,7 @@ class WorkspaceState:
         return rows[JUDGMENT_COLUMNS].reset_index(drop=True)
 
     def judged_pairs(self) -> set[tuple[str, str]]:
-        rows = self.judgment_rows()
-        return {pair_key(a, b) for a, b in zip(rows["mention_a"], rows["mention_b"])}
+        return pair_keys(self.judgment_rows())
 
     def judge(self, mention_a: str, mention_b: str, verdict: str, *, case_number: str, analyst: str = "",
               justification: str = "") -> dict:
