@@ -92,7 +92,7 @@ def organisation_members(result, scores: Any = None) -> pd.Series:
 
     settings = getattr(scores, "settings", None) or load_scoring()
     ctx = ScoringContext.of(result, settings.reference_date, settings.cosightings.window_seconds,
-                            settings.cosightings.min_times)
+                            settings.cosightings.min_times, settings.attribution.rules())
     if ctx.projection.empty:
         return pd.Series(dtype=object, name="community")
     return communities(ctx.projection[["from_entity", "to_entity", "weight"]], seed=0)

@@ -24,12 +24,9 @@ class ScoringContext:
 
     @staticmethod
     def of(result: Resolution, reference_date: str | None = None, cosighting_window: float | None = 120,
-           cosighting_min_times: int = 3, attribution: AttributionRules | None | str = "default") -> "ScoringContext":
+           cosighting_min_times: int = 3, attribution: AttributionRules | None = None) -> "ScoringContext":
         """``attribution``: rules for attributing lines nobody is known to use (None = no attribution;
-        "default" = those of ``rules/scoring.yaml``)."""
-        if isinstance(attribution, str):
-            from linkgraph.scoring.config import load_scoring
-            attribution = load_scoring().attribution.rules()
+        a scoring document's are ``settings.attribution.rules()``)."""
         edges = resolution_edges(result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times)
         entities = result.entities
         attributed = None
