@@ -5,14 +5,18 @@
   its own; ``name_key`` then glues it back: ``"ndiaye"``).
 * ``name_key`` drops the spaces: ``"Ben Ali"``, ``"BENALI"``, ``"ben-ali"`` -> ``"benali"``.
 * ``phonetic_key`` is a French/Maghrebi-aware sound key; see its docstring for the rules.
-* ``split_full_name`` splits ``"BEN ALI Mohamed"`` into ``("Mohamed", "BEN ALI")``.
+* ``split_full_name`` splits ``"BEN ALI Mohamed"`` into ``("Mohamed", "BEN ALI")``;
+  ``split_full_names`` does the same for many values at once.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from linkgraph.normalize.text import as_text, fold
+import numpy as np
+import pandas as pd
+
+from linkgraph.normalize.text import as_text, fold, fold_many
 
 #: Name particles (folded): they belong to the surname that follows them.
 PARTICLES: frozenset[str] = frozenset({
@@ -236,3 +240,45 @@ def split_full_name(s: str | None, order: str = "auto") -> tuple[str | None, str
     else:
         raise ValueError(f"unknown name order {order!r} (auto, last_first, first_last)")
     return _join(first), _join(last)
+
+
+# --- full-name splitting, many values at once --------------------------------------------
+_UP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿ"
+_SURNAME = f"[{_UP}](?:[{_UP}'-]*[{_UP}])"          # upper case, two letters or more
+_GIVEN = f"[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)*"    # Capitalized, hyphenated parts
+#: The common forms: an upper-case surname run then given names ("BEN ALI Mohamed"), or the
+#: mirror ("Jean-Pierre DUPONT"); Latin-1 letters, single spaces, nothing else.
+_SURNAME_FIRST = re.compile(f"^(?P<last>{_SURNAME}(?: {_SURNAME})*) (?P<first>{_GIVEN}(?: {_GIVEN})*)$")
+_SURNAME_LAST = re.compile(f"^(?P<first>{_GIVEN}(?: {_GIVEN})*) (?P<last>{_SURNAME}(?: {_SURNAME})*)$")
+_PARTICLE_TOKEN = re.compile("(?:^| )(?:" + "|".join(sorted(PARTICLES)) + ")(?= |$)")
+
+
+def split_full_names(values: list, order: str = "auto") -> tuple[list, list]:
+    """``split_full_name`` of many values: ``(first names, last names)``, same results.
+
+    The common forms (see ``_SURNAME_FIRST``) whose given names hold no particle are split by
+    one regular expression over all values; the others go through ``split_full_name``.
+    """
+    if order not in ("auto", "last_first", "first_last"):
+        raise ValueError(f"unknown name order {order!r} (auto, last_first, first_last)")
+    texts = pd.Series(values, dtype=object)
+    texts = texts.where(texts.map(type) == str, None).astype("string")
+    firsts = np.full(len(texts), None, dtype=object)
+    lasts = np.full(len(texts), None, dtype=object)
+    done = np.zeros(len(texts), dtype=bool)
+    forms = [_SURNAME_FIRST] if order == "last_first" else [_SURNAME_LAST] if order == "first_last" \
+        else [_SURNAME_FIRST, _SURNAME_LAST]
+    for form in forms:
+        parts = texts[~done].str.extract(form)
+        ok = parts["first"].notna()
+        # a given name that is a particle ("Ben", "Dé") changes the split: left to the scalar path
+        folded = pd.Series(fold_many(parts.loc[ok, "first"].tolist()), index=parts.index[ok], dtype=object)
+        ok[ok] = ~folded.astype("string").str.contains(_PARTICLE_TOKEN).fillna(True).to_numpy(bool)
+        rows = parts.index[ok].to_numpy()
+        firsts[rows] = parts.loc[ok, "first"].to_numpy(object)
+        lasts[rows] = parts.loc[ok, "last"].to_numpy(object)
+        done[rows] = True
+    for k in np.flatnonzero(~done):  # the uncommon forms, one call each
+        firsts[k], lasts[k] = split_full_name(values[k], order=order)
+    return firsts.tolist(), lasts.tolist()

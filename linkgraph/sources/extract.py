@@ -6,6 +6,7 @@ column and the raw record) so that rows in = rows kept + rows rejected.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pandas as pd
 
 from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
-from linkgraph.normalize.names import split_full_name
-from linkgraph.normalize.vectorize import apply_unique, per_value
+from linkgraph.normalize.names import split_full_names
+from linkgraph.normalize.vectorize import apply_unique
 from linkgraph.sources.mapping import SourceMapping
 from linkgraph.sources.readers import ROW, read_records
 
@@ -61,11 +62,11 @@ class _Rejects:
 
 def _split_full_names(raw: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     """First and last names of a full-name column, each distinct value split once."""
-    codes, parts, _ = per_value(raw, split_full_name, order=order)
-    first = np.fromiter((p[0] if p else None for p in parts), dtype=object, count=len(parts))
-    last = np.fromiter((p[1] if p else None for p in parts), dtype=object, count=len(parts))
-    return (pd.Series(first[codes], index=raw.index, dtype=object),
-            pd.Series(last[codes], index=raw.index, dtype=object))
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    first, last = split_full_names(list(uniques), order=order)
+    first = np.array([*first, None], dtype=object)[np.where(codes < 0, len(uniques), codes)]
+    last = np.array([*last, None], dtype=object)[np.where(codes < 0, len(uniques), codes)]
+    return pd.Series(first, index=raw.index, dtype=object), pd.Series(last, index=raw.index, dtype=object)
 
 
 def _parse_number(value: str | None) -> float | None:
@@ -182,23 +183,31 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
 
 
 def _json_rows(frame: pd.DataFrame, n: int) -> pd.Series:
-    """One JSON object per row (empty cells as null), vectorized through ``to_json``."""
+    """One JSON object per row (blank or missing cells as null), keys in column order.
+
+    Each column's distinct values are encoded once (``json.dumps``) and the objects are put
+    together by array concatenation; a cell holding something other than text is spelled by
+    ``json.dumps`` too (its ``str`` when it has no JSON form).
+    """
     if frame.shape[1] == 0 or n == 0:
         return pd.Series(["{}"] * n, dtype=object)
-    clean = frame.astype(object)
-    keep = pd.DataFrame({c: _filled(clean[c]) for c in clean.columns}, index=clean.index)
-    clean = clean.where(keep, None)
-    return pd.Series(clean.to_json(orient="records", force_ascii=False, lines=True).splitlines(), dtype=object)
+    rows: np.ndarray | None = None
+    for k, col in enumerate(frame.columns):
+        cells = _encoded_cells(frame[col])
+        key = ("{" if k == 0 else ",") + json.dumps(str(col), ensure_ascii=False) + ":"
+        rows = key + cells if rows is None else rows + key + cells
+    assert rows is not None
+    return pd.Series(rows + "}", dtype=object)
 
 
-def _filled(column: pd.Series) -> np.ndarray:
-    """Cells that are present and not blank (tested once per distinct value)."""
+def _encoded_cells(column: pd.Series) -> np.ndarray:
+    """The JSON text of each cell of ``column`` (``null`` when blank or missing), per distinct value."""
     try:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    except TypeError:  # unhashable cells: one test per cell
+    except TypeError:  # unhashable cells: one encoding per cell
         codes, uniques = np.arange(len(column)), column.to_numpy()
-    filled = np.fromiter((str(u).strip() != "" for u in uniques), dtype=bool, count=len(uniques))
-    return np.append(filled, False)[codes]
+    encoded = [json.dumps(u, ensure_ascii=False, default=str) if str(u).strip() != "" else "null" for u in uniques]
+    return np.array([*encoded, "null"], dtype=object)[np.where(codes < 0, len(uniques), codes)]
 
 
 def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMapping, file: str) -> pd.DataFrame:

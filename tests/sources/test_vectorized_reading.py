@@ -57,3 +57,38 @@ def test_files_read_in_parallel_give_the_same_extraction(tmp_path):
     with pytest.raises(SourceError) as err:   # a worker's error is raised here, as itself
         read_sources(bad, workers=2)
     assert err.value.path == str(tmp_path / "missing.csv")
+
+
+def test_full_names_split_many_equals_the_scalar_split():
+    """The regular-expression path of ``split_full_names`` gives ``split_full_name``'s answer."""
+    import random
+
+    from linkgraph.normalize.names import split_full_names
+
+    rnd = random.Random(11)
+    surnames = ["DUPONT", "BEN ALI", "N'DIAYE", "ÉLISÉE", "LE GALL", "DE", "BEN", "AÏT-AHMED", "O", "Mc", "DA SILVA"]
+    given = ["Jean-Pierre", "Mohamed", "Zoé", "Ben", "De", "Dé", "Ali-Ben", "Saint", "Éloïse", "jean", "Anne Marie"]
+    values = [" ".join(rnd.sample(surnames, rnd.randint(1, 2)) + rnd.sample(given, rnd.randint(1, 2))) for _ in range(400)]
+    values += [" ".join(rnd.sample(given, rnd.randint(1, 2)) + rnd.sample(surnames, rnd.randint(1, 2))) for _ in range(400)]
+    values += ["", "  ", "DUPONT,  Jean", "DUPONT  Jean", " DUPONT Jean", "DUPONT Jean\u200b", "DUPONT", "ŒUVRE Zoé",
+               "DUPONT Jean\u2028", None, "dupont jean"]
+    for order in ("auto", "last_first", "first_last"):
+        first, last = split_full_names(values, order=order)
+        assert list(zip(first, last)) == [split_full_name(v, order=order) for v in values], order
+    with pytest.raises(ValueError):
+        split_full_names(["A B"], order="backwards")
+
+
+def test_raw_json_keeps_each_row_its_own_values_whatever_the_characters():
+    """Line and paragraph separators inside a value do not shift the JSON of later rows."""
+    from linkgraph.sources.extract import _json_rows
+
+    frame = pd.DataFrame({"nom/é": ["a\u2028b", "c\x85d", "  ", "\"<x>\"\n", "é\\/", "\ud800", None, "z"],
+                          "k": ["1", "", "2", "3", "4", "5", "6", "7"]})
+    out = _json_rows(frame, len(frame))
+    assert len(out) == len(frame)
+    decoded = [json.loads(s) for s in out]
+    for row, obj in zip(frame.itertuples(index=False), decoded):
+        assert list(obj) == ["nom/é", "k"]
+        for key, cell in zip(["nom/é", "k"], row):
+            assert obj[key] == (cell if cell is not None and cell.strip() else None)
