@@ -54,7 +54,8 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Optional[Path], resolver=None):
+def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Optional[Path], resolver=None,
+                    workers: int = 1):
     import pandas as pd
 
     with _progress() as bar:
@@ -63,7 +64,7 @@ def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Opt
         def step(message: str) -> None:
             bar.update(task, description=message, advance=1)
 
-        extraction = read_sources(specs, progress=step)
+        extraction = read_sources(specs, progress=step, workers=workers)
         prev = pd.read_csv(previous, dtype=str) if previous else None
         judged = pd.read_csv(judgments, dtype=str) if judgments else None
         result = resolve(extraction, rules, previous=prev, judgments=judged, progress=step, table_resolver=resolver)
@@ -111,6 +112,7 @@ def resolve_cmd(
     judgments: Optional[Path] = typer.Option(None, help="CSV of analyst judgments: mention_a,mention_b,verdict."),
     engine: str = typer.Option("local", help="Matching engine: local, or spark (Apache Spark; same results)."),
     spark_master: Optional[str] = typer.Option(None, help="Spark master (spark://host:7077, yarn, local[4]...)."),
+    workers: int = typer.Option(1, min=1, help="Files read at a time, each in its own process (same result)."),
 ) -> None:
     """Resolve mentions into entities; write mentions, entities, relations and rejects."""
     from linkgraph.match.spark import ENGINES, table_resolver
@@ -119,7 +121,7 @@ def resolve_cmd(
         raise typer.BadParameter(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}", param_hint="--engine")
     try:
         specs = _specs(mapping, files, sources)
-        result = _run_resolution(specs, rules, judgments, previous, table_resolver(engine, spark_master))
+        result = _run_resolution(specs, rules, judgments, previous, table_resolver(engine, spark_master), workers)
         formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
         save_resolution(result, out, formats)
     except LinkgraphError as exc:

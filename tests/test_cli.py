@@ -12,12 +12,14 @@ def _run(*args, cwd=None):
 
 
 def test_resolve_writes_tables_and_counts(tmp_path):
-    _run("resolve", "-o", str(tmp_path))
+    _run("resolve", "-o", str(tmp_path), "--workers", "2")
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["rows_in"] == summary["rows_resolved"] + summary["rows_rejected"]
     mentions = pd.read_parquet(tmp_path / "mentions.parquet")
     assert len(mentions) == sum(summary["mentions"].values())
     assert (tmp_path / "models" / "person.yaml").exists()
+    proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "resolve", "--workers", "0"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "--workers" in proc.stderr + proc.stdout
 
 
 def test_score_chart_and_export(tmp_path):
