@@ -40,6 +40,10 @@ class FinancialFactor(Factor):
     extra_company: float = 0.25     # added per further company: the strongest tie counts, not the volume
 
 
+class ConcealmentFactor(Factor):
+    max_lines: int = 3              # lines counted at most (more adds nothing)
+
+
 class Factors(_Strict):
     network: NetworkFactor = NetworkFactor()
     activity: ActivityFactor = ActivityFactor()
@@ -47,6 +51,7 @@ class Factors(_Strict):
     listed_links: Factor = Factor()
     international: Factor = Factor()
     financial: FinancialFactor = FinancialFactor()
+    concealment: ConcealmentFactor = ConcealmentFactor()
 
 
 class CoSightings(_Strict):

@@ -13,7 +13,7 @@ from linkgraph.graph.analytics import as_igraph, betweenness, burt_constraint
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
-from linkgraph.scoring.config import ActivityFactor, FinancialFactor, NetworkFactor
+from linkgraph.scoring.config import ActivityFactor, ConcealmentFactor, FinancialFactor, NetworkFactor
 from linkgraph.scoring.context import ScoringContext, evidence_lists
 
 Factor = tuple[pd.Series, pd.Series]
@@ -143,6 +143,34 @@ def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor
     raw = (g.max() + cfg.extra_company * (g.size() - 1)).reindex(ctx.persons, fill_value=0.0)
     ev = ties[["entity_id", "evidence"]].explode("evidence").dropna()
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+
+
+def own_business_lines(ctx: ScoringContext) -> pd.DataFrame:
+    """(person, phone): contact numbers of companies the person directs (``uses`` company → phone)."""
+    e = ctx.edges
+    stated = ~e["inferred"].eq(True) if "inferred" in e else pd.Series(True, index=e.index)
+    lines = e[(e["type"] == "uses") & stated][["from_entity", "to_entity"]].set_axis(["company", "phone"], axis=1)
+    directs = e[e["type"] == "directs"][["from_entity", "to_entity"]].set_axis(["person", "company"], axis=1)
+    return directs.merge(lines, on="company")[["person", "phone"]].drop_duplicates()
+
+
+def concealment(ctx: ScoringContext, cfg: ConcealmentFactor | None = None) -> Factor:
+    """Lines a person uses that no file puts in their name, found by line attribution (a relay line
+    taking over from a line that falls silent, a company's contact number used by somebody who does
+    not run that company): line rotation and borrowed lines are counter-surveillance. The contact
+    number of the person's own company is no concealment and does not count. Raw = such lines, at
+    most ``max_lines``; evidence = the rows behind each attribution."""
+    cfg = cfg or ConcealmentFactor()
+    a = ctx.attributed
+    if a is None or a.empty:
+        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
+    own = own_business_lines(ctx).assign(_own=True)
+    a = a.merge(own, on=["person", "phone"], how="left")
+    a = a[a["_own"].isna()]
+    n = a.groupby("person")["phone"].nunique().clip(upper=cfg.max_lines)
+    raw = n.reindex(ctx.persons, fill_value=0).astype(float)
+    ev = a[["person", "evidence"]].explode("evidence").dropna()
+    return raw, ev.groupby("person")["evidence"].agg(lambda s: sorted(set(s))).rename_axis("entity_id")
 
 
 def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:

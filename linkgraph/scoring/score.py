@@ -12,7 +12,7 @@ from linkgraph.scoring import factors as F
 from linkgraph.scoring.config import ScoringSettings, load_scoring
 from linkgraph.scoring.context import ScoringContext
 
-FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial")
+FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial", "concealment")
 NOTICE = ("Recommendation to support a human decision, not a decision: each factor's contribution "
           "and the evidence rows behind it are listed for review.")
 
@@ -73,6 +73,7 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
     raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
+    raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
     weights = settings.weights()
     table = pd.DataFrame(index=ctx.persons)
     total = pd.Series(0.0, index=ctx.persons)
