@@ -87,6 +87,26 @@ def _shared_clue(shared: pd.DataFrame, thing: str, kind: str, points: float, cap
                          "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()})
 
 
+def _relay_window(old: pd.DataFrame, new: pd.DataFrame, relay_days: float, silent_days: float) -> pd.DataFrame:
+    """Range join: every (old line, new line) pair whose new line starts between ``relay_days`` before
+    and ``silent_days`` after the old line's last call (new lines sorted by start, each old line's
+    window found by binary search, so only the pairs in a window are built)."""
+    new = new.dropna(subset=["first"]).sort_values("first", kind="stable").reset_index(drop=True)
+    old = old.dropna(subset=["last"]).reset_index(drop=True)
+    starts = new["first"].to_numpy(dtype="datetime64[ns]")
+    last = old["last"].to_numpy(dtype="datetime64[ns]")
+    lo = np.searchsorted(starts, last - np.timedelta64(int(relay_days * 86400), "s"), side="left")
+    hi = np.searchsorted(starts, last + np.timedelta64(int(silent_days * 86400), "s"), side="right")
+    n = np.maximum(hi - lo, 0)
+    oi = np.repeat(np.arange(len(old)), n)
+    ni = np.repeat(lo, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    left = old.iloc[oi].reset_index(drop=True).rename(columns={"first": "first_old", "last": "last_old",
+                                                             "calls": "calls_old"})
+    right = new.iloc[ni].reset_index(drop=True).rename(columns={"first": "first_new", "last": "last_new",
+                                                              "calls": "calls_new"})
+    return pd.concat([left, right], axis=1)
+
+
 def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                     rules: AttributionRules | None = None, homes: pd.Series | None = None) -> pd.DataFrame:
     """Inferred ``uses`` links (person → phone) for lines no file attributes to a person.
@@ -145,7 +165,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         group = group[group["person"] != group["director"]]
         clues.append(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
                                    "points": rules.company_group,
-                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_co"]).to_numpy()}))
+                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_y"] + group["ev_d_co"]).to_numpy()}))
 
     # shared correspondents (switchboards left out)
     degree = calls.groupby("line")["other"].nunique()
@@ -193,11 +213,8 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         old = old[(end - old["last"]).dt.days >= rules.silent_days]
         new = span[span.index.isin(open_lines)].rename_axis("new").reset_index()
         if len(old) and len(new):
-            pairs = old.assign(k=0).merge(new.assign(k=0), on="k", suffixes=("_old", "_new")) \
-                if len(old) * len(new) <= 5_000_000 else old.iloc[:0]
-            lead = (pairs["last_old"] - pairs["first_new"]).dt.days
-            ok = (lead >= -rules.silent_days) & (lead <= rules.relay_days) & (pairs["last_new"] > pairs["last_old"]) \
-                & (pairs["first_new"] > pairs["first_old"])
+            pairs = _relay_window(old, new, rules.relay_days, rules.silent_days)
+            ok = (pairs["last_new"] > pairs["last_old"]) & (pairs["first_new"] > pairs["first_old"])
             r = pairs[ok.to_numpy()]
             clues.append(pd.DataFrame({"line": r["new"], "person": r["person"], "kind": "relay", "points": rules.relay,
                                        "ev": r["ev"].to_numpy()}))

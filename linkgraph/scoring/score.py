@@ -27,6 +27,7 @@ class Scores:
     network_parts: pd.DataFrame
     settings: ScoringSettings
     notice: str = NOTICE
+    communities: pd.Series | None = None   # entity_id -> organisation number (community of the projection)
 
     def explain(self, entity_id: str) -> dict:
         """One person's line: score, each factor's normalized value, weight, contribution, evidence."""
@@ -93,16 +94,23 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     table["listed"] = table.index.isin(listed)
     table = table.reset_index().sort_values(["score", "entity_id"], ascending=[False, True], kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    orgs = _organisations(ctx, table, settings.organisations.top_members)
-    return Scores(table.reset_index(drop=True), evidence, orgs, parts, settings)
+    community = _communities(ctx)
+    orgs = _organisations(community, table, settings.organisations.top_members)
+    return Scores(table.reset_index(drop=True), evidence, orgs, parts, settings, communities=community)
 
 
-def _organisations(ctx: ScoringContext, persons: pd.DataFrame, top: int) -> pd.DataFrame:
-    """Communities of the person projection, scored by the mean of their ``top`` best members."""
+def _communities(ctx: ScoringContext) -> pd.Series:
+    """Organisation number of each node of the person projection (Leiden, seed 0)."""
     p = ctx.projection
     if p.empty:
+        return pd.Series(dtype=object, name="community")
+    return communities(p[["from_entity", "to_entity", "weight"]], seed=0)
+
+
+def _organisations(community: pd.Series, persons: pd.DataFrame, top: int) -> pd.DataFrame:
+    """Communities of the person projection, scored by the mean of their ``top`` best members."""
+    if community.empty:
         return pd.DataFrame(columns=["organisation", "score", "members", "top_members"])
-    community = communities(p[["from_entity", "to_entity", "weight"]], seed=0)
     frame = persons[["entity_id", "label", "score"]].assign(organisation=persons["entity_id"].map(community))
     frame = frame.dropna(subset=["organisation"]).sort_values(["organisation", "score"], ascending=[True, False])
     g = frame.groupby("organisation")

@@ -213,3 +213,32 @@ def test_unidentified_lines_join_the_network_unless_they_are_switchboards():
     assert list(tied_holders(ctx, pd.Index(known), 2, 15)) == ["T-1"]     # T-4's contacts are not known
     assert set(tied_holders(ctx, pd.Index(known), 1, 20)) == {"T-1", "T-2", "T-3"}
     assert tied_holders(ctx, pd.Index(known), 0, 0).empty
+
+
+def test_concealment_counts_borrowed_and_relay_lines_not_ones_own_company_line():
+    """Checked by hand: P-a uses a relay line (T-1) and a line of a company run by somebody else (T-2), and
+    the contact number of the company P-a runs (T-3: no concealment); P-b three relay lines (capped at 2)."""
+    from linkgraph.scoring.config import ConcealmentFactor
+    from linkgraph.scoring.context import ScoringContext
+    from linkgraph.scoring.factors import concealment
+
+    entities = pd.DataFrame({"entity_id": ["P-a", "P-b", "P-c", "C-1", "C-2"] + [f"T-{i}" for i in range(1, 7)],
+                             "entity_type": ["person"] * 3 + ["company"] * 2 + ["phone"] * 6, "label": "x"})
+    edges = pd.DataFrame({"from_entity": ["P-a", "C-1", "P-c", "C-2"], "to_entity": ["C-1", "T-3", "C-2", "T-2"],
+                          "type": ["directs", "uses", "directs", "uses"],
+                          "evidence": [["registre:1"], ["registre:1"], ["registre:2"], ["registre:2"]]})
+    attributed = pd.DataFrame({
+        "person": ["P-a", "P-a", "P-a", "P-b", "P-b", "P-b"], "phone": ["T-1", "T-2", "T-3", "T-4", "T-5", "T-6"],
+        "points": 3.0, "runner_up": 0.0,
+        "reasons": ["cells(1);relay", "company_group;correspondents(1)", "company;cells(1)", "cells(1);relay",
+                    "cells(1);relay", "cells(1);relay"],
+        "evidence": [["fadettes:1", "gendarmerie:4"], ["registre:2", "fadettes:2"], ["registre:1", "fadettes:3"],
+                     ["fadettes:4"], ["fadettes:5"], ["fadettes:6"]]})
+    ctx = ScoringContext(pd.Index(["P-a", "P-b", "P-c"], name="entity_id"), entities, pd.DataFrame(), pd.DataFrame(),
+                         edges, pd.DataFrame(), pd.Timestamp("2024-06-01"), attributed)
+    raw, evidence = concealment(ctx, ConcealmentFactor(max_lines=2))
+    assert raw.to_dict() == {"P-a": 2.0, "P-b": 2.0, "P-c": 0.0}
+    assert evidence["P-a"] == ["fadettes:1", "fadettes:2", "gendarmerie:4", "registre:2"]   # not T-3's rows
+    assert evidence["P-b"] == ["fadettes:4", "fadettes:5", "fadettes:6"]
+    assert "P-c" not in evidence
+    assert concealment(ctx, ConcealmentFactor(max_lines=3))[0]["P-b"] == 3.0
