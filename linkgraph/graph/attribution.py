@@ -19,6 +19,8 @@ A line that calls one of a person's own known lines is never attributed to that 
 (nobody calls themselves). Clue points add up (``rules/scoring.yaml``: ``attribution``); the
 line goes to the best candidate when its points reach ``min_points`` and beat the runner-up.
 Only known (file-stated) lines are used as anchors: an inferred line never anchors another.
+The relay clue is looked for only on (line, person) pairs another clue names (a relay alone never
+attributes a line when two kinds are required), else by a range join over line start dates.
 """
 from __future__ import annotations
 
@@ -105,6 +107,15 @@ def _relay_window(old: pd.DataFrame, new: pd.DataFrame, relay_days: float, silen
     right = new.iloc[ni].reset_index(drop=True).rename(columns={"first": "first_new", "last": "last_new",
                                                               "calls": "calls_new"})
     return pd.concat([left, right], axis=1)
+
+
+def _relay_candidates(cand: pd.DataFrame, old: pd.DataFrame, new: pd.DataFrame, relay_days: float,
+                      silent_days: float) -> pd.DataFrame:
+    """The (old line, new line) pairs of :func:`_relay_window` restricted to the (open line, person)
+    pairs of ``cand``: two equi-joins, as large as ``cand`` times the person's known lines."""
+    p = cand.rename(columns={"line": "new"}).merge(old, on="person").merge(new, on="new", suffixes=("_old", "_new"))
+    lead = p["last_old"] - p["first_new"]
+    return p[((lead >= -pd.Timedelta(days=silent_days)) & (lead <= pd.Timedelta(days=relay_days))).to_numpy()]
 
 
 def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
@@ -212,8 +223,14 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         old = known[["person", "line", "ev"]].merge(span, left_on="line", right_index=True)
         old = old[(end - old["last"]).dt.days >= rules.silent_days]
         new = span[span.index.isin(open_lines)].rename_axis("new").reset_index()
-        if len(old) and len(new):
+        have = pd.concat([x[["line", "person"]] for x in clues if len(x)]).drop_duplicates() \
+            if any(len(x) for x in clues) else pd.DataFrame(columns=["line", "person"])
+        if len(old) and len(new) and rules.min_kinds >= 2:
+            # a relay alone never attributes a line: only the pairs another clue names are looked at
+            pairs = _relay_candidates(have, old, new, rules.relay_days, rules.silent_days)
+        elif len(old) and len(new):
             pairs = _relay_window(old, new, rules.relay_days, rules.silent_days)
+        if len(old) and len(new):
             ok = (pairs["last_new"] > pairs["last_old"]) & (pairs["first_new"] > pairs["first_old"])
             r = pairs[ok.to_numpy()]
             clues.append(pd.DataFrame({"line": r["new"], "person": r["person"], "kind": "relay", "points": rules.relay,

@@ -107,7 +107,7 @@ def test_relay_window_is_a_range_join_equal_to_the_full_cross_join():
     call, found by binary search: the same pairs as filtering all pairs, with no size cap."""
     import numpy as np
 
-    from linkgraph.graph.attribution import _relay_window
+    from linkgraph.graph.attribution import _relay_candidates, _relay_window
 
     rng = np.random.default_rng(3)
     day0 = pd.Timestamp("2023-10-01")
@@ -128,3 +128,9 @@ def test_relay_window_is_a_range_join_equal_to_the_full_cross_join():
     row = got.iloc[0]
     assert row["ev"] == old.set_index("line").loc[row["line"], "ev"]          # each side keeps its own columns
     assert row["first_new"] == new.set_index("new").loc[row["new"], "first"]
+    # restricted to (line, person) pairs another clue names (the default, min_kinds >= 2): the same pairs
+    cand = pd.DataFrame({"line": new["new"].to_numpy()[rng.integers(0, 400, 500)],
+                         "person": old["person"].to_numpy()[rng.integers(0, 300, 500)]}).drop_duplicates()
+    some = _relay_candidates(cand, old, new, 60, 30)
+    named = want.merge(cand.rename(columns={"line": "new"}), on=["new", "person"])
+    assert len(some) > 0 and set(zip(some["line"], some["new"])) == set(zip(named["line"], named["new"]))
