@@ -242,3 +242,22 @@ def test_concealment_counts_borrowed_and_relay_lines_not_ones_own_company_line()
     assert evidence["P-b"] == ["fadettes:4", "fadettes:5", "fadettes:6"]
     assert "P-c" not in evidence
     assert concealment(ctx, ConcealmentFactor(max_lines=3))[0]["P-b"] == 3.0
+
+
+def test_chart_organisations_reuse_the_scores_communities(small, monkeypatch):
+    """A chart of organisation N takes its members from the scores' own communities (no second context)."""
+    from linkgraph.render import subgraph
+    from linkgraph.scoring.context import ScoringContext
+
+    result, _ = small
+    scores = score(result)
+
+    def rebuilt(*args, **kwargs):
+        raise AssertionError("the scoring context was rebuilt")
+
+    monkeypatch.setattr(ScoringContext, "of", staticmethod(rebuilt))
+    members = subgraph.organisation_members(result, scores)
+    assert members is scores.communities
+    assert len(scores.organisations) >= 1
+    for _, org in scores.organisations.iterrows():
+        assert set(org["top_members"].split(";")) <= set(members.index[members == org["organisation"]])
