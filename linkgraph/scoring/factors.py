@@ -127,9 +127,24 @@ def international(ctx: ScoringContext) -> Factor:
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
 
 
+def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
+    """(entity_id, source, row) of law-enforcement rows about a person whose text names a money-laundering
+    signal (a laundering offence, unjustified resources, undeclared cash)."""
+    rows = _person_rows(ctx) if len(ctx.rows) and len(ctx.mentions) else pd.DataFrame()
+    if rows.empty or not cfg.laundering_keywords:
+        return pd.DataFrame(columns=["entity_id", "source", "row"])
+    rows = rows[rows["agency"].isin(cfg.laundering_agencies)]
+    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    hit = np.zeros(len(rows), dtype=bool)
+    for keyword in cfg.laundering_keywords:
+        hit |= text.str.contains(fold(keyword), regex=False).to_numpy()
+    return rows.loc[hit, ["entity_id", "source", "row"]]
+
+
 def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor:
-    """Companies directed, owned or tied to: the strongest tie (a company named in a seizure or tied to
-    a container is worth ``seizure_firm``, another 1) plus ``extra_company`` per further company."""
+    """Companies directed, owned or tied to, and money-laundering signals: the strongest tie (a company
+    named in a seizure or tied to a container is worth ``seizure_firm``, another 1, a laundering
+    signal ``laundering``) plus ``extra_company`` per further company."""
     cfg = cfg or FinancialFactor()
     ents = ctx.entities.set_index("entity_id")
     ties = _assets_of(ctx, ["directs", "owns", "associated_with", "employs"])
@@ -140,8 +155,13 @@ def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor
     ties = ties.assign(value=np.where(ties["asset"].isin(seizure_firms), cfg.seizure_firm, 1.0))
     ties = ties.drop_duplicates(["entity_id", "asset"])
     g = ties.groupby("entity_id")["value"]
-    raw = (g.max() + cfg.extra_company * (g.size() - 1)).reindex(ctx.persons, fill_value=0.0)
-    ev = ties[["entity_id", "evidence"]].explode("evidence").dropna()
+    companies = g.max() + cfg.extra_company * (g.size() - 1)
+    signals = laundering_rows(ctx, cfg)
+    laundering = pd.Series(cfg.laundering, index=pd.Index(signals["entity_id"].unique()), dtype=float)
+    raw = pd.concat([companies, laundering], axis=1).max(axis=1).reindex(ctx.persons, fill_value=0.0)
+    ev = pd.concat([ties[["entity_id", "evidence"]].explode("evidence").dropna(),
+                    signals.assign(evidence=signals["source"].astype(str) + ":" + signals["row"].astype(str))[
+                        ["entity_id", "evidence"]]], ignore_index=True)
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
 
 

@@ -261,3 +261,35 @@ def test_chart_organisations_reuse_the_scores_communities(small, monkeypatch):
     assert len(scores.organisations) >= 1
     for _, org in scores.organisations.iterrows():
         assert set(org["top_members"].split(";")) <= set(members.index[members == org["organisation"]])
+
+
+def test_financial_money_laundering_signals_by_hand():
+    """P-c: a police row for laundering (no company); P-d: undeclared cash seized by customs; P-a: a company
+    and a laundering row (the strongest tie counts: 1, not 2); P-e: 'blanchiment' in a municipal police
+    report, not a law-enforcement file of the list: nothing."""
+    from linkgraph.scoring.config import FinancialFactor
+    from linkgraph.scoring.context import ScoringContext
+    from linkgraph.scoring.factors import financial
+
+    entities = pd.DataFrame({"entity_id": ["P-a", "P-c", "P-d", "P-e", "C-1"],
+                             "entity_type": ["person"] * 4 + ["company"], "label": "x"})
+    edges = pd.DataFrame({"from_entity": ["P-a"], "to_entity": ["C-1"], "type": ["directs"], "evidence": [["registre:1"]]})
+    rows = pd.DataFrame({"source": ["police", "douane", "police", "pm", "police"], "row": [1, 2, 3, 4, 5],
+                         "agency": ["police", "douane", "police", "police_municipale", "police"],
+                         "date": "2024-01-01",
+                         "attributes": ['{"offence": "Blanchiment"}',
+                                        '{"drug": "espèces non déclarées", "method": "manquement à l\'obligation déclarative"}',
+                                        '{"offence": "Non-justification de ressources"}', '{"comment": "blanchiment ?"}',
+                                        '{"offence": "Vol"}']})
+    mentions = pd.DataFrame({"mention_id": ["police:1:p", "douane:2:p", "police:3:p", "pm:4:p", "police:5:p"],
+                             "entity_id": ["P-c", "P-d", "P-a", "P-e", "P-e"], "entity_type": "person",
+                             "source": ["police", "douane", "police", "pm", "police"], "row": [1, 2, 3, 4, 5],
+                             "agency": ["police", "douane", "police", "police_municipale", "police"], "date": "2024-01-01"})
+    ctx = ScoringContext(pd.Index(["P-a", "P-c", "P-d", "P-e"], name="entity_id"), entities, mentions, rows, edges,
+                         pd.DataFrame(), pd.Timestamp("2024-06-01"))
+    raw, evidence = financial(ctx, FinancialFactor(laundering=1.0, extra_company=0.25))
+    assert raw.to_dict() == {"P-a": 1.0, "P-c": 1.0, "P-d": 1.0, "P-e": 0.0}
+    assert evidence["P-a"] == ["police:3", "registre:1"]
+    assert evidence["P-c"] == ["police:1"] and evidence["P-d"] == ["douane:2"]
+    assert "P-e" not in evidence
+    assert financial(ctx, FinancialFactor(laundering=0.5))[0]["P-c"] == 0.5
