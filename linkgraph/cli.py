@@ -247,11 +247,12 @@ def score_cmd(
     shown = scores.persons if not targets else scores.persons[scores.persons["entity_id"].isin(
         {e for cell in resolved["entities"] for e in cell.split(";") if e})]
     table = Table(title=f"priority targets → {out}", caption=NOTICE)
-    for col in ("rank", "label", "score", "network", "activity", "corroboration", "international", "financial"):
+    for col in ("rank", "label", "score", "network", "activity", "corroboration", "international", "financial",
+                "concealment"):
         table.add_column(col)
     for _, r in shown.head(top).iterrows():
         table.add_row(str(r["rank"]), str(r["label"]), f"{r['score']:.3f}", *(f"{r[c]:.3f}" for c in (
-            "network", "activity", "corroboration", "international", "financial")))
+            "network", "activity", "corroboration", "international", "financial", "concealment")))
     Console().print(table)
     if resolved is not None and (resolved["status"] != "resolved").any():
         Console().print(f"unresolved lines: {', '.join(map(str, resolved.loc[resolved['status'] != 'resolved', 'line']))}")

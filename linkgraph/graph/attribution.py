@@ -19,6 +19,8 @@ A line that calls one of a person's own known lines is never attributed to that 
 (nobody calls themselves). Clue points add up (``rules/scoring.yaml``: ``attribution``); the
 line goes to the best candidate when its points reach ``min_points`` and beat the runner-up.
 Only known (file-stated) lines are used as anchors: an inferred line never anchors another.
+The relay clue is looked for only on (line, person) pairs another clue names (a relay alone never
+attributes a line when two kinds are required), else by a range join over line start dates.
 """
 from __future__ import annotations
 
@@ -87,6 +89,35 @@ def _shared_clue(shared: pd.DataFrame, thing: str, kind: str, points: float, cap
                          "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()})
 
 
+def _relay_window(old: pd.DataFrame, new: pd.DataFrame, relay_days: float, silent_days: float) -> pd.DataFrame:
+    """Range join: every (old line, new line) pair whose new line starts between ``relay_days`` before
+    and ``silent_days`` after the old line's last call (new lines sorted by start, each old line's
+    window found by binary search, so only the pairs in a window are built)."""
+    new = new.dropna(subset=["first"]).sort_values("first", kind="stable").reset_index(drop=True)
+    old = old.dropna(subset=["last"]).reset_index(drop=True)
+    starts = new["first"].to_numpy(dtype="datetime64[ns]")
+    last = old["last"].to_numpy(dtype="datetime64[ns]")
+    lo = np.searchsorted(starts, last - np.timedelta64(int(relay_days * 86400), "s"), side="left")
+    hi = np.searchsorted(starts, last + np.timedelta64(int(silent_days * 86400), "s"), side="right")
+    n = np.maximum(hi - lo, 0)
+    oi = np.repeat(np.arange(len(old)), n)
+    ni = np.repeat(lo, n) + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    left = old.iloc[oi].reset_index(drop=True).rename(columns={"first": "first_old", "last": "last_old",
+                                                             "calls": "calls_old"})
+    right = new.iloc[ni].reset_index(drop=True).rename(columns={"first": "first_new", "last": "last_new",
+                                                              "calls": "calls_new"})
+    return pd.concat([left, right], axis=1)
+
+
+def _relay_candidates(cand: pd.DataFrame, old: pd.DataFrame, new: pd.DataFrame, relay_days: float,
+                      silent_days: float) -> pd.DataFrame:
+    """The (old line, new line) pairs of :func:`_relay_window` restricted to the (open line, person)
+    pairs of ``cand``: two equi-joins, as large as ``cand`` times the person's known lines."""
+    p = cand.rename(columns={"line": "new"}).merge(old, on="person").merge(new, on="new", suffixes=("_old", "_new"))
+    lead = p["last_old"] - p["first_new"]
+    return p[((lead >= -pd.Timedelta(days=silent_days)) & (lead <= pd.Timedelta(days=relay_days))).to_numpy()]
+
+
 def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                     rules: AttributionRules | None = None, homes: pd.Series | None = None) -> pd.DataFrame:
     """Inferred ``uses`` links (person → phone) for lines no file attributes to a person.
@@ -145,7 +176,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         group = group[group["person"] != group["director"]]
         clues.append(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
                                    "points": rules.company_group,
-                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_co"]).to_numpy()}))
+                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_y"] + group["ev_d_co"]).to_numpy()}))
 
     # shared correspondents (switchboards left out)
     degree = calls.groupby("line")["other"].nunique()
@@ -192,12 +223,15 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         old = known[["person", "line", "ev"]].merge(span, left_on="line", right_index=True)
         old = old[(end - old["last"]).dt.days >= rules.silent_days]
         new = span[span.index.isin(open_lines)].rename_axis("new").reset_index()
+        have = pd.concat([x[["line", "person"]] for x in clues if len(x)]).drop_duplicates() \
+            if any(len(x) for x in clues) else pd.DataFrame(columns=["line", "person"])
+        if len(old) and len(new) and rules.min_kinds >= 2:
+            # a relay alone never attributes a line: only the pairs another clue names are looked at
+            pairs = _relay_candidates(have, old, new, rules.relay_days, rules.silent_days)
+        elif len(old) and len(new):
+            pairs = _relay_window(old, new, rules.relay_days, rules.silent_days)
         if len(old) and len(new):
-            pairs = old.assign(k=0).merge(new.assign(k=0), on="k", suffixes=("_old", "_new")) \
-                if len(old) * len(new) <= 5_000_000 else old.iloc[:0]
-            lead = (pairs["last_old"] - pairs["first_new"]).dt.days
-            ok = (lead >= -rules.silent_days) & (lead <= rules.relay_days) & (pairs["last_new"] > pairs["last_old"]) \
-                & (pairs["first_new"] > pairs["first_old"])
+            ok = (pairs["last_new"] > pairs["last_old"]) & (pairs["first_new"] > pairs["first_old"])
             r = pairs[ok.to_numpy()]
             clues.append(pd.DataFrame({"line": r["new"], "person": r["person"], "kind": "relay", "points": rules.relay,
                                        "ev": r["ev"].to_numpy()}))

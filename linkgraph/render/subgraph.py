@@ -85,7 +85,10 @@ def score_table(scores: Any) -> pd.DataFrame:
 
 def organisation_members(result, scores: Any = None) -> pd.Series:
     """Organisation (community of the person projection) of each person, numbered as
-    ``Scores.organisations.organisation`` numbers them (same context and Leiden seed as scoring)."""
+    ``Scores.organisations.organisation`` numbers them: the scores' own communities when given,
+    else rebuilt from the same context and Leiden seed as scoring."""
+    if getattr(scores, "communities", None) is not None:
+        return scores.communities
     from linkgraph.graph.analytics import communities
     from linkgraph.scoring.config import load_scoring
     from linkgraph.scoring.context import ScoringContext

@@ -38,6 +38,14 @@ class ActivityFactor(Factor):
 class FinancialFactor(Factor):
     seizure_firm: float = 2.0       # value of a company named in a customs seizure (others: 1)
     extra_company: float = 0.25     # added per further company: the strongest tie counts, not the volume
+    laundering: float = 1.0         # value of a money-laundering signal in a law-enforcement row
+    laundering_keywords: list[str] = ["blanchiment", "non-justification de ressources", "especes non declarees",
+                                      "obligation declarative"]   # folded text found in the row's attributes
+    laundering_agencies: list[str] = ["police", "gendarmerie", "douane"]
+
+
+class ConcealmentFactor(Factor):
+    max_lines: int = 3              # lines counted at most (more adds nothing)
 
 
 class Factors(_Strict):
@@ -47,6 +55,7 @@ class Factors(_Strict):
     listed_links: Factor = Factor()
     international: Factor = Factor()
     financial: FinancialFactor = FinancialFactor()
+    concealment: ConcealmentFactor = ConcealmentFactor()
 
 
 class CoSightings(_Strict):

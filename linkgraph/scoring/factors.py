@@ -13,7 +13,7 @@ from linkgraph.graph.analytics import as_igraph, betweenness, burt_constraint
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
-from linkgraph.scoring.config import ActivityFactor, FinancialFactor, NetworkFactor
+from linkgraph.scoring.config import ActivityFactor, ConcealmentFactor, FinancialFactor, NetworkFactor
 from linkgraph.scoring.context import ScoringContext, evidence_lists
 
 Factor = tuple[pd.Series, pd.Series]
@@ -127,9 +127,24 @@ def international(ctx: ScoringContext) -> Factor:
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
 
 
+def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
+    """(entity_id, source, row) of law-enforcement rows about a person whose text names a money-laundering
+    signal (a laundering offence, unjustified resources, undeclared cash)."""
+    rows = _person_rows(ctx) if len(ctx.rows) and len(ctx.mentions) else pd.DataFrame()
+    if rows.empty or not cfg.laundering_keywords:
+        return pd.DataFrame(columns=["entity_id", "source", "row"])
+    rows = rows[rows["agency"].isin(cfg.laundering_agencies)]
+    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    hit = np.zeros(len(rows), dtype=bool)
+    for keyword in cfg.laundering_keywords:
+        hit |= text.str.contains(fold(keyword), regex=False).to_numpy()
+    return rows.loc[hit, ["entity_id", "source", "row"]]
+
+
 def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor:
-    """Companies directed, owned or tied to: the strongest tie (a company named in a seizure or tied to
-    a container is worth ``seizure_firm``, another 1) plus ``extra_company`` per further company."""
+    """Companies directed, owned or tied to, and money-laundering signals: the strongest tie (a company
+    named in a seizure or tied to a container is worth ``seizure_firm``, another 1, a laundering
+    signal ``laundering``) plus ``extra_company`` per further company."""
     cfg = cfg or FinancialFactor()
     ents = ctx.entities.set_index("entity_id")
     ties = _assets_of(ctx, ["directs", "owns", "associated_with", "employs"])
@@ -140,9 +155,42 @@ def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor
     ties = ties.assign(value=np.where(ties["asset"].isin(seizure_firms), cfg.seizure_firm, 1.0))
     ties = ties.drop_duplicates(["entity_id", "asset"])
     g = ties.groupby("entity_id")["value"]
-    raw = (g.max() + cfg.extra_company * (g.size() - 1)).reindex(ctx.persons, fill_value=0.0)
-    ev = ties[["entity_id", "evidence"]].explode("evidence").dropna()
+    companies = g.max() + cfg.extra_company * (g.size() - 1)
+    signals = laundering_rows(ctx, cfg)
+    laundering = pd.Series(cfg.laundering, index=pd.Index(signals["entity_id"].unique()), dtype=float)
+    raw = pd.concat([companies, laundering], axis=1).max(axis=1).reindex(ctx.persons, fill_value=0.0)
+    ev = pd.concat([ties[["entity_id", "evidence"]].explode("evidence").dropna(),
+                    signals.assign(evidence=signals["source"].astype(str) + ":" + signals["row"].astype(str))[
+                        ["entity_id", "evidence"]]], ignore_index=True)
     return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+
+
+def own_business_lines(ctx: ScoringContext) -> pd.DataFrame:
+    """(person, phone): contact numbers of companies the person directs (``uses`` company → phone)."""
+    e = ctx.edges
+    stated = ~e["inferred"].eq(True) if "inferred" in e else pd.Series(True, index=e.index)
+    lines = e[(e["type"] == "uses") & stated][["from_entity", "to_entity"]].set_axis(["company", "phone"], axis=1)
+    directs = e[e["type"] == "directs"][["from_entity", "to_entity"]].set_axis(["person", "company"], axis=1)
+    return directs.merge(lines, on="company")[["person", "phone"]].drop_duplicates()
+
+
+def concealment(ctx: ScoringContext, cfg: ConcealmentFactor | None = None) -> Factor:
+    """Lines a person uses that no file puts in their name, found by line attribution (a relay line
+    taking over from a line that falls silent, a company's contact number used by somebody who does
+    not run that company): line rotation and borrowed lines are counter-surveillance. The contact
+    number of the person's own company is no concealment and does not count. Raw = such lines, at
+    most ``max_lines``; evidence = the rows behind each attribution."""
+    cfg = cfg or ConcealmentFactor()
+    a = ctx.attributed
+    if a is None or a.empty:
+        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
+    own = own_business_lines(ctx).assign(_own=True)
+    a = a.merge(own, on=["person", "phone"], how="left")
+    a = a[a["_own"].isna()]
+    n = a.groupby("person")["phone"].nunique().clip(upper=cfg.max_lines)
+    raw = n.reindex(ctx.persons, fill_value=0).astype(float)
+    ev = a[["person", "evidence"]].explode("evidence").dropna()
+    return raw, ev.groupby("person")["evidence"].agg(lambda s: sorted(set(s))).rename_axis("entity_id")
 
 
 def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:

@@ -12,7 +12,7 @@ from linkgraph.scoring import factors as F
 from linkgraph.scoring.config import ScoringSettings, load_scoring
 from linkgraph.scoring.context import ScoringContext
 
-FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial")
+FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial", "concealment")
 NOTICE = ("Recommendation to support a human decision, not a decision: each factor's contribution "
           "and the evidence rows behind it are listed for review.")
 
@@ -27,6 +27,7 @@ class Scores:
     network_parts: pd.DataFrame
     settings: ScoringSettings
     notice: str = NOTICE
+    communities: pd.Series | None = None   # entity_id -> organisation number (community of the projection)
 
     def explain(self, entity_id: str) -> dict:
         """One person's line: score, each factor's normalized value, weight, contribution, evidence."""
@@ -73,6 +74,7 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
     raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
+    raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
     weights = settings.weights()
     table = pd.DataFrame(index=ctx.persons)
     total = pd.Series(0.0, index=ctx.persons)
@@ -92,16 +94,23 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     table["listed"] = table.index.isin(listed)
     table = table.reset_index().sort_values(["score", "entity_id"], ascending=[False, True], kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    orgs = _organisations(ctx, table, settings.organisations.top_members)
-    return Scores(table.reset_index(drop=True), evidence, orgs, parts, settings)
+    community = _communities(ctx)
+    orgs = _organisations(community, table, settings.organisations.top_members)
+    return Scores(table.reset_index(drop=True), evidence, orgs, parts, settings, communities=community)
 
 
-def _organisations(ctx: ScoringContext, persons: pd.DataFrame, top: int) -> pd.DataFrame:
-    """Communities of the person projection, scored by the mean of their ``top`` best members."""
+def _communities(ctx: ScoringContext) -> pd.Series:
+    """Organisation number of each node of the person projection (Leiden, seed 0)."""
     p = ctx.projection
     if p.empty:
+        return pd.Series(dtype=object, name="community")
+    return communities(p[["from_entity", "to_entity", "weight"]], seed=0)
+
+
+def _organisations(community: pd.Series, persons: pd.DataFrame, top: int) -> pd.DataFrame:
+    """Communities of the person projection, scored by the mean of their ``top`` best members."""
+    if community.empty:
         return pd.DataFrame(columns=["organisation", "score", "members", "top_members"])
-    community = communities(p[["from_entity", "to_entity", "weight"]], seed=0)
     frame = persons[["entity_id", "label", "score"]].assign(organisation=persons["entity_id"].map(community))
     frame = frame.dropna(subset=["organisation"]).sort_values(["organisation", "score"], ascending=[True, False])
     g = frame.groupby("organisation")

@@ -91,3 +91,46 @@ def test_projection_marks_calls_through_an_attributed_line():
     assert {"registre:2", "fadettes:3"} <= set(hx["evidence"])   # the company line's registry row and its call
     # an inferred line shares nothing: H and the company are not linked through T-c
     assert not ((p["from_entity"] == "C-2") | (p["to_entity"] == "C-2")).any()
+
+
+def test_co_director_clue_cites_the_persons_own_directorship_row():
+    """H's directorship of C-1 from its own registry row (registre:8): cited with L's rows and the line's."""
+    e = world()
+    e.loc[(e["from_entity"] == "P-h") & (e["to_entity"] == "C-1"), "evidence"] = pd.Series([["registre:8"]] * 1).values
+    line = attribute_lines(e).set_index("phone").loc["T-c"]
+    assert line["person"] == "P-h"
+    assert {"registre:8", "registre:1", "registre:2"} <= set(line["evidence"])
+
+
+def test_relay_window_is_a_range_join_equal_to_the_full_cross_join():
+    """Every (old, new) pair whose new line starts 60 days before to 30 days after the old line's last
+    call, found by binary search: the same pairs as filtering all pairs, with no size cap."""
+    import numpy as np
+
+    from linkgraph.graph.attribution import _relay_candidates, _relay_window
+
+    rng = np.random.default_rng(3)
+    day0 = pd.Timestamp("2023-10-01")
+    old = pd.DataFrame({"person": [f"P-{i}" for i in range(300)], "line": [f"T-o{i}" for i in range(300)],
+                        "ev": [[f"r:{i}"] for i in range(300)],
+                        "first": day0 + pd.to_timedelta(rng.integers(0, 60, 300), unit="D"),
+                        "last": day0 + pd.to_timedelta(rng.integers(60, 180, 300), unit="D"), "calls": 9})
+    new = pd.DataFrame({"new": [f"T-n{i}" for i in range(400)],
+                        "first": day0 + pd.to_timedelta(rng.integers(0, 180, 400), unit="D"),
+                        "last": day0 + pd.to_timedelta(rng.integers(180, 200, 400), unit="D"), "calls": 9})
+    got = _relay_window(old, new, 60, 30)
+    cross = old.merge(new, how="cross", suffixes=("_old", "_new"))
+    lead = cross["last_old"] - cross["first_new"]
+    want = cross[(lead >= -pd.Timedelta(days=30)) & (lead <= pd.Timedelta(days=60))]
+    assert len(got) > 0
+    assert set(zip(got["line"], got["new"])) == set(zip(want["line"], want["new"]))
+    assert len(got) == len(want)
+    row = got.iloc[0]
+    assert row["ev"] == old.set_index("line").loc[row["line"], "ev"]          # each side keeps its own columns
+    assert row["first_new"] == new.set_index("new").loc[row["new"], "first"]
+    # restricted to (line, person) pairs another clue names (the default, min_kinds >= 2): the same pairs
+    cand = pd.DataFrame({"line": new["new"].to_numpy()[rng.integers(0, 400, 500)],
+                         "person": old["person"].to_numpy()[rng.integers(0, 300, 500)]}).drop_duplicates()
+    some = _relay_candidates(cand, old, new, 60, 30)
+    named = want.merge(cand.rename(columns={"line": "new"}), on=["new", "person"])
+    assert len(some) > 0 and set(zip(some["line"], some["new"])) == set(zip(named["line"], named["new"]))
