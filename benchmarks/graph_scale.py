@@ -31,6 +31,8 @@ The entity graph (``edge_table``) has ``--nodes`` entities and ``--edges`` edges
 
 Stages, each timed and with its own peak RSS (the kernel's VmHWM, reset before each stage through
 ``/proc/self/clear_refs``; falls back to ``ru_maxrss`` where not available): edge_table,
+line attribution (``attribute_lines`` with rules/scoring.yaml's rules, its inferred ``uses`` edges
+added to the edge table, as ``ScoringContext.of`` does; ``--no-attribution`` skips it),
 person_projection, analyse on the entity graph (``--entity-analytics``), analyse on the
 projection, ScoringContext + score. Inner functions are timed by wrapping the module attributes
 (no linkgraph file is changed). ``--networkx``: the plain networkx equivalent on the projection
@@ -343,7 +345,7 @@ def instrument() -> None:
     for name in ("as_igraph", "degree", "weighted_degree", "betweenness", "pagerank", "communities", "burt_constraint",
                  "coreness", "bridges_between_communities"):
         timed(A, name)
-    for name in ("activity", "network", "corroboration", "listed_links", "international", "financial"):
+    for name in ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment"):
         timed(F, name, f"factors.{name}")
     for name in ("as_igraph", "betweenness", "burt_constraint", "_fragmentation", "_person_rows"):
         timed(F, name, f"factors(network).{name}" if name != "_person_rows" else "factors._person_rows")
@@ -353,7 +355,9 @@ def instrument() -> None:
 
 def run_linkgraph(data: dict, args) -> dict:
     from linkgraph.graph.analytics import analyse
+    from linkgraph.graph.attribution import attribute_lines, home_towns, inferred_uses
     from linkgraph.graph.edges import edge_table
+    from linkgraph.scoring.config import load_scoring
     from linkgraph.graph.projection import person_projection, projection_nodes
     from linkgraph.scoring.context import ScoringContext
     from linkgraph.scoring.score import score
@@ -366,6 +370,17 @@ def run_linkgraph(data: dict, args) -> dict:
         row["edges"] = len(edges)
         row["note"] = f"{len(rel):,} relation rows in; {len(ent):,} entities"
     out["edges"] = edges
+    attributed = None
+    rules = load_scoring().attribution.rules() if args.scoring and args.attribution else None
+    if rules is not None:
+        # as ScoringContext.of does: lines nobody is known to use get a likely user, whose inferred
+        # `uses` edges join the edge table before the projection is built
+        with stage("build: attribute_lines(edges, entities)", None, len(edges)) as row:
+            attributed = attribute_lines(edges, ent, rules, home_towns(data["mentions"]))
+            if len(attributed):
+                edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
+            row["nodes"] = int(attributed["phone"].nunique()) if len(attributed) else 0
+            row["note"] = f"{len(attributed):,} lines attributed (scoring.yaml rules); nodes = attributed lines"
     with stage("build: person_projection(edges, entities)") as row:
         proj = person_projection(edges, ent)
         row["edges"] = len(proj)
@@ -391,7 +406,8 @@ def run_linkgraph(data: dict, args) -> dict:
         persons = pd.Index(ent.loc[ent["entity_type"] == "person", "entity_id"], name="entity_id")
         ctx = ScoringContext(persons=persons, entities=ent, mentions=data["mentions"],
                              rows=data["rows"].loc[data["rows"]["status"] == "ok", ["source", "row", "agency", "date", "attributes"]],
-                             edges=edges, projection=proj, reference_date=pd.Timestamp(args.reference_date))
+                             edges=edges, projection=proj, reference_date=pd.Timestamp(args.reference_date),
+                             attributed=attributed)
         scores = score(ctx)
         row["nodes"] = len(scores.persons)
         top = scores.persons["score"].max()
@@ -548,6 +564,8 @@ def main() -> None:
     ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=True,
                     help="also analyse the whole entity graph (N nodes, M edges)")
     ap.add_argument("--scoring", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
+                    help="attribute lines nobody is known to use before scoring, as ScoringContext.of does")
     ap.add_argument("--networkx", action="store_true", help="plain networkx side by side on the projection")
     ap.add_argument("--nx-exact", action="store_true", help="also exact betweenness (networkx: O(nm) in Python)")
     ap.add_argument("--json", help="write the stage and inner timings to this file")
