@@ -30,8 +30,11 @@ class Columns:
     def codes(self, col: str) -> np.ndarray:
         """Factorized codes of ``col`` (-1 = missing)."""
         if col not in self._codes:
-            codes, uniques = pd.factorize(pd.Series(self.values(col)), use_na_sentinel=True)
-            self._codes[col], self._uniques[col] = codes, pd.Index(uniques)
+            s = self.df[col] if col in self.df else None
+            # an object column factorizes as it is (None and NaN are both missing); others as values()
+            source = s if s is not None and s.dtype == object else pd.Series(self.values(col))
+            codes, uniques = pd.factorize(source, use_na_sentinel=True)
+            self._codes[col], self._uniques[col] = codes, pd.Index(uniques, dtype=object)
         return self._codes[col]
 
     def uniques(self, col: str) -> pd.Index:
@@ -43,7 +46,8 @@ class Columns:
         """Codes of two columns in one code space, so values can be compared across them."""
         key = f"{col_a}\x1f{col_b}"
         if key not in self._codes:
-            a, b = pd.Series(self.values(col_a)), pd.Series(self.values(col_b))
+            a, b = (self.df[c] if c in self.df and self.df[c].dtype == object else pd.Series(self.values(c))
+                    for c in (col_a, col_b))
             codes = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)[0]
             self._codes[key] = codes
         codes = self._codes[key]
@@ -124,68 +128,74 @@ def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques
     return scores[inverse]
 
 
-def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray,
-               todo: np.ndarray, scores: dict | None = None) -> np.ndarray:
-    """Which of the pairs in ``todo`` (a boolean mask) fall in ``level``.
+def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarray, jj: np.ndarray,
+               scores: dict | None = None) -> np.ndarray:
+    """Which of the pairs (``ii[k]``, ``jj[k]``) fall in ``level`` (a boolean per pair).
 
-    ``scores`` caches similarity scores by (kind, column) so that several bands of one
-    measure (Jaro–Winkler ≥ 0.92, ≥ 0.8) compute it once per pair.
+    ``scores`` caches similarity scores by (kind, column), aligned with the pairs (NaN = not
+    computed yet), so that several bands of one measure (Jaro–Winkler ≥ 0.92, ≥ 0.8) compute
+    it once per pair.
     """
     col = level.column or comparison.column
-    out = np.zeros(len(i), dtype=bool)
-    sel = np.flatnonzero(todo)
-    if len(sel) == 0:
-        return out
-    ii, jj = i[sel], j[sel]
     if level.kind == "else":
-        out[sel] = True
-    elif level.kind == "exact":
+        return np.ones(len(ii), dtype=bool)
+    if level.kind == "exact":
         c = cols.codes(col)
-        out[sel] = (c[ii] == c[jj]) & (c[ii] >= 0)
-    elif level.kind == "date_swap":
+        ci = c[ii]
+        return (ci == c[jj]) & (ci >= 0)
+    if level.kind == "date_swap":
         c, s = cols.codes(col), cols.swapped_codes(col)
-        out[sel] = ((c[ii] == s[jj]) & (c[ii] >= 0)) | ((s[ii] == c[jj]) & (s[ii] >= 0))
-    elif level.kind == "initial":
+        ci, si = c[ii], s[ii]
+        return ((ci == s[jj]) & (ci >= 0)) | ((si == c[jj]) & (si >= 0))
+    if level.kind == "initial":
         first, single = cols.derived(col, "initial"), cols.derived(col, "single")
-        out[sel] = (single[ii] | single[jj]) & (first[ii] == first[jj])
-    elif level.kind == "swapped":
+        return (single[ii] | single[jj]) & (first[ii] == first[jj])
+    if level.kind == "swapped":
         a, b = cols.shared_codes(col, comparison.other_column)
-        out[sel] = (a[ii] == b[jj]) & (b[ii] == a[jj]) & (a[ii] >= 0) & (b[ii] >= 0)
-    elif level.kind == "first_token":
+        ai, bi = a[ii], b[ii]
+        return (ai == b[jj]) & (bi == a[jj]) & (ai >= 0) & (bi >= 0)
+    out = np.zeros(len(ii), dtype=bool)
+    if level.kind == "first_token":
         codes, words = cols.derived_codes(col, "first")
-        ok = (codes[ii] >= 0) & (codes[jj] >= 0)
-        scored = pair_similarity("jaro_winkler", codes[ii[ok]], codes[jj[ok]], words)
-        out[sel[ok]] = scored >= level.threshold
-    else:
-        present = cols.codes(col) >= 0
-        ok = present[ii] & present[jj]
-        keep = sel[ok]
-        cache = scores if scores is not None else {}
-        key = (level.kind, col)
-        if key not in cache:
-            cache[key] = np.full(len(i), np.nan)
-        known = cache[key]
-        fresh = keep[np.isnan(known[keep])]
-        if len(fresh):
-            c = cols.codes(col)
-            known[fresh] = pair_similarity(level.kind, c[i[fresh]], c[j[fresh]], cols.uniques(col))
-        got = known[keep]
-        distance = level.kind in ("levenshtein", "damerau_levenshtein")
-        hit = got <= level.threshold if distance else got >= level.threshold
-        out[keep] = hit
+        ci, cj = codes[ii], codes[jj]
+        ok = np.flatnonzero((ci >= 0) & (cj >= 0))
+        out[ok] = pair_similarity("jaro_winkler", ci[ok], cj[ok], words) >= level.threshold
+        return out
+    c = cols.codes(col)
+    ci, cj = c[ii], c[jj]
+    keep = np.flatnonzero((ci >= 0) & (cj >= 0))
+    cache = scores if scores is not None else {}
+    key = (level.kind, col)
+    if key not in cache:
+        cache[key] = np.full(len(ii), np.nan)
+    known = cache[key]
+    fresh = keep[np.isnan(known[keep])]
+    if len(fresh):
+        known[fresh] = pair_similarity(level.kind, ci[fresh], cj[fresh], cols.uniques(col))
+    got = known[keep]
+    distance = level.kind in ("levenshtein", "damerau_levenshtein")
+    out[keep] = got <= level.threshold if distance else got >= level.threshold
     return out
 
 
 def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing."""
+    """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing.
+
+    Each level is tested only on the pairs no stronger level took (the set shrinks level by level).
+    """
     present = cols.codes(comparison.column) >= 0
     levels = np.full(len(i), NULL, dtype=np.int8)
-    todo = present[i] & present[j]
+    sel = np.flatnonzero(present[i] & present[j])
+    ii, jj = i[sel], j[sel]
     scores: dict = {}
     for k, level in enumerate(comparison.levels):
-        hit = level_mask(level, comparison, cols, i, j, todo, scores)
-        levels[hit] = k
-        todo &= ~hit
+        if len(sel) == 0:
+            break
+        hit = level_hits(level, comparison, cols, ii, jj, scores)
+        levels[sel[hit]] = k
+        rest = ~hit
+        sel, ii, jj = sel[rest], ii[rest], jj[rest]
+        scores = {key: known[rest] for key, known in scores.items()}
     return levels
 
 

@@ -90,8 +90,10 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     tf_entities = None
     if settings.probabilistic and n > 1:
         groups, within = _groups(df, settings)
-        i, j = candidate_pairs(df, settings.blocking, groups, within)
         cols = Columns(df)
+        # blocking reuses the comparison columns' codes (one factorization per column)
+        factorized = {c: (cols.codes(c), len(cols.uniques(c))) for rule in settings.blocking for c in rule if c in df}
+        i, j = candidate_pairs(df, settings.blocking, groups, within, factorized)
         levels = comparison_matrix(settings.comparisons, cols, i, j)  # once: training and both passes
         if not settings.trained:
             known = Edges.concat(parts)
