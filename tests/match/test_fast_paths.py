@@ -97,3 +97,51 @@ def test_comparison_levels_match_a_pair_by_pair_reference():
         want = [_reference_level(comp, df, r, s) for r, s in zip(i.tolist(), j.tolist())]
         assert got.tolist() == want
         assert len(set(want)) == len(comp.levels) + 1  # every level (and missing) occurs
+
+
+def test_tf_counts_count_each_value_once_per_entity():
+    from linkgraph.match.model import _tf_counts
+
+    rng = np.random.default_rng(9)
+    codes = rng.integers(-1, 15, 2000)
+    entities = rng.integers(0, 300, 2000) * 7  # labels need not be compact
+    got = _tf_counts(codes, entities)
+    want = [len({e for e, c in zip(entities.tolist(), codes.tolist()) if c == v}) for v in range(15)]
+    assert got.tolist() == want
+    assert _tf_counts(codes, None).tolist() == [int((codes == v).sum()) for v in range(15)]
+
+
+def test_log2_ratios_sum_the_non_missing_levels():
+    from linkgraph.match.em import log2_ratios
+
+    rng = np.random.default_rng(4)
+    bfs = [rng.normal(size=k) for k in (4, 2, 3)]
+    levels = np.column_stack([rng.integers(-1, k, 500) for k in (4, 2, 3)]).astype(np.int8)
+    want = [sum(bfs[c][lv] for c, lv in enumerate(row) if lv >= 0) for row in levels.tolist()]
+    assert np.allclose(log2_ratios(levels, bfs), want, rtol=0, atol=1e-12)
+
+
+def test_score_tf_adjustment_is_the_values_own_frequency():
+    from linkgraph.match.model import TF_PSEUDO_RECORDS, score
+    from linkgraph.match.settings import Settings
+
+    rng = np.random.default_rng(8)
+    n = 400
+    df = pd.DataFrame({"name": rng.choice(np.array(["ana", "bob", "cy", "dee", None], dtype=object), n, p=[.5, .2, .15, .1, .05])})
+    settings = Settings(entity_type="person", blocking=[["name"]], comparisons=[{"name": "name", "column": "name", "levels": [
+        {"kind": "exact", "tf": True, "m": 0.9, "u": 0.2}, {"kind": "else", "m": 0.1, "u": 0.8}]}],
+        probability_two_random_records_match=0.01)
+    i, j = (np.array(x) for x in zip(*itertools.combinations(range(n), 2)))
+    entities = rng.integers(0, 150, n)
+    for ent in (None, entities):
+        scored = score(settings, df, i, j, entities=ent)
+        names = df["name"].tolist()
+        bearers = {v: len({(ent[k] if ent is not None else k) for k in range(n) if names[k] == v}) for v in set(names) - {None}}
+        total = sum(bearers.values())
+        for k in rng.choice(len(i), 300, replace=False).tolist():
+            a = names[i[k]]
+            if a is not None and a == names[j[k]]:
+                freq = (bearers[a] + TF_PSEUDO_RECORDS * 0.2) / (total + TF_PSEUDO_RECORDS)
+                assert scored.tf_adjustment[k, 0] == np.log2(0.2 / max(freq, settings.tf_minimum))
+            else:
+                assert scored.tf_adjustment[k, 0] == 0
