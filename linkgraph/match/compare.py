@@ -11,6 +11,14 @@ from linkgraph.match.settings import Comparison, Level
 NULL = -1
 
 
+def positional(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` indexed 0..n-1: itself when it is already (no copy), else a copy with that index."""
+    index = df.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return df
+    return df.reset_index(drop=True)
+
+
 class Columns:
     """Per-column caches over one table of records: factorized codes and string values."""
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.match.blocking import candidate_pairs
-from linkgraph.match.compare import NULL, Columns, comparison_matrix
+from linkgraph.match.compare import NULL, Columns, comparison_matrix, positional
 from linkgraph.match.em import Parameters, estimate_u, expectation_maximisation, log2_ratios, random_pairs
 from linkgraph.match.settings import Settings
 
@@ -71,7 +71,7 @@ def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndar
     ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
     caller computed it already) save recomputing them.
     """
-    df = df.reset_index(drop=True)
+    df = positional(df)
     cols = cols or Columns(df)
     groups, within = _groups(df, settings)
     rng = np.random.default_rng(settings.training.seed)

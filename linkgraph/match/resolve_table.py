@@ -8,7 +8,7 @@ import pandas as pd
 
 from linkgraph.match.blocking import candidate_pairs
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
-from linkgraph.match.compare import Columns, comparison_matrix
+from linkgraph.match.compare import Columns, comparison_matrix, positional
 from linkgraph.match.model import ScoredPairs, _groups, score, train
 from linkgraph.match.settings import Settings
 
@@ -78,7 +78,7 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     ``same`` / ``different`` are analysts' judgments as pairs of record positions; they win
     over the model.
     """
-    df = df.reset_index(drop=True)
+    df = positional(df)
     n = len(df)
     parts = []
     if same is not None and len(same[0]):

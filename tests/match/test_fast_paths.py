@@ -145,3 +145,44 @@ def test_score_tf_adjustment_is_the_values_own_frequency():
                 assert scored.tf_adjustment[k, 0] == np.log2(0.2 / max(freq, settings.tf_minimum))
             else:
                 assert scored.tf_adjustment[k, 0] == 0
+
+
+def test_sorted_factorize_is_pandas_sorted_factorize():
+    from linkgraph.match.entities import sorted_factorize
+
+    rng = np.random.default_rng(6)
+    words = np.array(["b", "a", "ab", "é", "Z", "a\x00", "", "zz", None, np.nan], dtype=object)
+    for values in (rng.choice(words, 500), rng.choice(words[:5], 50), np.array([3, 1, None, 2], dtype=object),
+                   np.array(["x", 1, "y", None], dtype=object), np.array([None, None], dtype=object)):
+        series = pd.Series(values, dtype=object)
+        codes, uniques = sorted_factorize(series)
+        want_codes, want_uniques = pd.factorize(series, sort=True)
+        assert codes.tolist() == want_codes.tolist()
+        assert list(uniques) == list(want_uniques)
+    dates = pd.Series(["2021-01-02", None, "2020-05-01", "2021-01-02"], dtype="string")
+    codes, uniques = sorted_factorize(dates)
+    assert codes.tolist() == [1, -1, 0, 1] and list(uniques) == ["2020-05-01", "2021-01-02"]
+
+
+def test_resolve_leaves_the_extraction_as_it_was():
+    from linkgraph.match.pipeline import resolve
+    from linkgraph.sources.extract import Extraction
+
+    base = {"source": "s", "agency": "a", "classification": "c", "file": "f.csv", "date": "2024-01-01"}
+    mentions = pd.DataFrame([
+        {**base, "mention_id": "s:1:p", "row": 1, "entity_type": "person", "first_name": "ana", "last_name": "roy",
+         "dob": "1990-01-02", "phone": None},
+        {**base, "mention_id": "s:2:p", "row": 2, "entity_type": "person", "first_name": "ana", "last_name": "roy",
+         "dob": "1990-01-02", "phone": "0611"},
+        {**base, "mention_id": "s:1:t", "row": 1, "entity_type": "phone", "number": "0600"},
+        {**base, "mention_id": "s:2:t", "row": 2, "entity_type": "phone", "number": "0611"},
+    ])
+    relations = pd.DataFrame({"from_mention": ["s:1:p", "s:2:p"], "to_mention": ["s:1:t", "s:2:t"],
+                              "type": ["uses", "uses"], "source": "s"})
+    extraction = Extraction(rows=pd.DataFrame(), mentions=mentions, relations=relations)
+    before = mentions.copy(deep=True)
+    result = resolve(extraction)
+    pd.testing.assert_frame_equal(extraction.mentions, before)
+    assert "entity_id" not in extraction.mentions
+    phones = result.mentions.set_index("mention_id")["phone"]
+    assert phones["s:1:p"] == "0600" and phones["s:2:p"] == "0611"  # the context filled the empty one only
