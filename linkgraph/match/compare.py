@@ -53,6 +53,9 @@ class Columns:
     def shared_codes(self, col_a: str, col_b: str) -> tuple[np.ndarray, np.ndarray]:
         """Codes of two columns in one code space, so values can be compared across them."""
         key = f"{col_a}\x1f{col_b}"
+        if key not in self._codes and f"{col_b}\x1f{col_a}" in self._codes:  # one code space serves both ways
+            b, a = self.shared_codes(col_b, col_a)
+            return a, b
         if key not in self._codes:
             a, b = (self.df[c] if c in self.df and self.df[c].dtype == object else pd.Series(self.values(c))
                     for c in (col_a, col_b))

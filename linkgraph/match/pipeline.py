@@ -100,6 +100,13 @@ def _with_context(mentions: pd.DataFrame, relations: pd.DataFrame) -> pd.DataFra
     return mentions
 
 
+def _any_present(values: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether any of ``values[rows]`` is present (the first few rows settle most columns)."""
+    if pd.notna(values[rows[:64]]).any():
+        return True
+    return bool(pd.notna(values[rows]).any())
+
+
 def _type_table(mentions: pd.DataFrame, entity_type: str) -> pd.DataFrame:
     """The mentions of one type sorted by mention id, without the columns they all leave empty.
 
@@ -109,9 +116,7 @@ def _type_table(mentions: pd.DataFrame, entity_type: str) -> pd.DataFrame:
     rows = np.flatnonzero(mentions["entity_type"].to_numpy() == entity_type)
     ids = mentions["mention_id"].to_numpy()[rows]
     order = rows[np.argsort(ids.astype(str), kind="stable")]
-    everything = len(rows) == len(mentions)
-    keep = [k for k in range(mentions.shape[1])
-            if (mentions.iloc[:, k] if everything else mentions.iloc[rows, k]).notna().any()]
+    keep = [k for k in range(mentions.shape[1]) if _any_present(mentions.iloc[:, k].to_numpy(), rows)]
     table = mentions.iloc[order, keep]
     table.index = pd.RangeIndex(len(table))
     return table

@@ -186,3 +186,24 @@ def test_resolve_leaves_the_extraction_as_it_was():
     assert "entity_id" not in extraction.mentions
     phones = result.mentions.set_index("mention_id")["phone"]
     assert phones["s:1:p"] == "0600" and phones["s:2:p"] == "0611"  # the context filled the empty one only
+
+
+def test_hex16_is_format_016x():
+    from linkgraph.match.ids import hex16
+
+    rng = np.random.default_rng(12)
+    values = np.r_[np.array([0, 1, 15, 16, 2**63, 2**64 - 1], dtype=np.uint64),
+                   rng.integers(0, 2**63, 500, dtype=np.int64).astype(np.uint64) * np.uint64(2) + np.uint64(1)]
+    assert hex16(values).tolist() == ["{:016x}".format(int(v)) for v in values]
+
+
+def test_shared_codes_one_code_space_both_ways():
+    df = pd.DataFrame({"a": ["x", "y", None, "z"], "b": ["y", "x", "x", None]})
+    cols = Columns(df)
+    ab_a, ab_b = cols.shared_codes("a", "b")
+    ba_b, ba_a = cols.shared_codes("b", "a")
+    assert np.array_equal(ab_a, ba_a) and np.array_equal(ab_b, ba_b)
+    values = {k: df[k].tolist() for k in "ab"}
+    for r, s in itertools.product(range(4), repeat=2):
+        same = values["a"][r] is not None and values["a"][r] == values["b"][s]
+        assert same == (ab_a[r] >= 0 and ab_a[r] == ab_b[s])
