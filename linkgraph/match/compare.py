@@ -1,6 +1,8 @@
 """Comparison levels over candidate pairs, vectorized (``rapidfuzz.process.cpdist``)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
@@ -20,7 +22,11 @@ def positional(df: pd.DataFrame) -> pd.DataFrame:
 
 
 class Columns:
-    """Per-column caches over one table of records: factorized codes and string values."""
+    """Per-column caches over one table of records: factorized codes and string values.
+
+    Safe to share between threads: an entry is computed from the table alone, so two threads
+    that both miss compute the same thing, and distinct values are stored before their codes.
+    """
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
@@ -42,7 +48,9 @@ class Columns:
             # an object column factorizes as it is (None and NaN are both missing); others as values()
             source = s if s is not None and s.dtype == object else pd.Series(self.values(col))
             codes, uniques = pd.factorize(source, use_na_sentinel=True)
-            self._codes[col], self._uniques[col] = codes, pd.Index(uniques, dtype=object)
+            # values first: another thread takes a present code array as "values ready too"
+            self._uniques[col] = pd.Index(uniques, dtype=object)
+            self._codes[col] = codes
         return self._codes[col]
 
     def uniques(self, col: str) -> pd.Index:
@@ -92,7 +100,8 @@ class Columns:
         key = f"{col}\x1f{how}\x1fcodes"
         if key not in self._codes:
             codes, uniques = pd.factorize(pd.Series(self.derived(col, how)), use_na_sentinel=True)
-            self._codes[key], self._uniques[key] = codes, pd.Index(uniques)
+            self._uniques[key] = pd.Index(uniques)
+            self._codes[key] = codes
         return self._codes[key], self._uniques[key].to_numpy(dtype=object)
 
     def swapped_codes(self, col: str) -> np.ndarray:
@@ -210,8 +219,17 @@ def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: n
     return levels
 
 
+#: Comparisons of this many pairs or more run two at a time (threads: hashing, gathers and
+#: rapidfuzz release the GIL, so a second core does real work).
+THREADED_PAIRS = 200_000
+WORKERS = 2
+
+
 def comparison_matrix(comparisons: list[Comparison], cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """A ``pairs × comparisons`` int8 matrix of levels."""
+    """A ``pairs × comparisons`` int8 matrix of levels (the same whether computed in threads or not)."""
     if not comparisons:
         return np.empty((len(i), 0), dtype=np.int8)
-    return np.column_stack([comparison_levels(c, cols, i, j) for c in comparisons])
+    if len(i) < THREADED_PAIRS or len(comparisons) < 2 or WORKERS < 2:
+        return np.column_stack([comparison_levels(c, cols, i, j) for c in comparisons])
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return np.column_stack(list(pool.map(lambda c: comparison_levels(c, cols, i, j), comparisons)))

@@ -207,3 +207,23 @@ def test_shared_codes_one_code_space_both_ways():
     for r, s in itertools.product(range(4), repeat=2):
         same = values["a"][r] is not None and values["a"][r] == values["b"][s]
         assert same == (ab_a[r] >= 0 and ab_a[r] == ab_b[s])
+
+
+def test_comparison_matrix_in_threads_equals_one_at_a_time(monkeypatch):
+    from linkgraph.match import compare
+
+    rng = np.random.default_rng(13)
+    names = np.array(["marie", "mari", "anne", "annie", "jean", "li xiaoping", "li", None], dtype=object)
+    n = 300
+    df = pd.DataFrame({"first": rng.choice(names, n), "last": rng.choice(names, n)})
+    comps = [Comparison(name=c, column=c, other_column=o, levels=[
+        {"kind": "exact"}, {"kind": "swapped"}, {"kind": "jaro_winkler", "threshold": 0.9},
+        {"kind": "jaro_winkler", "threshold": 0.7}, {"kind": "else"}]) for c, o in (("first", "last"), ("last", "first"))]
+    i, j = (np.array(x) for x in zip(*itertools.combinations(range(n), 2)))
+    monkeypatch.setattr(compare, "WORKERS", 1)
+    serial = compare.comparison_matrix(comps, Columns(df), i, j)
+    monkeypatch.setattr(compare, "WORKERS", 2)
+    monkeypatch.setattr(compare, "THREADED_PAIRS", 0)
+    threaded = compare.comparison_matrix(comps, Columns(df), i, j)
+    assert np.array_equal(serial, threaded)
+    assert [comparison_levels(c, Columns(df), i, j).tolist() for c in comps] == threaded.T.tolist()
