@@ -227,3 +227,17 @@ def test_comparison_matrix_in_threads_equals_one_at_a_time(monkeypatch):
     threaded = compare.comparison_matrix(comps, Columns(df), i, j)
     assert np.array_equal(serial, threaded)
     assert [comparison_levels(c, Columns(df), i, j).tolist() for c in comps] == threaded.T.tolist()
+
+
+def test_edge_order_is_the_stable_sort_by_origin_then_falling_weight():
+    from linkgraph.match.cluster import Edges, edge_order
+
+    rng = np.random.default_rng(14)
+    m = 400
+    origin = rng.choice(np.array(["model", "identifier", "judgment", "other"], dtype=object), m)
+    weight = np.where(origin == "model", rng.integers(0, 6, m).astype(float), np.inf)
+    edges = Edges(np.arange(m), np.arange(m) + 1, weight, origin)
+    sel = np.sort(rng.choice(m, 250, replace=False))
+    rank = {"judgment": 0, "identifier": 1, "model": 2}
+    want = sorted(sel.tolist(), key=lambda e: (rank.get(origin[e], 3), -weight[e]))
+    assert edge_order(edges, sel).tolist() == want
