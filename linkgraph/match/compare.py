@@ -123,20 +123,25 @@ def swap_day_month_series(iso: pd.Series) -> pd.Series:
     return swapped.where(valid).astype(object)
 
 
-def _similarity(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+DISTANCES = ("levenshtein", "damerau_levenshtein")
+
+
+def _similarity(kind: str, a: np.ndarray, b: np.ndarray, cutoff: float | None = None) -> np.ndarray:
     scorer = {"jaro_winkler": JaroWinkler.normalized_similarity, "jaro": Jaro.normalized_similarity,
               "levenshtein": Levenshtein.distance,
               "damerau_levenshtein": OSA.distance}[kind]  # optimal string alignment: adjacent swaps cost 1
     if len(a) == 0:
         return np.empty(0)
-    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1)
+    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1, score_cutoff=cutoff)
 
 
-def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques: np.ndarray,
+                    cutoff: float | None = None) -> np.ndarray:
     """``kind`` similarity (or distance) of value pairs given as codes into ``uniques`` (no code -1).
 
     Computed once per distinct (value, value) pair: candidate pairs repeat the same name pairs
     many times over, so this does far fewer string comparisons than one per pair.
+    ``cutoff`` (rapidfuzz's ``score_cutoff``, for distances): a distance above it reads ``cutoff + 1``.
     """
     if len(codes_a) == 0:
         return np.empty(0)
@@ -144,7 +149,7 @@ def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques
     key = codes_a.astype(np.int64) * width + codes_b.astype(np.int64)
     inverse, distinct = pd.factorize(key)
     distinct = np.asarray(distinct, dtype=np.int64)
-    scores = _similarity(kind, uniques[distinct // width], uniques[distinct % width])
+    scores = _similarity(kind, uniques[distinct // width], uniques[distinct % width], cutoff)
     return scores[inverse]
 
 
@@ -190,10 +195,15 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
         cache[key] = np.full(len(ii), np.nan)
     known = cache[key]
     fresh = keep[np.isnan(known[keep])]
+    distance = level.kind in DISTANCES
     if len(fresh):
-        known[fresh] = pair_similarity(level.kind, ci[fresh], cj[fresh], cols.uniques(col))
+        # a distance need not be exact beyond the loosest band of this measure on this column
+        # (no cutoff for similarities: rapidfuzz's Jaro-Winkler cutoff drops some scores above it)
+        bands = [lvl.threshold for lvl in comparison.levels
+                 if lvl.kind == level.kind and (lvl.column or comparison.column) == col]
+        cutoff = max(bands) if distance else None
+        known[fresh] = pair_similarity(level.kind, ci[fresh], cj[fresh], cols.uniques(col), cutoff)
     got = known[keep]
-    distance = level.kind in ("levenshtein", "damerau_levenshtein")
     out[keep] = got <= level.threshold if distance else got >= level.threshold
     return out
 

@@ -241,3 +241,16 @@ def test_edge_order_is_the_stable_sort_by_origin_then_falling_weight():
     rank = {"judgment": 0, "identifier": 1, "model": 2}
     want = sorted(sel.tolist(), key=lambda e: (rank.get(origin[e], 3), -weight[e]))
     assert edge_order(edges, sel).tolist() == want
+
+
+def test_pair_similarity_distance_cutoff_keeps_exact_distances_up_to_it():
+    from linkgraph.match.compare import pair_similarity
+
+    rng = np.random.default_rng(15)
+    uniques = np.array(["1990-01-02", "1990-01-03", "1991-02-01", "2001-12-30", "marie", "mari", "maria anne",
+                        "jean", "jeanne", "anne"], dtype=object)
+    a, b = rng.integers(0, len(uniques), 3000), rng.integers(0, len(uniques), 3000)
+    for cut in (1, 2):
+        full = pair_similarity("levenshtein", a, b, uniques)
+        got = pair_similarity("levenshtein", a, b, uniques, cut)
+        assert np.array_equal(got[full <= cut], full[full <= cut]) and (got[full > cut] == cut + 1).all()
