@@ -43,7 +43,9 @@ def _mode_per_entity(entity: np.ndarray, n_entities: int, values: pd.Series) -> 
     """Most frequent non-missing value per entity code (ties: smallest value; NaN where none).
 
     Counted on integer codes (values factorized in sorted order, so the smallest code is the
-    smallest value) with one hashed count and one lexsort, not a group-by over strings.
+    smallest value) with one hashed count, then one running maximum per entity of
+    ``count * width + (width - 1 - code)`` (more mentions first, then the smaller value);
+    not a group-by over strings.
     """
     out = np.full(n_entities, np.nan, dtype=object)
     v_codes, uniques = sorted_factorize(values)
@@ -54,9 +56,10 @@ def _mode_per_entity(entity: np.ndarray, n_entities: int, values: pd.Series) -> 
     counted = pd.Series(entity[ok].astype(np.int64) * width + v_codes[ok]).value_counts(sort=False)  # a hash
     keys, counts = counted.index.to_numpy(dtype=np.int64), counted.to_numpy()
     e, v = keys // width, keys % width
-    order = np.lexsort((v, -counts, e))  # per entity: most frequent first, then smallest value
-    first = order[np.r_[True, e[order][1:] != e[order][:-1]]]
-    out[e[first]] = np.asarray(uniques, dtype=object)[v[first]]
+    best = np.full(n_entities, -1, dtype=np.int64)
+    np.maximum.at(best, e, counts.astype(np.int64) * width + (width - 1 - v))
+    has = np.flatnonzero(best >= 0)
+    out[has] = np.asarray(uniques, dtype=object)[width - 1 - best[has] % width]
     return out
 
 
@@ -69,10 +72,19 @@ def _mode(mentions: pd.DataFrame, column: str) -> pd.Series:
                      name=column, dtype=object)
 
 
+def _per_value(s: pd.Series, how) -> pd.Series:
+    """``how`` (elementwise over a Series of strings) computed once per distinct value of ``s`` (no NaN)."""
+    codes, uniques = pd.factorize(s)
+    done = how(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
 def _label(entities: pd.DataFrame) -> pd.Series:
     t = entities["entity_type"]
-    first = entities.get("first_name", pd.Series(index=entities.index, dtype=object)).fillna("").str.title()
-    last = entities.get("last_name", pd.Series(index=entities.index, dtype=object)).fillna("").str.upper()
+    first = _per_value(entities.get("first_name", pd.Series(index=entities.index, dtype=object)).fillna(""),
+                       lambda v: v.str.title())
+    last = _per_value(entities.get("last_name", pd.Series(index=entities.index, dtype=object)).fillna(""),
+                      lambda v: v.str.upper())
     person = (first + " " + last).str.strip()
     label = pd.Series("", index=entities.index, dtype=object)
     label[t == "person"] = person[t == "person"]

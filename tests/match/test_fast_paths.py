@@ -254,3 +254,22 @@ def test_pair_similarity_distance_cutoff_keeps_exact_distances_up_to_it():
         full = pair_similarity("levenshtein", a, b, uniques)
         got = pair_similarity("levenshtein", a, b, uniques, cut)
         assert np.array_equal(got[full <= cut], full[full <= cut]) and (got[full > cut] == cut + 1).all()
+
+
+def test_mode_per_entity_is_the_most_frequent_then_smallest_value():
+    from collections import Counter
+
+    from linkgraph.match.entities import _mode_per_entity
+
+    rng = np.random.default_rng(16)
+    words = np.array(["b", "a", "c", "ab", None], dtype=object)
+    entity = rng.integers(0, 60, 700)
+    values = pd.Series(rng.choice(words, 700), dtype=object)
+    got = _mode_per_entity(entity, 62, values)  # entities 60 and 61 have no mention
+    for e in range(62):
+        seen = Counter(v for k, v in zip(entity.tolist(), values.tolist()) if k == e and v is not None)
+        if not seen:
+            assert got[e] != got[e]  # NaN
+        else:
+            top = max(seen.values())
+            assert got[e] == min(v for v, c in seen.items() if c == top)
