@@ -84,9 +84,12 @@ def _suspect_components(labels: np.ndarray, constraints: list[ConstraintValues],
     """Components holding two or more distinct values of a constraint, or a cannot-link pair."""
     suspect = np.zeros(labels.max() + 1 if len(labels) else 0, dtype=bool)
     for c in constraints:
-        frame = pd.DataFrame({"comp": labels, "v": c.values}).dropna()
-        distinct = frame.groupby("comp")["v"].nunique()
-        suspect[distinct.index[distinct > 1].to_numpy()] = True
+        codes, uniques = pd.factorize(c.values)  # -1 = unknown
+        ok = codes >= 0
+        if len(uniques) < 2:
+            continue
+        pairs = pd.unique(labels[ok].astype(np.int64) * len(uniques) + codes[ok])  # distinct (component, value)
+        suspect |= np.bincount(pairs // len(uniques), minlength=len(suspect)) > 1
     a, b = cannot_link
     same = labels[a] == labels[b]
     suspect[labels[a[same]]] = True

@@ -273,3 +273,17 @@ def test_mode_per_entity_is_the_most_frequent_then_smallest_value():
         else:
             top = max(seen.values())
             assert got[e] == min(v for v, c in seen.items() if c == top)
+
+
+def test_suspect_components_hold_two_values_or_a_cannot_link_pair():
+    from linkgraph.match.cluster import ConstraintValues, _suspect_components
+
+    rng = np.random.default_rng(17)
+    labels = rng.integers(0, 40, 300)
+    values = rng.choice(np.array(["x", "y", None, np.nan], dtype=object), 300, p=[.6, .05, .2, .15])
+    a, b = np.array([0, 1]), np.array([5, 9])
+    got = _suspect_components(labels, [ConstraintValues("v", values)], (a, b))
+    for comp in range(40):
+        seen = {v for k, v in zip(labels.tolist(), values.tolist()) if k == comp and v is not None and v == v}
+        linked = any(labels[x] == comp and labels[y] == comp for x, y in zip(a, b))
+        assert got[comp] == (len(seen) > 1 or linked)
