@@ -73,7 +73,8 @@ class Columns:
         return codes[: len(self.df)], codes[len(self.df):]
 
     def derived(self, col: str, how: str) -> np.ndarray:
-        """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter)."""
+        """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter),
+        ``whole`` (one word)."""
         key = f"{col}\x1f{how}"
         if key not in self._values:
             codes = self.codes(col)  # computed once per distinct value, then spread to the records
@@ -82,6 +83,10 @@ class Columns:
                 out = s.str.split(" ", n=1).str[0]
             elif how == "initial":
                 out = s.str[:1]
+            elif how == "whole":  # one word: the first word is the whole value
+                whole = np.append((s.str.split(" ", n=1).str[0] == s).fillna(False).to_numpy(dtype=bool), False)
+                self._values[key] = whole[codes]
+                return self._values[key]
             else:
                 single = np.append((s.str.len() == 1).fillna(False).to_numpy(dtype=bool), False)
                 self._values[key] = single[codes]
@@ -153,9 +158,20 @@ def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques
     return scores[inverse]
 
 
+def _failed_band_at_most(level: Level, comparison: Comparison, col: str) -> bool:
+    """Whether a stronger level of ``comparison`` is a Jaro-Winkler band on ``col`` with a
+    threshold at most ``level``'s (so the pairs that reach ``level`` all score below it)."""
+    stronger = next((k for k, lvl in enumerate(comparison.levels) if lvl is level), 0)
+    return any(lvl.kind == "jaro_winkler" and (lvl.column or comparison.column) == col
+               and lvl.threshold <= level.threshold for lvl in comparison.levels[:stronger])
+
+
 def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarray, jj: np.ndarray,
                scores: dict | None = None) -> np.ndarray:
     """Which of the pairs (``ii[k]``, ``jj[k]``) fall in ``level`` (a boolean per pair).
+
+    The pairs are those that no stronger level of ``comparison`` took (as :func:`comparison_levels`
+    passes them).
 
     ``scores`` caches similarity scores by (kind, column), aligned with the pairs (NaN = not
     computed yet), so that several bands of one measure (Jaro–Winkler ≥ 0.92, ≥ 0.8) compute
@@ -183,7 +199,12 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
     if level.kind == "first_token":
         codes, words = cols.derived_codes(col, "first")
         ci, cj = codes[ii], codes[jj]
-        ok = np.flatnonzero((ci >= 0) & (cj >= 0))
+        ok = (ci >= 0) & (cj >= 0)
+        if _failed_band_at_most(level, comparison, col):
+            # two one-word values: their first words are the values, already below that band
+            whole = cols.derived(col, "whole")
+            ok &= ~(whole[ii] & whole[jj])
+        ok = np.flatnonzero(ok)
         out[ok] = pair_similarity("jaro_winkler", ci[ok], cj[ok], words) >= level.threshold
         return out
     c = cols.codes(col)
