@@ -21,6 +21,8 @@ def _group_codes(df: pd.DataFrame, columns: list[str], cache: dict | None = None
         c, n_uniques = cache[col]
         valid &= c >= 0
         codes = codes * (n_uniques + 1) + c
+    if len(columns) == 1:
+        return codes  # one column's codes are small already (-1 = missing)
     # re-factorize to keep codes small whatever the number of columns
     out = pd.factorize(codes)[0].astype(np.int64)
     out[~valid] = -1
@@ -28,51 +30,43 @@ def _group_codes(df: pd.DataFrame, columns: list[str], cache: dict | None = None
 
 
 def pairs_within_groups(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All pairs (i < j) of rows sharing a non-negative code, without a Python loop over pairs."""
+    """All pairs (i < j) of rows sharing a non-negative code, without a Python loop over pairs.
+
+    Pairs come group by group (groups in code order), each row of a group paired with every
+    later row of it, in ascending order of both rows.
+    """
     idx = np.flatnonzero(codes >= 0)
     if len(idx) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    order = idx[np.argsort(codes[idx], kind="stable")]
+    order = idx[np.argsort(codes[idx], kind="stable")]  # ascending rows within each group
     grp = codes[order]
     starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
-    keep = sizes > 1
-    starts, sizes = starts[keep], sizes[keep]
-    if len(sizes) == 0:
+    # each position of ``order`` pairs with the later positions of its group
+    later = np.repeat(starts + sizes, sizes) - np.arange(1, len(order) + 1)
+    first = np.flatnonzero(later)
+    later = later[first]
+    total = int(later.sum())
+    if total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    # for each group, pair every member with every later member
-    n_pairs = sizes * (sizes - 1) // 2
-    total = int(n_pairs.sum())
-    group_of_pair = np.repeat(np.arange(len(sizes)), n_pairs)
-    offset = np.arange(total) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
-    size = sizes[group_of_pair]
-    # invert the triangular index: offset -> (a, b) with 0 <= a < b < size
-    a = (2 * size - 1 - np.sqrt((2 * size - 1) ** 2 - 8 * offset)) // 2
-    a = a.astype(np.int64)
-    # guard against floating error at boundaries
-    before = a * (2 * size - a - 1) // 2
-    a = np.where(before > offset, a - 1, a)
-    before = a * (2 * size - a - 1) // 2
-    nxt = (a + 1) * (2 * size - a - 2) // 2
-    a = np.where(nxt <= offset, a + 1, a)
-    before = a * (2 * size - a - 1) // 2
-    b = offset - before + a + 1
-    base = starts[group_of_pair]
-    i, j = order[base + a], order[base + b]
-    return np.minimum(i, j), np.maximum(i, j)
+    a = np.repeat(first, later)
+    # b runs over a + 1, a + 2, ... within each run of one a
+    b = np.arange(total, dtype=np.int64) + np.repeat(first + 1 - (np.cumsum(later) - later), later)
+    return order[a].astype(np.int64, copy=False), order[b].astype(np.int64, copy=False)
 
 
 def candidate_pairs(df: pd.DataFrame, rules: list[list[str]], groups: np.ndarray | None = None,
-                    within_groups: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                    within_groups: bool = True, factorized: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The union of the pairs of every blocking rule, as two aligned index arrays (i < j).
 
     ``groups`` (e.g. the source of each record) with ``within_groups=False`` keeps only pairs
-    across groups (link only).
+    across groups (link only). ``factorized``: column -> (codes, number of values) already
+    computed (as ``pd.factorize`` gives them), filled as columns get factorized.
     """
     n = len(df)
     keys = []
     earlier: list[np.ndarray] = []
-    factorized: dict = {}
+    factorized = {} if factorized is None else factorized
     for rule in rules:
         missing = [c for c in rule if c not in df.columns]
         if missing:

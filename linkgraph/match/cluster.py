@@ -84,9 +84,12 @@ def _suspect_components(labels: np.ndarray, constraints: list[ConstraintValues],
     """Components holding two or more distinct values of a constraint, or a cannot-link pair."""
     suspect = np.zeros(labels.max() + 1 if len(labels) else 0, dtype=bool)
     for c in constraints:
-        frame = pd.DataFrame({"comp": labels, "v": c.values}).dropna()
-        distinct = frame.groupby("comp")["v"].nunique()
-        suspect[distinct.index[distinct > 1].to_numpy()] = True
+        codes, uniques = pd.factorize(c.values)  # -1 = unknown
+        ok = codes >= 0
+        if len(uniques) < 2:
+            continue
+        pairs = pd.unique(labels[ok].astype(np.int64) * len(uniques) + codes[ok])  # distinct (component, value)
+        suspect |= np.bincount(pairs // len(uniques), minlength=len(suspect)) > 1
     a, b = cannot_link
     same = labels[a] == labels[b]
     suspect[labels[a[same]]] = True
@@ -124,20 +127,39 @@ def _split_by(items: np.ndarray, key: np.ndarray, groups: np.ndarray) -> list[np
     return np.split(order, bounds[:-1]) if len(groups) else []
 
 
+RANK = {"judgment": 0, "identifier": 1, "model": 2}  # merge order of edge origins (others last)
+
+
+def edge_order(edges: Edges, sel: np.ndarray) -> np.ndarray:
+    """``sel`` (edge positions) strongest first: judgments, identifiers, model edges by falling
+    weight; ties keep the order of ``sel`` (as a stable sort does)."""
+    origin = edges.origin[sel]
+    rank = np.full(len(sel), 3, dtype=np.int64)
+    for name, r in RANK.items():
+        rank[origin == name] = r
+    return sel[np.lexsort((-edges.weight[sel], rank))]
+
+
 def _greedy(members: np.ndarray, edges: Edges, sel: np.ndarray, constraints: list[ConstraintValues],
             cannot_link: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[dict]]:
     """Union-find over one suspect component, strongest edges first (judgments, identifiers, model)."""
-    parent = {int(m): int(m) for m in members}
-    values = {int(m): [({c.values[m]} if c.values[m] is not None and c.values[m] == c.values[m] else set())
-                       for c in constraints] for m in members}
-    forbid: dict[int, set[int]] = {int(m): set() for m in members}
-    member_set = set(parent)
-    for a, b in zip(*cannot_link):
-        a, b = int(a), int(b)
+    member_list = members.tolist()
+    parent = {m: m for m in member_list}
+    size = dict.fromkeys(member_list, 1)
+    # each root's set of values per constraint (empty = unknown)
+    values = {m: [] for m in member_list}
+    for c in constraints:
+        for m, v in zip(member_list, c.values[members].tolist()):
+            values[m].append({v} if v is not None and v == v else set())
+    forbid: dict[int, set[int]] = {}
+    roots_members: dict[int, set[int]] = {}
+    member_set = set(member_list)
+    for a, b in zip(cannot_link[0].tolist(), cannot_link[1].tolist()):
         if a in member_set and b in member_set:
-            forbid[a].add(b)
-            forbid[b].add(a)
-    roots_members = {int(m): {int(m)} for m in members}
+            forbid.setdefault(a, set()).add(b)
+            forbid.setdefault(b, set()).add(a)
+    if forbid:  # members per root, to test "not the same" judgments between two clusters
+        roots_members = {m: {m} for m in member_list}
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -145,35 +167,38 @@ def _greedy(members: np.ndarray, edges: Edges, sel: np.ndarray, constraints: lis
             x = parent[x]
         return x
 
-    rank = {"judgment": 0, "identifier": 1, "model": 2}
-    order = sorted(sel, key=lambda e: (rank.get(edges.origin[e], 3), -edges.weight[e]))
+    order = edge_order(edges, sel)
+    pos = dict(zip(sel.tolist(), range(len(sel))))
     used = np.zeros(len(sel), dtype=bool)
-    pos = {e: k for k, e in enumerate(sel)}
     refused: list[dict] = []
-    for e in order:
-        a, b = find(int(edges.i[e])), find(int(edges.j[e]))
+    tolerances = [c.tolerance for c in constraints]
+    ei, ej, origin = edges.i[order].tolist(), edges.j[order].tolist(), edges.origin[order].tolist()
+    for e, x, y, how in zip(order.tolist(), ei, ej, origin):
+        a, b = find(x), find(y)
         if a == b:
             used[pos[e]] = True
             continue
         reason = None
-        if edges.origin[e] != "judgment":
-            if forbid[a] & roots_members[b]:
+        if how != "judgment":
+            if forbid and forbid.get(a, set()) & roots_members[b]:
                 reason = "an analyst judged two of these mentions not the same"
             else:
                 for c, (va, vb) in enumerate(zip(values[a], values[b])):
-                    if not _compatible(constraints[c].tolerance, va, vb):
+                    if va and vb and not _compatible(tolerances[c], va, vb):
                         reason = f"different {constraints[c].name}: {sorted(va)[0]} / {sorted(vb)[0]}"
                         break
         if reason:
-            refused.append({"i": int(edges.i[e]), "j": int(edges.j[e]), "weight": float(edges.weight[e]),
-                            "origin": edges.origin[e], "reason": reason})
+            refused.append({"i": x, "j": y, "weight": float(edges.weight[e]), "origin": how, "reason": reason})
             continue
-        if len(roots_members[a]) < len(roots_members[b]):
+        if size[a] < size[b]:
             a, b = b, a
         parent[b] = a
-        roots_members[a] |= roots_members.pop(b)
-        forbid[a] |= forbid.pop(b)
+        size[a] += size.pop(b)
+        if forbid:
+            roots_members[a] |= roots_members.pop(b)
+            if b in forbid:
+                forbid.setdefault(a, set()).update(forbid.pop(b))
         values[a] = [va | vb for va, vb in zip(values[a], values.pop(b))]
         used[pos[e]] = True
-    labels = np.array([find(int(m)) for m in members], dtype=np.int64)
+    labels = np.array([find(m) for m in member_list], dtype=np.int64)
     return labels, used, refused

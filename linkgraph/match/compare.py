@@ -1,6 +1,8 @@
 """Comparison levels over candidate pairs, vectorized (``rapidfuzz.process.cpdist``)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
@@ -11,8 +13,20 @@ from linkgraph.match.settings import Comparison, Level
 NULL = -1
 
 
+def positional(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` indexed 0..n-1: itself when it is already (no copy), else a copy with that index."""
+    index = df.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return df
+    return df.reset_index(drop=True)
+
+
 class Columns:
-    """Per-column caches over one table of records: factorized codes and string values."""
+    """Per-column caches over one table of records: factorized codes and string values.
+
+    Safe to share between threads: an entry is computed from the table alone, so two threads
+    that both miss compute the same thing, and distinct values are stored before their codes.
+    """
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
@@ -30,8 +44,13 @@ class Columns:
     def codes(self, col: str) -> np.ndarray:
         """Factorized codes of ``col`` (-1 = missing)."""
         if col not in self._codes:
-            codes, uniques = pd.factorize(pd.Series(self.values(col)), use_na_sentinel=True)
-            self._codes[col], self._uniques[col] = codes, pd.Index(uniques)
+            s = self.df[col] if col in self.df else None
+            # an object column factorizes as it is (None and NaN are both missing); others as values()
+            source = s if s is not None and s.dtype == object else pd.Series(self.values(col))
+            codes, uniques = pd.factorize(source, use_na_sentinel=True)
+            # values first: another thread takes a present code array as "values ready too"
+            self._uniques[col] = pd.Index(uniques, dtype=object)
+            self._codes[col] = codes
         return self._codes[col]
 
     def uniques(self, col: str) -> pd.Index:
@@ -42,15 +61,20 @@ class Columns:
     def shared_codes(self, col_a: str, col_b: str) -> tuple[np.ndarray, np.ndarray]:
         """Codes of two columns in one code space, so values can be compared across them."""
         key = f"{col_a}\x1f{col_b}"
+        if key not in self._codes and f"{col_b}\x1f{col_a}" in self._codes:  # one code space serves both ways
+            b, a = self.shared_codes(col_b, col_a)
+            return a, b
         if key not in self._codes:
-            a, b = pd.Series(self.values(col_a)), pd.Series(self.values(col_b))
+            a, b = (self.df[c] if c in self.df and self.df[c].dtype == object else pd.Series(self.values(c))
+                    for c in (col_a, col_b))
             codes = pd.factorize(pd.concat([a, b], ignore_index=True), use_na_sentinel=True)[0]
             self._codes[key] = codes
         codes = self._codes[key]
         return codes[: len(self.df)], codes[len(self.df):]
 
     def derived(self, col: str, how: str) -> np.ndarray:
-        """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter)."""
+        """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter),
+        ``whole`` (one word)."""
         key = f"{col}\x1f{how}"
         if key not in self._values:
             codes = self.codes(col)  # computed once per distinct value, then spread to the records
@@ -59,6 +83,10 @@ class Columns:
                 out = s.str.split(" ", n=1).str[0]
             elif how == "initial":
                 out = s.str[:1]
+            elif how == "whole":  # one word: the first word is the whole value
+                whole = np.append((s.str.split(" ", n=1).str[0] == s).fillna(False).to_numpy(dtype=bool), False)
+                self._values[key] = whole[codes]
+                return self._values[key]
             else:
                 single = np.append((s.str.len() == 1).fillna(False).to_numpy(dtype=bool), False)
                 self._values[key] = single[codes]
@@ -77,7 +105,8 @@ class Columns:
         key = f"{col}\x1f{how}\x1fcodes"
         if key not in self._codes:
             codes, uniques = pd.factorize(pd.Series(self.derived(col, how)), use_na_sentinel=True)
-            self._codes[key], self._uniques[key] = codes, pd.Index(uniques)
+            self._uniques[key] = pd.Index(uniques)
+            self._codes[key] = codes
         return self._codes[key], self._uniques[key].to_numpy(dtype=object)
 
     def swapped_codes(self, col: str) -> np.ndarray:
@@ -99,20 +128,25 @@ def swap_day_month_series(iso: pd.Series) -> pd.Series:
     return swapped.where(valid).astype(object)
 
 
-def _similarity(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+DISTANCES = ("levenshtein", "damerau_levenshtein")
+
+
+def _similarity(kind: str, a: np.ndarray, b: np.ndarray, cutoff: float | None = None) -> np.ndarray:
     scorer = {"jaro_winkler": JaroWinkler.normalized_similarity, "jaro": Jaro.normalized_similarity,
               "levenshtein": Levenshtein.distance,
               "damerau_levenshtein": OSA.distance}[kind]  # optimal string alignment: adjacent swaps cost 1
     if len(a) == 0:
         return np.empty(0)
-    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1)
+    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1, score_cutoff=cutoff)
 
 
-def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques: np.ndarray,
+                    cutoff: float | None = None) -> np.ndarray:
     """``kind`` similarity (or distance) of value pairs given as codes into ``uniques`` (no code -1).
 
     Computed once per distinct (value, value) pair: candidate pairs repeat the same name pairs
     many times over, so this does far fewer string comparisons than one per pair.
+    ``cutoff`` (rapidfuzz's ``score_cutoff``, for distances): a distance above it reads ``cutoff + 1``.
     """
     if len(codes_a) == 0:
         return np.empty(0)
@@ -120,77 +154,113 @@ def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques
     key = codes_a.astype(np.int64) * width + codes_b.astype(np.int64)
     inverse, distinct = pd.factorize(key)
     distinct = np.asarray(distinct, dtype=np.int64)
-    scores = _similarity(kind, uniques[distinct // width], uniques[distinct % width])
+    scores = _similarity(kind, uniques[distinct // width], uniques[distinct % width], cutoff)
     return scores[inverse]
 
 
-def level_mask(level: Level, comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray,
-               todo: np.ndarray, scores: dict | None = None) -> np.ndarray:
-    """Which of the pairs in ``todo`` (a boolean mask) fall in ``level``.
+def _failed_band_at_most(level: Level, comparison: Comparison, col: str) -> bool:
+    """Whether a stronger level of ``comparison`` is a Jaro-Winkler band on ``col`` with a
+    threshold at most ``level``'s (so the pairs that reach ``level`` all score below it)."""
+    stronger = next((k for k, lvl in enumerate(comparison.levels) if lvl is level), 0)
+    return any(lvl.kind == "jaro_winkler" and (lvl.column or comparison.column) == col
+               and lvl.threshold <= level.threshold for lvl in comparison.levels[:stronger])
 
-    ``scores`` caches similarity scores by (kind, column) so that several bands of one
-    measure (Jaro–Winkler ≥ 0.92, ≥ 0.8) compute it once per pair.
+
+def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarray, jj: np.ndarray,
+               scores: dict | None = None) -> np.ndarray:
+    """Which of the pairs (``ii[k]``, ``jj[k]``) fall in ``level`` (a boolean per pair).
+
+    The pairs are those that no stronger level of ``comparison`` took (as :func:`comparison_levels`
+    passes them).
+
+    ``scores`` caches similarity scores by (kind, column), aligned with the pairs (NaN = not
+    computed yet), so that several bands of one measure (Jaro–Winkler ≥ 0.92, ≥ 0.8) compute
+    it once per pair.
     """
     col = level.column or comparison.column
-    out = np.zeros(len(i), dtype=bool)
-    sel = np.flatnonzero(todo)
-    if len(sel) == 0:
-        return out
-    ii, jj = i[sel], j[sel]
     if level.kind == "else":
-        out[sel] = True
-    elif level.kind == "exact":
+        return np.ones(len(ii), dtype=bool)
+    if level.kind == "exact":
         c = cols.codes(col)
-        out[sel] = (c[ii] == c[jj]) & (c[ii] >= 0)
-    elif level.kind == "date_swap":
+        ci = c[ii]
+        return (ci == c[jj]) & (ci >= 0)
+    if level.kind == "date_swap":
         c, s = cols.codes(col), cols.swapped_codes(col)
-        out[sel] = ((c[ii] == s[jj]) & (c[ii] >= 0)) | ((s[ii] == c[jj]) & (s[ii] >= 0))
-    elif level.kind == "initial":
+        ci, si = c[ii], s[ii]
+        return ((ci == s[jj]) & (ci >= 0)) | ((si == c[jj]) & (si >= 0))
+    if level.kind == "initial":
         first, single = cols.derived(col, "initial"), cols.derived(col, "single")
-        out[sel] = (single[ii] | single[jj]) & (first[ii] == first[jj])
-    elif level.kind == "swapped":
+        return (single[ii] | single[jj]) & (first[ii] == first[jj])
+    if level.kind == "swapped":
         a, b = cols.shared_codes(col, comparison.other_column)
-        out[sel] = (a[ii] == b[jj]) & (b[ii] == a[jj]) & (a[ii] >= 0) & (b[ii] >= 0)
-    elif level.kind == "first_token":
+        ai, bi = a[ii], b[ii]
+        return (ai == b[jj]) & (bi == a[jj]) & (ai >= 0) & (bi >= 0)
+    out = np.zeros(len(ii), dtype=bool)
+    if level.kind == "first_token":
         codes, words = cols.derived_codes(col, "first")
-        ok = (codes[ii] >= 0) & (codes[jj] >= 0)
-        scored = pair_similarity("jaro_winkler", codes[ii[ok]], codes[jj[ok]], words)
-        out[sel[ok]] = scored >= level.threshold
-    else:
-        present = cols.codes(col) >= 0
-        ok = present[ii] & present[jj]
-        keep = sel[ok]
-        cache = scores if scores is not None else {}
-        key = (level.kind, col)
-        if key not in cache:
-            cache[key] = np.full(len(i), np.nan)
-        known = cache[key]
-        fresh = keep[np.isnan(known[keep])]
-        if len(fresh):
-            c = cols.codes(col)
-            known[fresh] = pair_similarity(level.kind, c[i[fresh]], c[j[fresh]], cols.uniques(col))
-        got = known[keep]
-        distance = level.kind in ("levenshtein", "damerau_levenshtein")
-        hit = got <= level.threshold if distance else got >= level.threshold
-        out[keep] = hit
+        ci, cj = codes[ii], codes[jj]
+        ok = (ci >= 0) & (cj >= 0)
+        if _failed_band_at_most(level, comparison, col):
+            # two one-word values: their first words are the values, already below that band
+            whole = cols.derived(col, "whole")
+            ok &= ~(whole[ii] & whole[jj])
+        ok = np.flatnonzero(ok)
+        out[ok] = pair_similarity("jaro_winkler", ci[ok], cj[ok], words) >= level.threshold
+        return out
+    c = cols.codes(col)
+    ci, cj = c[ii], c[jj]
+    keep = np.flatnonzero((ci >= 0) & (cj >= 0))
+    cache = scores if scores is not None else {}
+    key = (level.kind, col)
+    if key not in cache:
+        cache[key] = np.full(len(ii), np.nan)
+    known = cache[key]
+    fresh = keep[np.isnan(known[keep])]
+    distance = level.kind in DISTANCES
+    if len(fresh):
+        # a distance need not be exact beyond the loosest band of this measure on this column
+        # (no cutoff for similarities: rapidfuzz's Jaro-Winkler cutoff drops some scores above it)
+        bands = [lvl.threshold for lvl in comparison.levels
+                 if lvl.kind == level.kind and (lvl.column or comparison.column) == col]
+        cutoff = max(bands) if distance else None
+        known[fresh] = pair_similarity(level.kind, ci[fresh], cj[fresh], cols.uniques(col), cutoff)
+    got = known[keep]
+    out[keep] = got <= level.threshold if distance else got >= level.threshold
     return out
 
 
 def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing."""
+    """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing.
+
+    Each level is tested only on the pairs no stronger level took (the set shrinks level by level).
+    """
     present = cols.codes(comparison.column) >= 0
     levels = np.full(len(i), NULL, dtype=np.int8)
-    todo = present[i] & present[j]
+    sel = np.flatnonzero(present[i] & present[j])
+    ii, jj = i[sel], j[sel]
     scores: dict = {}
     for k, level in enumerate(comparison.levels):
-        hit = level_mask(level, comparison, cols, i, j, todo, scores)
-        levels[hit] = k
-        todo &= ~hit
+        if len(sel) == 0:
+            break
+        hit = level_hits(level, comparison, cols, ii, jj, scores)
+        levels[sel[hit]] = k
+        rest = ~hit
+        sel, ii, jj = sel[rest], ii[rest], jj[rest]
+        scores = {key: known[rest] for key, known in scores.items()}
     return levels
 
 
+#: Comparisons of this many pairs or more run two at a time (threads: hashing, gathers and
+#: rapidfuzz release the GIL, so a second core does real work).
+THREADED_PAIRS = 200_000
+WORKERS = 2
+
+
 def comparison_matrix(comparisons: list[Comparison], cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """A ``pairs × comparisons`` int8 matrix of levels."""
+    """A ``pairs × comparisons`` int8 matrix of levels (the same whether computed in threads or not)."""
     if not comparisons:
         return np.empty((len(i), 0), dtype=np.int8)
-    return np.column_stack([comparison_levels(c, cols, i, j) for c in comparisons])
+    if len(i) < THREADED_PAIRS or len(comparisons) < 2 or WORKERS < 2:
+        return np.column_stack([comparison_levels(c, cols, i, j) for c in comparisons])
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return np.column_stack(list(pool.map(lambda c: comparison_levels(c, cols, i, j), comparisons)))

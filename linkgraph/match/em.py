@@ -117,9 +117,7 @@ def log2_ratios(levels: np.ndarray, bfs: list[np.ndarray]) -> np.ndarray:
     """Σ log2(m/u) per row of a level matrix (null levels contribute 0)."""
     total = np.zeros(levels.shape[0])
     for c, bf in enumerate(bfs):
-        col = levels[:, c]
-        ok = col != NULL
-        total[ok] += bf[col[ok]]
+        total += np.append(bf, 0.0)[levels[:, c]]  # NULL (-1) reads the appended 0
     return total
 
 

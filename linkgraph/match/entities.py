@@ -15,23 +15,51 @@ MAIN_VALUES: dict[str, list[str]] = {
 }
 
 
+def sorted_factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` (codes, -1 = missing; distinct values as an object array).
+
+    Strings are factorized in order of appearance (a hash) and only the distinct values sorted,
+    as fixed-width strings; the order is checked against Python's before it is used, so that the
+    result is pandas' in every case.
+    """
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) < 2:
+        return codes, uniques
+    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques.astype(str), kind="stable")
+    spelt = uniques[order]
+    if not (spelt[1:] > spelt[:-1]).all():  # e.g. NUL characters, which fixed-width strings ignore
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    rank = np.empty(len(order), dtype=codes.dtype)
+    rank[order] = np.arange(len(order), dtype=codes.dtype)
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], codes), spelt
+
+
 def _mode_per_entity(entity: np.ndarray, n_entities: int, values: pd.Series) -> np.ndarray:
     """Most frequent non-missing value per entity code (ties: smallest value; NaN where none).
 
     Counted on integer codes (values factorized in sorted order, so the smallest code is the
-    smallest value) with one unique and one lexsort, not a group-by over strings.
+    smallest value) with one hashed count, then one running maximum per entity of
+    ``count * width + (width - 1 - code)`` (more mentions first, then the smaller value);
+    not a group-by over strings.
     """
     out = np.full(n_entities, np.nan, dtype=object)
-    v_codes, uniques = pd.factorize(values, sort=True)
+    v_codes, uniques = sorted_factorize(values)
     ok = v_codes >= 0
     if not ok.any():
         return out
     width = np.int64(len(uniques))
-    keys, counts = np.unique(entity[ok].astype(np.int64) * width + v_codes[ok], return_counts=True)
+    counted = pd.Series(entity[ok].astype(np.int64) * width + v_codes[ok]).value_counts(sort=False)  # a hash
+    keys, counts = counted.index.to_numpy(dtype=np.int64), counted.to_numpy()
     e, v = keys // width, keys % width
-    order = np.lexsort((v, -counts, e))  # per entity: most frequent first, then smallest value
-    first = order[np.r_[True, e[order][1:] != e[order][:-1]]]
-    out[e[first]] = np.asarray(uniques, dtype=object)[v[first]]
+    best = np.full(n_entities, -1, dtype=np.int64)
+    np.maximum.at(best, e, counts.astype(np.int64) * width + (width - 1 - v))
+    has = np.flatnonzero(best >= 0)
+    out[has] = np.asarray(uniques, dtype=object)[width - 1 - best[has] % width]
     return out
 
 
@@ -44,10 +72,19 @@ def _mode(mentions: pd.DataFrame, column: str) -> pd.Series:
                      name=column, dtype=object)
 
 
+def _per_value(s: pd.Series, how) -> pd.Series:
+    """``how`` (elementwise over a Series of strings) computed once per distinct value of ``s`` (no NaN)."""
+    codes, uniques = pd.factorize(s)
+    done = how(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy(dtype=object)
+    return pd.Series(done[codes], index=s.index, dtype=object)
+
+
 def _label(entities: pd.DataFrame) -> pd.Series:
     t = entities["entity_type"]
-    first = entities.get("first_name", pd.Series(index=entities.index, dtype=object)).fillna("").str.title()
-    last = entities.get("last_name", pd.Series(index=entities.index, dtype=object)).fillna("").str.upper()
+    first = _per_value(entities.get("first_name", pd.Series(index=entities.index, dtype=object)).fillna(""),
+                       lambda v: v.str.title())
+    last = _per_value(entities.get("last_name", pd.Series(index=entities.index, dtype=object)).fillna(""),
+                      lambda v: v.str.upper())
     person = (first + " " + last).str.strip()
     label = pd.Series("", index=entities.index, dtype=object)
     label[t == "person"] = person[t == "person"]
@@ -66,7 +103,7 @@ def _label(entities: pd.DataFrame) -> pd.Series:
 def _agencies(entity: np.ndarray, n_entities: int, agency: pd.Series) -> np.ndarray:
     """Each entity's agencies, sorted and joined with ';' (spelt once per distinct set, via bit masks)."""
     codes, names = pd.factorize(agency)
-    pairs = np.unique(entity.astype(np.int64) * (len(names) + 1) + codes)
+    pairs = pd.unique(entity.astype(np.int64) * (len(names) + 1) + codes)  # distinct (entity, agency)
     e, bits = pairs // (len(names) + 1), pairs % (len(names) + 1)
     small = len(names) < 63
     masks = pd.Series(np.left_shift(np.int64(1), bits) if small else [1 << int(b) for b in bits]).groupby(e).sum()
@@ -77,7 +114,7 @@ def _agencies(entity: np.ndarray, n_entities: int, agency: pd.Series) -> np.ndar
 
 def _first_last(entity: np.ndarray, n_entities: int, dates: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Earliest and latest date per entity code (ISO strings sort as dates; undated mentions ignored)."""
-    d_codes, uniques = pd.factorize(dates, sort=True)
+    d_codes, uniques = sorted_factorize(dates)
     ok = d_codes >= 0
     grouped = pd.Series(d_codes[ok]).groupby(entity[ok])
     spelt = np.append(np.asarray(uniques, dtype=object), None)
@@ -104,11 +141,12 @@ def entity_table(mentions: pd.DataFrame) -> pd.DataFrame:
         return out
     if mentions["entity_id"].isna().any():
         mentions = mentions[mentions["entity_id"].notna()]
-    entity, ids = pd.factorize(mentions["entity_id"], sort=True)
+    entity, ids = sorted_factorize(mentions["entity_id"])
     n = len(ids)
-    first_row = np.unique(entity, return_index=True)[1]
+    first_row = np.full(n, len(entity), dtype=np.int64)
+    np.minimum.at(first_row, entity, np.arange(len(entity), dtype=np.int64))  # each entity's first mention
     s_codes = pd.factorize(mentions["source"])[0].astype(np.int64)
-    source_pairs = np.unique(entity.astype(np.int64) * (s_codes.max() + 2) + s_codes + 1)
+    source_pairs = pd.unique(entity.astype(np.int64) * (s_codes.max() + 2) + s_codes + 1)
     source_pairs = source_pairs[source_pairs % (s_codes.max() + 2) > 0]  # missing sources do not count
     out = pd.DataFrame({
         "entity_type": mentions["entity_type"].to_numpy()[first_row],

@@ -34,9 +34,18 @@ def fresh_ids(entity_types, anchor_mentions, key: str | None = None) -> np.ndarr
         return np.array([], dtype=object)
     text = types.astype(str) + "\x1f" + anchors.astype(str)
     digest = pd.util.hash_pandas_object(text, index=False, hash_key=check_id_key(key or DEFAULT_ID_KEY))
-    hexes = pd.Series(digest.to_numpy()).map("{:016x}".format)
+    hexes = pd.Series(hex16(digest.to_numpy()), index=types.index)
     prefix = types.map(ID_PREFIX).fillna("E")
     return (prefix + "-" + hexes).to_numpy(dtype=object)
+
+
+def hex16(values: np.ndarray) -> np.ndarray:
+    """Unsigned 64-bit integers as 16 lower-case hex digits each (``"{:016x}".format``), as str objects."""
+    values = np.asarray(values).astype(np.uint64)
+    shifts = np.arange(60, -4, -4, dtype=np.uint64)
+    nibbles = (values[:, None] >> shifts[None, :]) & np.uint64(15)
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles]
+    return np.ascontiguousarray(digits).view("S16").ravel().astype(str).astype(object)
 
 
 def fresh_id(entity_type: str, anchor_mention: str, key: str | None = None) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.match.blocking import candidate_pairs
-from linkgraph.match.compare import NULL, Columns, comparison_matrix
+from linkgraph.match.compare import NULL, Columns, comparison_matrix, positional
 from linkgraph.match.em import Parameters, estimate_u, expectation_maximisation, log2_ratios, random_pairs
 from linkgraph.match.settings import Settings
 
@@ -71,7 +71,7 @@ def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndar
     ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
     caller computed it already) save recomputing them.
     """
-    df = df.reset_index(drop=True)
+    df = positional(df)
     cols = cols or Columns(df)
     groups, within = _groups(df, settings)
     rng = np.random.default_rng(settings.training.seed)
@@ -118,7 +118,7 @@ def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
     if entities is None:
         return np.bincount(codes[ok], minlength=n_values)
     e = pd.factorize(entities)[0].astype(np.int64)[ok]
-    pairs = np.unique(e * max(n_values, 1) + codes[ok])
+    pairs = pd.unique(e * max(n_values, 1) + codes[ok])  # distinct (entity, value): a hash, not a sort
     return np.bincount(pairs % max(n_values, 1), minlength=n_values)
 
 
@@ -153,13 +153,15 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
                 given = tables.get(col, pd.Series(dtype=float))
                 per_code = given.reindex(cols.uniques(col)).fillna(0).to_numpy()
                 total = given.sum()
-            codes = cols.codes(col)[i[hit]]
-            count = np.where(codes >= 0, per_code[np.maximum(codes, 0)], 0).astype(float)
+            # once per distinct value (the last entry: a missing value, counted 0), then spread to the pairs
+            count = np.append(np.asarray(per_code, dtype=float), 0.0)
             # shrink towards u with TF_PSEUDO_RECORDS pseudo-records: a small file's counts say little
             freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (total + TF_PSEUDO_RECORDS)
             freq = np.maximum(freq, max(settings.tf_minimum, 1e-12))
             # Splink's adjustment: replace u of the exact level by the value's own frequency
-            tf_adj[hit, c] = np.log2(params.u[c][k] / freq)
+            adjustment = np.log2(params.u[c][k] / freq)
+            rows = np.flatnonzero(hit)
+            tf_adj[rows, c] = adjustment[cols.codes(col)[i[rows]]]  # code -1 reads the last entry
     weight = weight + tf_adj.sum(axis=1)
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -200, 200)))
     return ScoredPairs(i, j, levels, weight, probability, tf_adj)

@@ -78,6 +78,10 @@ class Resolution:
 
 
 def _with_context(mentions: pd.DataFrame, relations: pd.DataFrame) -> pd.DataFrame:
+    """``mentions`` with the context columns of :data:`CONTEXT` filled from ``relations``.
+
+    Columns are replaced whole, never written into, so ``mentions`` may be a shallow copy.
+    """
     if relations.empty:
         return mentions
     by_id = mentions.set_index("mention_id")
@@ -90,17 +94,32 @@ def _with_context(mentions: pd.DataFrame, relations: pd.DataFrame) -> pd.DataFra
         values = rel.set_index("from_mention")["value"]
         mask = mentions["entity_type"] == src_type
         ctx = mentions.loc[mask, "mention_id"].map(values)
-        if ctx_col in mentions:
-            mentions.loc[mask, ctx_col] = mentions.loc[mask, ctx_col].where(mentions.loc[mask, ctx_col].notna(), ctx)
-        else:
-            mentions[ctx_col] = None
-            mentions.loc[mask, ctx_col] = ctx
+        column = mentions[ctx_col].copy() if ctx_col in mentions else pd.Series(np.full(len(mentions), None, dtype=object), index=mentions.index)
+        column.loc[mask] = column.loc[mask].where(column.loc[mask].notna(), ctx)
+        mentions[ctx_col] = column
     return mentions
 
 
+def _any_present(values: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether any of ``values[rows]`` is present (the first few rows settle most columns)."""
+    if pd.notna(values[rows[:64]]).any():
+        return True
+    return bool(pd.notna(values[rows]).any())
+
+
 def _type_table(mentions: pd.DataFrame, entity_type: str) -> pd.DataFrame:
-    table = mentions[mentions["entity_type"] == entity_type].dropna(axis=1, how="all")
-    return table.sort_values("mention_id", kind="stable").reset_index(drop=True)
+    """The mentions of one type sorted by mention id, without the columns they all leave empty.
+
+    One copy of the type's rows: the empty columns are found on those rows first, and the ids
+    are sorted as fixed-width strings (code-point order, as Python compares them).
+    """
+    rows = np.flatnonzero(mentions["entity_type"].to_numpy() == entity_type)
+    ids = mentions["mention_id"].to_numpy()[rows]
+    order = rows[np.argsort(ids.astype(str), kind="stable")]
+    keep = [k for k in range(mentions.shape[1]) if _any_present(mentions.iloc[:, k].to_numpy(), rows)]
+    table = mentions.iloc[order, keep]
+    table.index = pd.RangeIndex(len(table))
+    return table
 
 
 def _judgment_positions(judgments: pd.DataFrame | None, table: pd.DataFrame, verdict: str):
@@ -124,7 +143,8 @@ def resolve(extraction: Extraction, settings: dict[str, Settings] | str | Path |
     """
     if settings is None or isinstance(settings, (str, Path)):
         settings = load_settings_dir(settings or DEFAULT_RULES)
-    mentions = _with_context(extraction.mentions.copy(), extraction.relations)
+    # a shallow copy: columns are added or replaced whole below, never written into
+    mentions = _with_context(extraction.mentions.copy(deep=False), extraction.relations)
     keys: list[pd.Series] = []
     tables: dict[str, tuple[pd.DataFrame, TableResolution]] = {}
     models: dict[str, Settings] = {}

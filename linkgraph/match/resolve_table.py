@@ -8,7 +8,7 @@ import pandas as pd
 
 from linkgraph.match.blocking import candidate_pairs
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
-from linkgraph.match.compare import Columns, comparison_matrix
+from linkgraph.match.compare import Columns, comparison_matrix, positional
 from linkgraph.match.model import ScoredPairs, _groups, score, train
 from linkgraph.match.settings import Settings
 
@@ -78,7 +78,7 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     ``same`` / ``different`` are analysts' judgments as pairs of record positions; they win
     over the model.
     """
-    df = df.reset_index(drop=True)
+    df = positional(df)
     n = len(df)
     parts = []
     if same is not None and len(same[0]):
@@ -90,8 +90,10 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     tf_entities = None
     if settings.probabilistic and n > 1:
         groups, within = _groups(df, settings)
-        i, j = candidate_pairs(df, settings.blocking, groups, within)
         cols = Columns(df)
+        # blocking reuses the comparison columns' codes (one factorization per column)
+        factorized = {c: (cols.codes(c), len(cols.uniques(c))) for rule in settings.blocking for c in rule if c in df}
+        i, j = candidate_pairs(df, settings.blocking, groups, within, factorized)
         levels = comparison_matrix(settings.comparisons, cols, i, j)  # once: training and both passes
         if not settings.trained:
             known = Edges.concat(parts)
