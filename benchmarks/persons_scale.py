@@ -44,9 +44,9 @@ SOURCES = [("police", "police.csv"), ("gendarmerie", "gendarmerie.csv"), ("baill
 READY = "READY"  # printed by a child when its clusters are computed, before it scores them
 
 
-def measure(cmd: list[str], env: dict) -> tuple[str, float, float]:
+def measure(cmd: list[str], env: dict) -> tuple[str, float, float, float]:
     """Run ``cmd``; return (stdout, wall seconds until the child printed ``READY``, peak RSS in MB
-    of the process and its children over its whole life)."""
+    of the process and its children over its whole life, wall seconds until it exited)."""
     import threading
 
     t0 = time.perf_counter()
@@ -72,11 +72,12 @@ def measure(cmd: list[str], env: dict) -> tuple[str, float, float]:
             pass
         time.sleep(0.05)
     reader.join()
+    total = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed with exit code {proc.returncode}")
     if not ready:
         raise RuntimeError(f"{cmd} never reported {READY}")
-    return "".join(lines), ready[0], peak / 2**20
+    return "".join(lines), ready[0], peak / 2**20, total
 
 
 def run_linkgraph(folder: Path, profile: Path | None = None) -> dict:
@@ -160,19 +161,27 @@ def main(argv: list[str] | None = None) -> None:
     print(f"data: {folder} ({time.perf_counter() - t:.1f}s)", flush=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     rows = []
+    totals: dict[str, float] = {}
     if args.only in (None, "linkgraph"):
         cmd = [PY, str(Path(__file__).resolve()), "--records", str(args.records), "--child", "linkgraph",
                "--data", str(folder)]
         if args.profile:
             cmd += ["--profile-out", str(ROOT / "out" / "bench" / f"profile-linkgraph-{args.records}.html")]
-        out, wall, peak = measure(cmd, env)
+        out, wall, peak, total = measure(cmd, env)
+        totals["linkgraph"] = total
         rows.append(("linkgraph", json.loads(out.strip().splitlines()[-1]), wall, peak))
         print(f"linkgraph: {wall:.1f}s, {peak:.0f} MB, F1 {rows[-1][1]['f1']:.4f}", flush=True)
     if args.only in (None, "splink"):
-        out, wall, peak = measure([PY, str(HERE / "splink_persons.py"), str(folder)], env)
+        out, wall, peak, total = measure([PY, str(HERE / "splink_persons.py"), str(folder)], env)
+        totals["Splink 5 (DuckDB)"] = total
         rows.append(("Splink 5 (DuckDB)", json.loads(out.strip().splitlines()[-1]), wall, peak))
         print(f"Splink: {wall:.1f}s, {peak:.0f} MB, F1 {rows[-1][1]['f1']:.4f}", flush=True)
     text = table(args.records, manifest, rows)
+    text += "\nWhole process wall time, truth scoring included (s): " + ", ".join(
+        f"{tool} {t:.1f}" for tool, t in totals.items())
+    if len(totals) == 2:
+        lg, sp = totals.values()
+        text += f" (ratio {lg / sp:.2f})"
     print()
     print(text)
     if args.append_results:
