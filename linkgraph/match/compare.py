@@ -53,11 +53,6 @@ class Columns:
             self._codes[col] = codes
         return self._codes[col]
 
-    def uniques(self, col: str) -> pd.Index:
-        """The distinct values of ``col``, in the order of :meth:`codes`."""
-        self.codes(col)
-        return self._uniques[col]
-
     def shared_codes(self, col_a: str, col_b: str) -> tuple[np.ndarray, np.ndarray]:
         """Codes of two columns in one code space, so values can be compared across them."""
         key = f"{col_a}\x1f{col_b}"
