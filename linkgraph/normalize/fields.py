@@ -20,7 +20,7 @@ from linkgraph.normalize import (
 from linkgraph.normalize.address import _address, _city
 from linkgraph.normalize.names import phonetic_keys
 from linkgraph.normalize.text import fold_many
-from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.normalize.vectorize import apply_unique, spread
 
 
 def _code(value: str | None) -> str | None:
@@ -97,9 +97,7 @@ def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> 
 def _per_distinct(series: pd.Series, many: Callable[[list], list]) -> pd.Series:
     """``many`` (a function of a list of values) over the distinct non-missing values of ``series``."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    n = len(uniques)
-    values = np.fromiter([*many(list(uniques)), None], dtype=object, count=n + 1)
-    return pd.Series(values[np.where(codes < 0, n, codes)], index=series.index, dtype=object)
+    return pd.Series(spread(many(list(uniques)), codes), index=series.index, dtype=object)
 
 
 def _folded(raw: pd.Series) -> pd.Series:

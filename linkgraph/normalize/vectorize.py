@@ -51,6 +51,13 @@ def per_value(series: pd.Series, func: Callable[..., Any], **kwargs: Any) -> tup
     return np.where(codes < 0, n, codes), values, errors
 
 
+def spread(values: Sequence, codes: np.ndarray, missing: object = None) -> np.ndarray:
+    """``values[code]`` for each code of ``pd.factorize`` (an object array), ``missing`` where the
+    code is -1; a tuple among ``values`` stays one value."""
+    table = np.fromiter([*values, missing], dtype=object, count=len(values) + 1)
+    return table[codes]  # -1 reads the appended slot
+
+
 def apply_unique(series: pd.Series, func: Callable[..., Any], **kwargs: Any) -> tuple[pd.Series, pd.Series]:
     """``(values, errors)``: ``func(value, **kwargs)`` for each row, computed per unique value.
 

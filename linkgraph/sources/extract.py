@@ -16,7 +16,7 @@ import pandas as pd
 from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_names
-from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.normalize.vectorize import apply_unique, spread
 from linkgraph.sources.mapping import SourceMapping
 from linkgraph.sources.readers import ROW, read_records
 
@@ -64,9 +64,8 @@ def _split_full_names(raw: pd.Series, order: str) -> tuple[pd.Series, pd.Series]
     """First and last names of a full-name column, each distinct value split once."""
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     first, last = split_full_names(list(uniques), order=order)
-    first = np.array([*first, None], dtype=object)[np.where(codes < 0, len(uniques), codes)]
-    last = np.array([*last, None], dtype=object)[np.where(codes < 0, len(uniques), codes)]
-    return pd.Series(first, index=raw.index, dtype=object), pd.Series(last, index=raw.index, dtype=object)
+    return (pd.Series(spread(first, codes), index=raw.index, dtype=object),
+            pd.Series(spread(last, codes), index=raw.index, dtype=object))
 
 
 def _parse_number(value: str | None) -> float | None:
@@ -207,7 +206,7 @@ def _encoded_cells(column: pd.Series) -> np.ndarray:
     except TypeError:  # unhashable cells: one encoding per cell
         codes, uniques = np.arange(len(column)), column.to_numpy()
     encoded = [json.dumps(u, ensure_ascii=False, default=str) if str(u).strip() != "" else "null" for u in uniques]
-    return np.array([*encoded, "null"], dtype=object)[np.where(codes < 0, len(uniques), codes)]
+    return spread(encoded, codes, missing="null")
 
 
 def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMapping, file: str) -> pd.DataFrame:
