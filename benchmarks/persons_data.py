@@ -120,7 +120,6 @@ def _bailleur(p, d: date, nz: Noise, k: int) -> dict:
 
 
 def _douane(p, d: date, nz: Noise, k: int) -> dict:
-    r = nz.r
     a = p.address_at(d)
     dob = "" if nz.p(0.04) else nz.dob(p.dob, "iso").replace("-", "")
     last = nz.name(p.last, translit=0.15, accents=0.6, typo=0.03).upper()
