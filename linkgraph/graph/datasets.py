@@ -1,7 +1,7 @@
 """CAVIAR (Morselli's Montreal drug-importation network) as a phone-records file, for tests.
 
-The matrix is not shipped with linkgraph (licence unclear): it is read from where it lies,
-``/work/shared/networks/morselli_caviar.csv`` beside the repository by default.
+The matrix is not shipped inside the Python package (licence unclear); the repository keeps it for
+tests in ``fixtures/networks/morselli_caviar.csv`` (source and citation in that folder's README).
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CAVIAR_MATRIX = Path(__file__).resolve().parents[3] / "shared" / "networks" / "morselli_caviar.csv"
+NETWORKS = Path(__file__).resolve().parents[2] / "fixtures" / "networks"
+CAVIAR_MATRIX = NETWORKS / "morselli_caviar.csv"
 CALLS_COLUMNS = ["appelant", "appelant_nom", "appele", "appele_nom", "nb_appels"]
 
 
@@ -26,7 +27,7 @@ def read_caviar_matrix(matrix_csv: str | Path = CAVIAR_MATRIX) -> pd.DataFrame:
     path = Path(matrix_csv)
     if not path.exists():
         raise FileNotFoundError(f"CAVIAR matrix not found at {path}: it is not shipped with linkgraph; "
-                                "put morselli_caviar.csv in ../shared/networks/ beside the repository")
+                                "the repository keeps it in fixtures/networks/")
     matrix = pd.read_csv(path, encoding="utf-8-sig", index_col=0)
     matrix.columns = matrix.columns.astype(int)
     matrix.index = matrix.index.astype(int)

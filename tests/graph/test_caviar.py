@@ -1,6 +1,5 @@
 """CAVIAR (Morselli) through the whole chain: phone-records CSV → mapping → resolution → edges →
-person projection → analytics. The matrix is not in the repository (licence unclear): it must lie
-in ../shared/networks/ beside it, and these tests fail (not skip) when it does not."""
+person projection → analytics. The matrix is in fixtures/networks/ (source and citation there)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,22 +9,21 @@ import pytest
 
 import linkgraph
 from linkgraph.graph.analytics import analyse, weighted_degree
-from linkgraph.graph.datasets import CALLS_COLUMNS, caviar_calls_csv, caviar_mapping, caviar_number
+from linkgraph.graph.datasets import CAVIAR_MATRIX, CALLS_COLUMNS, caviar_calls_csv, caviar_mapping, caviar_number
 from linkgraph.graph.edges import edge_table
 from linkgraph.graph.projection import person_projection, projection_nodes
 from linkgraph.match.pipeline import DEFAULT_RULES
 from linkgraph.match.settings import load_settings_dir
 from linkgraph.sources.mapping import parse_mapping
 
-MATRIX = Path(__file__).resolve().parents[2].parent / "shared" / "networks" / "morselli_caviar.csv"
+MATRIX = CAVIAR_MATRIX
 N_NODES, N_LINES, N_CALLS = 110, 295, 3546
 
 
 @pytest.fixture(scope="module")
 def calls_csv(tmp_path_factory) -> Path:
     if not MATRIX.exists():
-        pytest.fail(f"CAVIAR matrix missing: expected {MATRIX} (../shared/networks/morselli_caviar.csv beside the "
-                    "repository; it is not shipped with linkgraph)")
+        pytest.fail(f"CAVIAR matrix missing: expected {MATRIX} (fixtures/networks/)")
     out = tmp_path_factory.mktemp("caviar") / "caviar_calls.csv"
     caviar_calls_csv(MATRIX, out)
     return out

@@ -106,7 +106,7 @@ def test_score_export_has_no_formula_cells(small, tmp_path):
 
 def _caviar_result(tmp_path):
     if not CAVIAR_MATRIX.exists():
-        pytest.fail(f"CAVIAR data missing: expected {CAVIAR_MATRIX} (../shared/networks beside the repo)")
+        pytest.fail(f"CAVIAR data missing: expected {CAVIAR_MATRIX} (fixtures/networks/)")
     csv = tmp_path / "caviar.csv"
     caviar_calls_csv(CAVIAR_MATRIX, csv)
     mapping = parse_mapping({"source": "caviar", "agency": "police", "classification": "secret", "format": "csv",
