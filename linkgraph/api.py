@@ -1,7 +1,6 @@
 """The Python API's entry points: read sources through mappings, resolve, save."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -9,10 +8,9 @@ import pandas as pd
 
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import Resolution, resolve
-from linkgraph.match.settings import Settings, save_settings
+from linkgraph.match.settings import Settings
 from linkgraph.sources.extract import Extraction, read_source
 from linkgraph.sources.mapping import SourceMapping, load_mapping
-from linkgraph.store.files import write_table
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES = REPO_ROOT / "rules" / "sources"
@@ -126,28 +124,20 @@ def resolve_sources(specs: Iterable[SourceSpec], settings: dict[str, Settings] |
 
 
 def save_resolution(result: Resolution, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
-    """Write mentions, entities, relations, rejects, id changes, trained models and a summary."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    mention_cols = ["mention_id", "entity_id", "entity_type", "source", "agency", "classification", "file", "row",
-                    "date", "slot", "raw"]
-    written += write_table(result.mentions[mention_cols], out, "mentions", formats)
-    written += write_table(result.entities, out, "entities", formats)
-    if len(result.relations):
-        written += write_table(result.relations, out, "relations", formats)
-    written += write_table(result.rejects, out, "rejects", ("csv",))
-    written += write_table(result.id_changes, out, "id_changes", ("csv",))
-    models = out / "models"
-    models.mkdir(exist_ok=True)
-    for entity_type, settings in result.models.items():
-        if settings.probabilistic:
-            save_settings(settings, models / f"{entity_type}.yaml")
-            written.append(models / f"{entity_type}.yaml")
-    summary = summarize(result)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    written.append(out / "summary.json")
-    return written
+    """Write a run folder: mentions (with record ids and row attributes), entities, relations, rows,
+    rejects, id changes, links, trained models and a summary; replaced whole, atomically (see
+    :mod:`linkgraph.run_folder`; :func:`load_resolution` reads it back)."""
+    from linkgraph.run_folder import save_run
+
+    return save_run(result, out_dir, formats)
+
+
+def load_resolution(folder: str | Path) -> Resolution:
+    """The resolution saved by :func:`save_resolution` (``linkgraph resolve -o FOLDER``), without
+    resolving again; ``explain_pair`` and ``why`` work on it."""
+    from linkgraph.run_folder import load_run
+
+    return load_run(folder)
 
 
 def summarize(result: Resolution) -> dict:

@@ -6,7 +6,8 @@ from linkgraph.store.files import defuse_formulas
 
 
 @pytest.mark.parametrize("value, defused", [
-    ("=cmd|' /C calc'!A0", True), ("+33612345678", True), ("-1", True), ("@SUM(A1)", True),
+    ("=cmd|' /C calc'!A0", True), ("+33612345678", False), ("-1", False), ("@SUM(A1)", True),
+    ("-2+3", True), ("+33 6 12 34 56 78", True), ("- x", True), ("-1.5", False), ("2e-3", False), ("+", True),
     ("\\tx", False), ("\tx", True), ("\rx", True), (" =HYPERLINK(\"http://x\")", True), ("\u00a0=1+2", True),
     ("\u200b@x", True), ("Benali", False), ("a=b", False), ("", False),
 ])

@@ -20,13 +20,8 @@ Format decisions, shared by all exports:
   unchanged.
 * **CSV cells** (i2, Neo4j) go through :func:`csv_text`: every control character (C0 including
   tab/CR/LF, DEL, C1, U+2028/U+2029) becomes a space, so that one link is one line (i2 requires
-  it; Neo4j would need ``--multiline-fields``). Then :func:`defuse_cells` prefixes with ``'`` any
-  text cell a spreadsheet would run as a formula (OWASP CSV injection): it applies
-  :func:`linkgraph.store.files.defuse_formulas` (cells starting with ``= + - @ tab CR``) and, more
-  strictly, also cells whose first character after leading whitespace (including NBSP and
-  zero-width characters) is ``= + - @`` (``" =cmd"``), which ``defuse_formulas`` lets through.
-  Entity ids are defused the same way everywhere, so Neo4j's ``:START_ID``/``:END_ID`` still match
-  ``:ID``.
+  it; Neo4j would need ``--multiline-fields``). They are data for those tools, not spreadsheets:
+  no formula guard, values carried verbatim (a phone number stays ``+33612345678``).
 """
 from __future__ import annotations
 
@@ -279,8 +274,7 @@ def _write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> Path:
     # object columns throughout: an integer column with gaps must not turn into floats (2 → "2.0")
     clean = pd.DataFrame({c: pd.Series([cell(v) for v in frame[c].astype(object)], dtype=object)
                           for c in frame.columns}, columns=frame.columns)
-    safe = defuse_cells(clean)
-    _atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding="utf-8-sig" if bom else "utf-8",
+    _atomic_write(path, lambda p: clean.to_csv(p, index=False, encoding="utf-8-sig" if bom else "utf-8",
                                               lineterminator="\r\n" if bom else "\n"))
     return path
 
@@ -354,7 +348,7 @@ def export_i2_csv(entities: pd.DataFrame | None, edges: pd.DataFrame, path: str 
     * Source Reference: the evidence rows ``source:row`` joined with ``;``.
 
     UTF-8 with a byte-order mark and CRLF line ends (what Windows tools expect); cells cleaned by
-    :func:`csv_text` and defused by :func:`defuse_cells`.
+    :func:`csv_text`, values verbatim (no formula guard: this is data for i2).
     """
     return _write_csv(i2_table(entities, edges), Path(path), bom=True)
 
@@ -413,7 +407,7 @@ def export_neo4j(entities: pd.DataFrame | None, edges: pd.DataFrame, folder: str
     uppercased (``CALLED``, ``SEEN_AT``; characters outside ``A-Z0-9_`` become ``_``).
     ``agencies``, ``sources`` and ``evidence`` are ``;``-joined strings (declare ``evidence:string[]``
     to get a list: ``;`` is the importer's default array delimiter). UTF-8 without BOM; cells
-    cleaned by :func:`csv_text` and defused by :func:`defuse_cells`.
+    cleaned by :func:`csv_text`, values verbatim (no formula guard: this is data for Neo4j).
     """
     folder = Path(folder)
     nodes, rels = neo4j_tables(entities, edges, scores)

@@ -5,27 +5,46 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-# a cell a spreadsheet would run: = + - @ first (after blanks, NBSP or zero-width characters), or tab/CR first
-_RISKY = r"^(?:[\s\u00a0\u180e\u200b-\u200d\u2060\ufeff]*[=+\-@]|[\t\r])"
+import re
+
+# blanks a spreadsheet skips before reading a formula: spaces, NBSP, zero-width characters
+_LEAD = r"[\s\u00a0\u180e\u200b-\u200d\u2060\ufeff]*"
+# a cell a spreadsheet would run: = or @ first (after blanks), + or - first unless the whole cell is a
+# plain number (+33612345678, -1.5, 2e-3 are numbers, not formulas), or tab/CR first
+_RISKY = re.compile(rf"^(?:{_LEAD}[=@]|{_LEAD}[+\-](?![0-9]+(?:[.,][0-9]+)?(?:[eE][+\-]?[0-9]+)?$)|[\t\r])")
+
+
+def is_formula(value: object) -> bool:
+    """Whether a spreadsheet opening this cell would run it as a formula.
+
+    >>> [is_formula(v) for v in ("=cmd|' /C calc'!A0", "@SUM(A1)", "-2+3", "+33612345678", "-1.5", "a=b")]
+    [True, True, True, False, False, False]
+    """
+    return isinstance(value, str) and _RISKY.match(value) is not None
 
 
 def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with ``'`` (OWASP CSV injection).
+    """Prefix with ``'`` the text cells a spreadsheet would run as a formula (OWASP CSV injection).
 
-    Only text cells change: the number -1 stays a number, the text "-1" becomes "'-1".
+    Only for files meant for spreadsheets. Only text cells that :func:`is_formula` flags change:
+    a plain number, as a number or as text (``-1``, ``+33612345678``), stays as it is.
+    Each column's distinct values are checked once.
     """
     out = frame.copy()
     for col in out.columns:
         s = out[col]
         if not (s.dtype == object or pd.api.types.is_string_dtype(s)):
             continue
-        is_text = s.map(type).eq(str).to_numpy()
-        risky = is_text & s.astype("string").str.contains(_RISKY, regex=True).fillna(False).to_numpy()
-        if risky.any():
-            out[col] = s.astype(object)
-            out.loc[risky, col] = "'" + s[risky].astype(str)
+        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+        flagged = np.fromiter((is_formula(v) for v in uniques), dtype=bool, count=len(uniques))
+        if not flagged.any():
+            continue
+        risky = (codes >= 0) & np.append(flagged, False)[codes]
+        out[col] = s.astype(object)
+        out.loc[risky, col] = "'" + s[risky].astype(str)
     return out
 
 
