@@ -1,7 +1,7 @@
 """The ``linkgraph`` command line: the same operations as the Python API.
 
-The commands live in :mod:`linkgraph.cli_run` (a resolution: resolve, evaluate, explain, score,
-chart, serve, export) and :mod:`linkgraph.cli_workspace` (a workspace); shared options, the app and
+The commands live in :mod:`linkgraph.cli_run` (resolve, evaluate, serve), :mod:`linkgraph.cli_analysis`
+(explain, score, chart, export over a run folder) and :mod:`linkgraph.cli_workspace` (a workspace); shared options, the app and
 its error handler in :mod:`linkgraph.cli_base`. ``linkgraph.cli:app`` is the entry point.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from linkgraph import cli_run, cli_workspace  # noqa: F401 - registers their commands
+from linkgraph import cli_analysis, cli_run, cli_workspace  # noqa: F401 - registers their commands
 from linkgraph.cli_base import app
 from linkgraph.errors import LinkgraphError
 

@@ -1,42 +1,114 @@
-"""Shared pieces of the ``linkgraph`` command line: the app, its error handler, common options."""
+"""Shared pieces of the ``linkgraph`` command line: the app, its error handler, common options.
+
+Every error a command raises becomes one message on stderr (what happened, where, what to do)
+and exit code 2; ``--debug`` (or ``LINKGRAPH_DEBUG=1``) also prints the trace. User values are
+printed as text, never as rich markup (``[brackets]`` survive).
+"""
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
+from typer.core import TyperGroup
 
-from linkgraph.api import load_mappings, read_sources
+from linkgraph.api import read_sources
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import resolve
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Entity resolution and link analysis for drug-trafficking intelligence cells.")
 console = Console(stderr=True)
+_DEBUG = {"on": os.environ.get("LINKGRAPH_DEBUG", "") not in ("", "0")}
 
 
-def _specs(mappings: list[Path] | None, files: list[Path] | None, sources_dir: Path) -> list[tuple[Path, Path | None]]:
-    """Pair mappings with files: one mapping for all files, one file per mapping, or ``file:`` keys."""
-    mappings = list(mappings or [])
-    files = list(files or [])
-    if not mappings:
-        if files:
-            raise typer.BadParameter("files given without --mapping: say which mapping reads them")
-        found = load_mappings(sources_dir)
-        if not found:
-            raise typer.BadParameter(f"no mapping naming its file (file:) in {sources_dir}")
-        return [(m, None) for m in found]
-    if not files:
-        return [(m, None) for m in mappings]
-    if len(mappings) == 1:
-        if len(files) > 1:
-            raise typer.BadParameter("one mapping reads one file: give one --mapping per file (same order)")
-        return [(mappings[0], files[0])]
-    if len(mappings) != len(files):
-        raise typer.BadParameter(f"{len(mappings)} mappings for {len(files)} files: give one --mapping per file")
-    return list(zip(mappings, files))
+def error_message(exc: BaseException) -> str:
+    """One line for a user: what happened, where, what to do (no trace)."""
+    if isinstance(exc, LinkgraphError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return ("out of memory: the input is too large for this machine's memory. Try --workers 1, fewer files "
+                "at a time, or --engine spark; nothing partial was kept")
+    if isinstance(exc, OSError):
+        where = exc.filename or "the output"
+        if exc.errno == errno.ENOSPC:
+            return f"disk full while writing {where}: free some space or write elsewhere (--out); nothing partial was kept"
+        if exc.errno == errno.EDQUOT:
+            return f"disk quota exceeded while writing {where}: free some space or write elsewhere (--out)"
+        if isinstance(exc, FileNotFoundError):
+            return f"{where}: no such file or folder; check the path"
+        if isinstance(exc, PermissionError):
+            return f"{where}: permission denied; check the file's rights or choose another path"
+        if isinstance(exc, IsADirectoryError):
+            return f"{where}: is a folder, a file was expected"
+        if isinstance(exc, NotADirectoryError):
+            return f"{where}: a folder was expected"
+        return f"{where}: {exc.strerror or exc}"
+    if isinstance(exc, UnicodeError):
+        return f"cannot decode or encode text ({exc}); give the file's encoding in its mapping (encoding: cp1252...)"
+    try:
+        import pandas as pd
+
+        if isinstance(exc, (pd.errors.EmptyDataError, pd.errors.ParserError)):
+            return f"cannot read a CSV file: {exc}"
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(exc, KeyError):
+        return f"unknown {exc.args[0] if exc.args else 'key'}"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return (f"internal error ({type(exc).__name__}: {exc}). This is a bug in linkgraph: run the command again "
+            "with --debug and send the output to the maintainers")
+
+
+def report(exc: BaseException) -> None:
+    """Print ``exc`` for a user (and its trace with --debug)."""
+    if _DEBUG["on"]:
+        console.print_exception(show_locals=False)
+    line = Text("error: ", style="bold red")
+    line.append(error_message(exc))
+    console.print(line, highlight=False, soft_wrap=True)
+
+
+class _Group(TyperGroup):
+    """The command group: every exception of a command is reported by :func:`report`, exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort):
+            raise
+        except (Exception, MemoryError) as exc:  # noqa: BLE001 - the one top-level handler
+            if hasattr(exc, "exit_code") and hasattr(exc, "show"):  # click's usage errors: its own message
+                raise
+            report(exc)
+            raise typer.Exit(code=2) from None
+
+
+app = typer.Typer(cls=_Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="Entity resolution and link analysis for drug-trafficking intelligence cells.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from linkgraph import __version__
+
+        print(f"linkgraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit."),
+          debug: bool = typer.Option(False, "--debug", help="Show the Python trace of an error (for bug reports).")
+          ) -> None:
+    """Entity resolution and link analysis for drug-trafficking intelligence cells."""
+    if debug:
+        _DEBUG["on"] = True
 
 
 def _progress() -> Progress:
@@ -46,7 +118,7 @@ def _progress() -> Progress:
 
 
 def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    report(exc)
     raise typer.Exit(code=2)
 
 

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from linkgraph.cli_base import CASE_HELP, USER_HELP, USERS_HELP, _fail, _session, _view, app
 from linkgraph.errors import LinkgraphError
@@ -37,7 +38,7 @@ def search(
     for col in ("entity", "type", "label", "score", "match", "mentions", "agencies"):
         table.add_column(col)
     for h in hits:
-        table.add_row(h["entity_id"], h["entity_type"], h["label"], f"{h['score']:.0f}", h["match"],
+        table.add_row(Text(h["entity_id"]), Text(h["entity_type"]), Text(str(h["label"])), f"{h['score']:.0f}", Text(str(h["match"])),
                       str(h["mentions"]), str(h["agencies"]))
     Console(width=200).print(table)
 

@@ -25,3 +25,10 @@ class SourceError(LinkgraphError):
         if column is not None:
             where += f", column {column!r}"
         super().__init__(f"{where}: {message}")
+
+
+class UnknownId(LinkgraphError, KeyError):
+    """A mention or entity id (or name) that the resolution does not hold; the message says what exists."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown id"

@@ -18,6 +18,7 @@ Layout::
     models/TYPE.yaml        the trained matching settings of each entity type
     models/TYPE.tf.parquet  the groups term frequencies were counted over (exact waterfalls)
     summary.json            rows in = rows resolved + rows rejected, per source
+    inputs.json             the mapping and file of each source (written by ``linkgraph resolve``)
 
 >>> from linkgraph.run_folder import load_run      # doctest: +SKIP
 >>> result = load_run("out/run")                  # doctest: +SKIP
@@ -118,7 +119,7 @@ def _links(result: Resolution) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)), tf
 
 
-def _write_all(result: Resolution, out: Path, formats: tuple[str, ...]) -> list[Path]:
+def _write_all(result: Resolution, out: Path, formats: tuple[str, ...], inputs: list[dict] | None) -> list[Path]:
     from linkgraph.api import summarize
 
     written = _write(mentions_out(result), out, "mentions", formats)
@@ -139,14 +140,20 @@ def _write_all(result: Resolution, out: Path, formats: tuple[str, ...]) -> list[
     summary = summarize(result)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     written.append(out / "summary.json")
+    if inputs is not None:
+        (out / "inputs.json").write_text(json.dumps(inputs, indent=2), encoding="utf-8")
+        written.append(out / "inputs.json")
     return written
 
 
-def save_run(result: Resolution, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
+def save_run(result: Resolution, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "parquet"), *,
+             inputs: list[dict] | None = None) -> list[Path]:
     """Write ``result`` as a run folder at ``out_dir`` (replaced whole, atomically); return the paths.
 
     The Parquet tables are always written (later commands load them); ``formats`` adds CSV copies.
     An existing folder is replaced only if it is a run folder (has ``summary.json``) or empty.
+    ``inputs``: the mapping/file pairs read (``[{"mapping": ..., "file": ...}]``), kept in
+    ``inputs.json`` so that the explorer can resolve them again with new judgments.
     """
     unknown = set(formats) - {"csv", "parquet"}
     if unknown or not formats:
@@ -156,7 +163,7 @@ def save_run(result: Resolution, out_dir: str | Path, formats: tuple[str, ...] =
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
     try:
-        written = _write_all(result, tmp, tuple(formats))
+        written = _write_all(result, tmp, tuple(formats), inputs)
         if out.exists():
             old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
             os.replace(out, old / "run")
@@ -283,3 +290,11 @@ def load_run(folder: str | Path) -> Resolution:
         rejects["row"] = pd.to_numeric(rejects["row"], errors="coerce").astype("Int64")
     return Resolution(mentions, entities, relations, rows, rejects, changes, models,
                       SavedTables(folder, mentions, models))
+
+
+def run_inputs(folder: str | Path) -> list[tuple[Path, Path]] | None:
+    """The (mapping, file) pairs a run was resolved from (``inputs.json``), or None."""
+    path = Path(folder) / "inputs.json"
+    if not path.exists():
+        return None
+    return [(Path(d["mapping"]), Path(d["file"])) for d in json.loads(path.read_text(encoding="utf-8"))]

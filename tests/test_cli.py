@@ -23,13 +23,15 @@ def test_resolve_writes_tables_and_counts(tmp_path):
 
 
 def test_score_chart_and_export(tmp_path):
-    _run("score", "--top", "5", "-o", str(tmp_path / "score"))
-    ranked = pd.read_csv(tmp_path / "score" / "ranked.csv")
+    run = tmp_path / "run"
+    _run("resolve", "-o", str(run))
+    _run("score", str(run), "--top", "5")
+    ranked = pd.read_csv(run / "score" / "ranked.csv")
     assert len(ranked) == 5 and ranked["rank"].tolist() == [1, 2, 3, 4, 5]
-    _run("chart", "--top", "3", "-o", str(tmp_path / "chart.html"))
+    _run("chart", "--run", str(run), "--top", "3", "-o", str(tmp_path / "chart.html"))
     html = (tmp_path / "chart.html").read_text()
     assert "chart-data" in html and "https://" not in html.split("vis-network")[0]
-    out = _run("export", "-o", str(tmp_path / "export")).stdout
+    out = _run("export", str(run), "-o", str(tmp_path / "export")).stdout
     assert "graphml" in out and (tmp_path / "export" / "i2_links.csv").exists()
 
 

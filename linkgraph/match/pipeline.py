@@ -37,13 +37,20 @@ class Resolution:
     tables: dict[str, tuple[pd.DataFrame, TableResolution]] = field(default_factory=dict, repr=False)
 
     def entity_of(self, mention_id: str) -> str:
-        hit = self.mentions.loc[self.mentions["mention_id"] == mention_id, "entity_id"]
-        if hit.empty:
-            raise KeyError(f"no mention {mention_id!r}")
-        return str(hit.iloc[0])
+        """The entity of a mention (``SOURCE:ROW:MENTION``, or ``AGENCY:ROW:MENTION`` when unambiguous)."""
+        from linkgraph.lookup import mention_id as find
+
+        mention_id = find(self.mentions, mention_id)
+        return str(self.mentions.loc[self.mentions["mention_id"] == mention_id, "entity_id"].iloc[0])
 
     def explain_pair(self, mention_a: str, mention_b: str) -> list[dict]:
-        """The match waterfall of two mentions of the same type (prior, each comparison, total)."""
+        """The match waterfall of two mentions of the same type (prior, each comparison, total).
+
+        Mentions are named ``SOURCE:ROW:MENTION`` (or ``AGENCY:ROW:MENTION`` when one source of that
+        agency has it); an unknown one raises :class:`~linkgraph.errors.UnknownId` (a ``KeyError``)."""
+        from linkgraph.lookup import mention_id as find
+
+        mention_a, mention_b = find(self.mentions, mention_a), find(self.mentions, mention_b)
         ids = self.mentions.set_index("mention_id")
         ta, tb = ids.loc[mention_a, "entity_type"], ids.loc[mention_b, "entity_type"]
         if ta != tb:
@@ -64,7 +71,12 @@ class Resolution:
         return steps
 
     def why(self, entity_id: str) -> pd.DataFrame:
-        """The links that hold an entity together: each edge, its origin and weight."""
+        """The links that hold an entity together: each edge, its origin and weight.
+
+        ``entity_id``: an entity id, or a name that matches one entity only."""
+        from linkgraph.lookup import entity_id as find
+
+        entity_id = find(self.entities, entity_id)
         members = self.mentions[self.mentions["entity_id"] == entity_id]
         if members.empty:
             raise KeyError(f"no entity {entity_id!r}")

@@ -174,9 +174,11 @@ def test_attributed_lines_are_marked_and_explained_on_the_fixtures():
     assert not set(a["phone"]) & set(stated["to_entity"])
 
 
-def test_cli_evaluate_scoring_prints_the_metric():
-    out = subprocess.run([sys.executable, "-m", "linkgraph.cli", "evaluate", "--scoring"], capture_output=True,
-                         text=True, check=True).stdout
+def test_cli_evaluate_scoring_prints_the_metric(tmp_path):
+    subprocess.run([sys.executable, "-m", "linkgraph.cli", "resolve", "-o", str(tmp_path)], capture_output=True,
+                   check=True)
+    out = subprocess.run([sys.executable, "-m", "linkgraph.cli", "evaluate", "--scoring", str(tmp_path)],
+                         capture_output=True, text=True, check=True).stdout
     assert out.startswith("precision_at_10=")
 
 

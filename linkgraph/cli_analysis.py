@@ -1,0 +1,199 @@
+"""``linkgraph`` commands over a saved run or a workspace: explain, score, chart, export.
+
+Each reads a run folder (``linkgraph score out/run``, ``--run DIR``; default ``out/run``) or, with
+``--workspace``, what ``--user`` may see there. None of them resolves again.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from linkgraph.cli_base import CASE_HELP, USER_HELP, USERS_HELP, WORKSPACE_HELP, _view, app
+from linkgraph.cli_inputs import run_folder
+from linkgraph.cli_run import RUN_HELP, out_console
+from linkgraph.scoring.config import DEFAULT_SCORING, load_scoring
+
+
+def _run_of(run: Optional[Path], run_opt: Optional[Path], command: str) -> Path:
+    if run is not None and run_opt is not None and Path(run) != Path(run_opt):
+        raise typer.BadParameter(f"two run folders given ({run} and --run {run_opt}): give one")
+    return run_folder(run_opt or run, command)
+
+
+def _load(run: Path):
+    from linkgraph.run_folder import load_run
+
+    return load_run(run)
+
+
+def _default_out(out: Optional[Path], workspace: Optional[Path], run: Optional[Path], name: str,
+                 fallback: str) -> Path:
+    if out is not None:
+        return out
+    return Path(fallback) if workspace is not None else Path(run) / name
+
+
+@app.command()
+def explain(
+    mention_a: str = typer.Argument(..., help="A mention id (SOURCE:ROW:MENTION, or AGENCY:ROW:MENTION)."),
+    mention_b: str = typer.Argument(..., help="Another mention id of the same type."),
+    run: Optional[Path] = typer.Option(None, "--run", "-r", help=RUN_HELP),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Show why two mentions match or not: each comparison's level and weight (a waterfall)."""
+    if workspace is not None:
+        _, _, result = _view(workspace, users, user, case, "view", [mention_a, mention_b], {"command": "explain"})
+        if not result.mentions["mention_id"].isin([mention_a, mention_b]).sum() == 2:
+            from linkgraph.store.access import AccessDenied
+
+            raise AccessDenied("mention")
+    else:
+        from linkgraph.lookup import mention_id
+
+        result = _load(run_folder(run, "explain A B --run"))
+        mention_a, mention_b = mention_id(result.mentions, mention_a), mention_id(result.mentions, mention_b)
+    steps = result.explain_pair(mention_a, mention_b)
+    table = Table(title=Text(f"{mention_a} vs {mention_b}"))
+    for col in ("step", "level", "m", "u", "weight (bits)"):
+        table.add_column(col)
+    for s in steps:
+        fmt = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
+        table.add_row(Text(str(s["step"])), Text(str(s["level"])), fmt(s["m"]), fmt(s["u"]), f"{s['weight']:+.2f}")
+    stdout = out_console()
+    stdout.print(table)
+    a, b = result.entity_of(mention_a), result.entity_of(mention_b)
+    stdout.print(Text(f"same entity: {'yes' if a == b else 'no'} ({a} / {b})"))
+
+
+@app.command(name="score")
+def score_cmd(
+    run: Optional[Path] = typer.Argument(None, help=RUN_HELP),
+    run_opt: Optional[Path] = typer.Option(None, "--run", "-r", help=RUN_HELP),
+    top: int = typer.Option(20, help="Rank the whole graph and keep the top N (without --targets)."),
+    targets: Optional[Path] = typer.Option(None, help="CSV of candidate targets: entity_id, full_name, "
+                                           "first_name, last_name, dob, phone or plate columns."),
+    listed: Optional[Path] = typer.Option(None, help="CSV with an entity_id column: already-listed targets."),
+    scoring: Path = typer.Option(DEFAULT_SCORING, help="Scoring settings (rules/scoring.yaml)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (ranked.csv, ranked.json); "
+                                       "default RUN/score (out/score with --workspace)."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Rank priority targets with each factor's contribution and its evidence rows."""
+    import pandas as pd
+
+    from linkgraph.scoring.export import write_scores
+    from linkgraph.scoring.score import NOTICE, score
+    from linkgraph.scoring.targets import resolve_targets
+
+    session = None
+    chosen = None
+    if workspace is not None:
+        _, session, result = _view(workspace, users, user, case, "score", (),
+                                   {"command": "score", "top": top, "targets": targets is not None})
+    else:
+        chosen = _run_of(run, run_opt, "score")
+        result = _load(chosen)
+    out = _default_out(out, workspace, chosen, "score", "out/score")
+    listed_ids = set(pd.read_csv(listed, dtype=str)["entity_id"]) if listed else set()
+    scores = score(result, load_scoring(scoring), listed_ids)
+    resolved = None
+    if targets:
+        resolved = resolve_targets(result, pd.read_csv(targets, dtype=str, keep_default_na=False))
+    paths = write_scores(scores, out, top=None if targets else top, targets=resolved)
+    if session is not None:  # what was disclosed: the ranked ids written
+        written = scores.persons if targets else scores.persons.head(top)
+        session.record("export", list(written["entity_id"]), {"command": "score", "rows": len(written)})
+    shown = scores.persons if not targets else scores.persons[scores.persons["entity_id"].isin(
+        {e for cell in resolved["entities"] for e in cell.split(";") if e})]
+    factors = ("network", "activity", "corroboration", "international", "financial", "concealment")
+    table = Table(title=Text(f"priority targets → {out}"), caption=Text(NOTICE))
+    table.add_column("rank", justify="right", no_wrap=True)
+    table.add_column("entity", no_wrap=True)
+    table.add_column("name", overflow="fold", min_width=20)
+    table.add_column("score", justify="right", no_wrap=True)
+    for col in factors:
+        table.add_column(col, justify="right", no_wrap=True)
+    for _, r in shown.head(top).iterrows():
+        table.add_row(str(r["rank"]), Text(str(r["entity_id"])), Text(str(r["label"])), f"{r['score']:.3f}",
+                      *(f"{r[c]:.3f}" for c in factors))
+    stdout = out_console()
+    stdout.print(table)
+    if resolved is not None and (resolved["status"] != "resolved").any():
+        stdout.print(Text(f"unresolved lines: {', '.join(map(str, resolved.loc[resolved['status'] != 'resolved', 'line']))}"))
+    stdout.print(Text("written: " + ", ".join(map(str, paths))))
+
+
+@app.command()
+def chart(
+    run: Optional[Path] = typer.Argument(None, help=RUN_HELP),
+    run_opt: Optional[Path] = typer.Option(None, "--run", "-r", help=RUN_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write; default RUN/chart.html "
+                                       "(out/chart.html with --workspace)."),
+    ego: Optional[str] = typer.Option(None, help="Entity (id or name) whose neighbourhood to chart."),
+    depth: int = typer.Option(1, help="Hops around --ego (and --top)."),
+    path: Optional[list[str]] = typer.Option(None, help="Two entities (ids or names): chart the path between them."),
+    top: Optional[int] = typer.Option(None, help="Chart the top N priority targets and their neighbours."),
+    community: Optional[int] = typer.Option(None, help="Chart one organisation (community number)."),
+    title: str = typer.Option("linkgraph chart", help="Title of the page."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Write a self-contained interactive link chart (works air-gapped)."""
+    from linkgraph.lookup import entity_id
+    from linkgraph.render import chart_data, write_chart
+
+    if path is not None and len(path) != 2:
+        raise typer.BadParameter("--path takes two entities: --path A --path B")
+    chosen = None
+    if workspace is not None:
+        _, _, result = _view(workspace, users, user, case, "chart", [i for i in [ego, *(path or [])] if i],
+                             {"command": "chart", "depth": depth, "top": top, "community": community})
+    else:
+        chosen = _run_of(run, run_opt, "chart")
+        result = _load(chosen)
+        ego = entity_id(result.entities, ego) if ego else None
+        path = [entity_id(result.entities, p) for p in path] if path else None
+    out = _default_out(out, workspace, chosen, "chart.html", "out/chart.html")
+    data = chart_data(result, ego=ego, depth=depth, path=tuple(path) if path else None, top=top,
+                      community=community)
+    written = write_chart(data, out, title)
+    print(f"{written}: {len(data['nodes'])} nodes, {len(data['edges'])} edges")
+
+
+@app.command(name="export")
+def export_cmd(
+    run: Optional[Path] = typer.Argument(None, help=RUN_HELP),
+    run_opt: Optional[Path] = typer.Option(None, "--run", "-r", help=RUN_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder; default RUN/export "
+                                       "(out/export with --workspace)."),
+    png: bool = typer.Option(False, help="Also render the chart as PNG (needs Chromium)."),
+    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
+    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
+    user: Optional[str] = typer.Option(None, help=USER_HELP),
+    case: Optional[str] = typer.Option(None, help=CASE_HELP),
+) -> None:
+    """Export the entity graph: GraphML, GEXF (Gephi), i2 Analyst's Notebook CSV, Neo4j CSVs, SVG."""
+    from linkgraph.render.exports import export_all
+
+    chosen = None
+    if workspace is not None:
+        _, _, result = _view(workspace, users, user, case, "export", (), {"command": "export", "png": png})
+    else:
+        chosen = _run_of(run, run_opt, "export")
+        result = _load(chosen)
+    out = _default_out(out, workspace, chosen, "export", "out/export")
+    paths = export_all(result, out, png=png)
+    for name, p in paths.items():
+        print(f"{name}: {p}")
