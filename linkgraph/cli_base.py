@@ -107,8 +107,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
           debug: bool = typer.Option(False, "--debug", help="Show the Python trace of an error (for bug reports).")
           ) -> None:
     """Entity resolution and link analysis for drug-trafficking intelligence cells."""
-    if debug:
-        _DEBUG["on"] = True
+    _DEBUG["on"] = debug or os.environ.get("LINKGRAPH_DEBUG", "") not in ("", "0")
 
 
 def _progress() -> Progress:

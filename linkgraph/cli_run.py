@@ -66,6 +66,8 @@ def resolve_cmd(
     if engine not in ENGINES:
         raise typer.BadParameter(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}", param_hint="--engine")
     formats = tuple(f.strip() for f in fmt.split(",") if f.strip())
+    if not formats or set(formats) - {"csv", "parquet"}:
+        raise typer.BadParameter(f"unknown output format in {fmt!r}: expected csv, parquet or both", param_hint="--format")
     start = time.perf_counter()
     specs = source_specs(mapping, files, sources, warn=warn)
     result = _run_resolution(specs, rules, judgments, previous, table_resolver(engine, spark_master), workers)
