@@ -194,6 +194,7 @@ FAILURES = [
     (["resolve", "-m", "{dir}/pm.yaml", "-o", "{dir}/aFile"], ["is a file"]),
     (["resolve", "-m", "{dir}/pm.yaml", "-o", "{dir}/notarun"], ["not a linkgraph run folder", "nothing was written"]),
     (["resolve", "-m", "{dir}/brackets.yaml", "-o", "{dir}/o2"], ["[nom]"]),
+    (["resolve", "--engine", "[b]x[/b]"], ["[b]x[/b]"]),
     (["resolve", "--format", "xlsx", "-m", "{dir}/pm.yaml", "-o", "{dir}/o3"], ["unknown output format", "xlsx"]),
     (["evaluate", "-m", "{dir}/pm.yaml", "--truth", "{dir}/truth_none.csv", "{dir}/pm.csv"],
      ["no truth line matches", "PM-1", "X-1"]),
