@@ -158,10 +158,14 @@ def test_mapping_pairs_copied_mappings_and_fileless_mappings(tmp_path):
     noted = cli("resolve", "--sources", sources, "-o", tmp_path / "c")
     assert noted.returncode == 0, noted.stderr
     assert "b.yaml names no file" in noted.stderr.replace("\n", "")
-    # two mappings, one file: the file goes to the mapping that names none
-    both = cli("resolve", "-m", sources / "b.yaml", "-m", sources / "a.yaml", REPO / "tests" / "test_workflow.py",
-               "-o", tmp_path / "d")
-    assert both.returncode == 2 and "Traceback" not in both.stderr  # the .py is no CSV of that mapping
+    # `-m b.yaml -m a.yaml mine.csv`: the file goes to the mapping that names none, a.yaml reads its own
+    (tmp_path / "mine.csv").write_text(CSV, encoding="utf-8")
+    both = cli("resolve", "-m", sources / "b.yaml", "-m", sources / "a.yaml", tmp_path / "mine.csv", "-o", tmp_path / "d")
+    assert both.returncode == 0, both.stderr
+    summary = json.loads((tmp_path / "d" / "summary.json").read_text())
+    assert summary["sources"]["pm_test"]["rows_in"] == 4 and summary["sources"]["police_municipale"]["rows_in"] > 100
+    inputs = json.loads((tmp_path / "d" / "inputs.json").read_text())
+    assert [Path(i["file"]).name for i in inputs] == ["mine.csv", "police_municipale.csv"]
 
 
 def _world(tmp_path: Path) -> dict[str, Path]:
@@ -188,6 +192,7 @@ FAILURES = [
     (["explain", "police:12:suspect", "gendarmerie:40:person", "--run", "{run}"], ["no mention", "police:12:suspect"]),
     (["chart", "{run}", "--ego", "Nobody Atall"], ["no entity", "Nobody Atall"]),
     (["chart", "{run}", "--ego", "jean durand", "--path", "x"], ["--path takes two"]),
+    (["chart", "{run}", "--ego", "mar"], ["matches 2 entities", "Paul MARTIN", "Marie Amelie", "Give the entity id"]),
     (["resolve", "-m", "{dir}/missing.yaml"], ["missing.yaml"]),
     (["resolve", "-m", "{dir}/nofile.yaml", "-o", "{dir}/o1"], ["names no file", ":FILE"]),
     (["resolve", "-m", "{dir}/pm.yaml", "-m", "{dir}/nofile.yaml", "a.csv", "b.csv", "c.csv"], ["no such file"]),
