@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import igraph as ig
 import pandas as pd
 
 from linkgraph.graph.assemble import resolution_edges
@@ -21,6 +22,16 @@ class ScoringContext:
     projection: pd.DataFrame     # person–person projection (graph.projection.person_projection)
     reference_date: pd.Timestamp
     attributed: pd.DataFrame | None = None   # graph.attribution.attribute_lines: person, phone, reasons, evidence
+    graph: ig.Graph | None = None            # the projection as igraph (built once, shared with analyse and charts)
+    analysis: pd.DataFrame | None = None     # graph.analytics.analyse on that graph, when the caller ran it
+
+    def projection_graph(self) -> ig.Graph:
+        """The projection's igraph form (vertex ``name``, edge ``weight``), built on first use and kept."""
+        if self.graph is None:
+            from linkgraph.graph.analytics import as_igraph
+
+            self.graph = as_igraph(self.projection[["from_entity", "to_entity", "weight"]], directed=False)
+        return self.graph
 
     @staticmethod
     def of(result: Resolution, reference_date: str | None = None, cosighting_window: float | None = 120,
@@ -46,11 +57,3 @@ class ScoringContext:
             ref = pd.Timestamp("today").normalize()
         return ScoringContext(persons, entities, mentions, rows, edges, projection, ref, attributed)
 
-
-def evidence_lists(frame: pd.DataFrame, key: str = "entity_id") -> pd.Series:
-    """``source:row`` references per key, sorted and distinct (``frame`` has key, source, row)."""
-    if frame.empty:
-        return pd.Series(dtype=object)
-    refs = frame[key].to_frame().assign(ref=frame["source"].astype(str) + ":" + frame["row"].astype(str))
-    refs = refs.drop_duplicates().sort_values([key, "ref"])
-    return refs.groupby(key)["ref"].agg(list)

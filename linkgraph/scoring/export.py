@@ -14,8 +14,8 @@ def ranked_table(scores: Scores, top: int | None = None, max_evidence: int = 50)
     table = scores.persons if top is None else scores.persons.head(top)
     out = table.copy()
     for f in FACTORS:
-        refs = out["entity_id"].map(scores.evidence[f]) if len(scores.evidence[f]) else pd.Series(None, index=out.index)
-        out[f"evidence_{f}"] = refs.map(lambda r: ";".join(r[:max_evidence]) if isinstance(r, list) else "")
+        ev = scores.evidence[f]   # text made for the lines written only
+        out[f"evidence_{f}"] = [";".join(ev.get(e, [])[:max_evidence]) for e in out["entity_id"]]
     out["notice"] = scores.notice
     return out
 
