@@ -347,14 +347,14 @@ def instrument() -> None:
         timed(A, name)
     for name in ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment"):
         timed(F, name, f"factors.{name}")
-    for name in ("as_igraph", "betweenness", "burt_constraint", "_fragmentation", "_person_rows"):
+    for name in ("as_igraph", "betweenness", "burt_constraint", "effective_size", "_fragmentation", "_person_rows"):
         timed(F, name, f"factors(network).{name}" if name != "_person_rows" else "factors._person_rows")
     timed(S, "_organisations", "score._organisations")
     timed(S, "communities", "score(_organisations).communities")
 
 
 def run_linkgraph(data: dict, args) -> dict:
-    from linkgraph.graph.analytics import analyse
+    from linkgraph.graph.analytics import analyse, as_igraph
     from linkgraph.graph.attribution import attribute_lines, home_towns, inferred_uses
     from linkgraph.graph.edges import edge_table
     from linkgraph.scoring.config import load_scoring
@@ -394,11 +394,13 @@ def run_linkgraph(data: dict, args) -> dict:
             row["nodes"] = len(a)
             row["note"] = _btw_note(len(a), args)
         del a
-    with stage("analytics: analyse(projection)") as row:
+    with stage("analytics: as_igraph + analyse(projection)") as row:
         pnodes = projection_nodes(proj, ent)[["entity_id", "entity_type", "label"]]
-        a = analyse(proj[["from_entity", "to_entity", "weight"]], pnodes, k=args.k, sample_threshold=args.sample_threshold)
+        # one igraph build, shared by analyse and scoring (network factor, organisations)
+        graph = as_igraph(proj[["from_entity", "to_entity", "weight"]], nodes=pnodes["entity_id"].tolist())
+        a = analyse(graph, pnodes, k=args.k, sample_threshold=args.sample_threshold)
         row["nodes"], row["edges"] = len(a), len(proj)
-        row["note"] = _btw_note(len(a), args) + "; nodes = all persons + unheld phones"
+        row["note"] = _btw_note(len(a), args) + "; nodes = all persons + unheld phones; graph shared with scoring"
     out["analysis"] = a
     if not args.scoring:
         return out
@@ -407,7 +409,7 @@ def run_linkgraph(data: dict, args) -> dict:
         ctx = ScoringContext(persons=persons, entities=ent, mentions=data["mentions"],
                              rows=data["rows"].loc[data["rows"]["status"] == "ok", ["source", "row", "agency", "date", "attributes"]],
                              edges=edges, projection=proj, reference_date=pd.Timestamp(args.reference_date),
-                             attributed=attributed)
+                             attributed=attributed, graph=graph, analysis=a)
         scores = score(ctx)
         row["nodes"] = len(scores.persons)
         top = scores.persons["score"].max()
@@ -561,8 +563,8 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=128, help="betweenness pivots above --sample-threshold (analyse's default)")
     ap.add_argument("--sample-threshold", type=int, default=5000)
     ap.add_argument("--reference-date", default="2025-01-01")
-    ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=True,
-                    help="also analyse the whole entity graph (N nodes, M edges)")
+    ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=False,
+                    help="also analyse the whole entity graph (N nodes, M edges; not part of the ranked list)")
     ap.add_argument("--scoring", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
                     help="attribute lines nobody is known to use before scoring, as ScoringContext.of does")

@@ -128,8 +128,9 @@ def _line_spans(edges: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
 
     def dates(col: str) -> np.ndarray:
         codes, uniques = pd.factorize(np.concatenate([c[col].to_numpy(), c[col].to_numpy()]))
-        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed").to_numpy()
-        return np.where(codes >= 0, parsed[np.clip(codes, 0, None)], np.datetime64("NaT"))
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed")
+        parsed = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+        return parsed[codes]     # code -1 (no date) reads the appended NaT
     frame = pd.DataFrame({"line": line, "first": dates("first_seen"), "last": dates("last_seen"),
                           "n": np.concatenate([c["count"].to_numpy(), c["count"].to_numpy()])})
     return frame.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))

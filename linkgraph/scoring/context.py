@@ -19,7 +19,8 @@ class ScoringContext:
     mentions: pd.DataFrame       # mention_id, entity_id, entity_type, source, row, agency, date
     rows: pd.DataFrame           # source, row, agency, date, attributes (JSON text)
     edges: pd.DataFrame          # entity-level edge table (graph.edges.edge_table) + inferred `uses` (attributed lines)
-    projection: pd.DataFrame     # person–person projection (graph.projection.person_projection)
+    projection: pd.DataFrame     # person–person projection (graph.projection.person_projection; evidence per
+                                 # pair in the pair's list or through attrs["via_index"] into ``edges``)
     reference_date: pd.Timestamp
     attributed: pd.DataFrame | None = None   # graph.attribution.attribute_lines: person, phone, reasons, evidence
     graph: ig.Graph | None = None            # the projection as igraph (built once, shared with analyse and charts)
@@ -45,7 +46,7 @@ class ScoringContext:
             attributed = attribute_lines(edges, entities, attribution, home_towns(result.mentions))
             if len(attributed):
                 edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
-        projection = person_projection(edges, entities)
+        projection = person_projection(edges, entities, lists=False)   # evidence made per person shown
         people = entities.loc[entities["entity_type"] == "person", "entity_id"]
         holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],
                              projection.loc[projection["to_type"] == "phone", "to_entity"]]).drop_duplicates()

@@ -68,6 +68,16 @@ class EvidenceIndex(Mapping):
             return out
         return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), resolve)
 
+    @staticmethod
+    def of_pairs(keys: np.ndarray | pd.Series, pairs: np.ndarray, projection: pd.DataFrame,
+                 edges: pd.DataFrame) -> "EvidenceIndex":
+        """Evidence as the references behind projection rows (``pairs``: positions), read from the
+        projection's lists or through its edge index (:func:`~linkgraph.graph.projection.pair_evidence`)."""
+        from linkgraph.graph.projection import pair_evidence
+
+        return EvidenceIndex(keys, np.asarray(pairs, dtype=np.int64),
+                             lambda items: pair_evidence(projection, edges, np.unique(items)))
+
     def items_of(self, key) -> np.ndarray:
         """The integer items behind ``key`` (empty when none)."""
         loc = self._keys.get_indexer([key])[0]

@@ -68,12 +68,28 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     return raw, EvidenceIndex.of_rows(counted["entity_id"], counted["source"], counted["row"])
 
 
+def _first_per_agency(m: pd.DataFrame) -> pd.DataFrame:
+    """Per (entity, agency), the mention row first in (source, row) order: a phone's millions of call
+    rows come down to one line per agency, through integer codes (no sort of object columns)."""
+    m = m[["entity_id", "source", "row", "agency"]]
+    if m.empty:
+        return m
+    e = pd.factorize(m["entity_id"])[0]
+    a = pd.factorize(m["agency"])[0]
+    s_ = pd.factorize(m["source"], sort=True)[0]
+    r = pd.factorize(m["row"], sort=True)[0]
+    order = np.lexsort((r, s_, a, e))
+    pairs = e[order].astype(np.int64) * (int(a.max()) + 2) + (a[order] + 1)
+    first = order[np.r_[True, pairs[1:] != pairs[:-1]]]
+    return m.iloc[np.sort(first)]
+
+
 def corroboration(ctx: ScoringContext) -> Factor:
     """Agencies reporting the person or the phones and vehicles they use: raw = agencies − 1."""
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row", "agency"]]
     stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
     owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons) & stated]
-    asset_mentions = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
+    asset_mentions = _first_per_agency(ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])])
     assets = asset_mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"])[["entity_id", "source", "row", "agency"]]
     both = pd.concat([persons, assets], ignore_index=True)
@@ -95,7 +111,7 @@ def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
                           "other": np.concatenate([p["to_entity"].to_numpy()[to_listed], p["from_entity"].to_numpy()[from_listed]]),
                           "pos": np.concatenate([pos[to_listed], pos[from_listed]])})
     raw = pairs.groupby("entity_id")["other"].nunique().reindex(ctx.persons, fill_value=0).astype(float)
-    return raw, EvidenceIndex.of_lists(pairs["entity_id"], pairs["pos"].to_numpy(), p["evidence"])
+    return raw, EvidenceIndex.of_pairs(pairs["entity_id"], pairs["pos"].to_numpy(), p, ctx.edges)
 
 
 def _assets_of(ctx: ScoringContext, types: list[str]) -> pd.DataFrame:
@@ -302,5 +318,5 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     raw = sum(normed[k] * w for k, w in cfg.parts.items())
     pos = np.arange(len(ctx.projection))[kept] if kept is not None else np.arange(len(ctx.projection))
     ends = np.concatenate([ctx.projection["from_entity"].to_numpy()[pos], ctx.projection["to_entity"].to_numpy()[pos]])
-    ev = EvidenceIndex.of_lists(ends, np.concatenate([pos, pos]), ctx.projection["evidence"])
+    ev = EvidenceIndex.of_pairs(ends, np.concatenate([pos, pos]), ctx.projection, ctx.edges)
     return raw.astype(float), ev, parts

@@ -47,3 +47,11 @@ def test_a_strong_kind_outside_the_bounded_set_scans_everything(monkeypatch):
     monkeypatch.setattr(attribution, "_shared_clue", _no_scan)
     with pytest.raises(AssertionError, match="scanned"):
         attribute_lines(world(), rules=rules)
+
+
+def test_undated_call_records_attribute_nothing_and_do_not_fail():
+    e = world()
+    e["first_seen"], e["last_seen"] = None, None
+    out = attribute_lines(e, rules=AttributionRules())
+    assert "T-n" not in set(out["phone"])          # no dates: no relay
+    assert out.set_index("phone").loc["T-c", "person"] == "P-h"   # the company group clue still works
