@@ -33,8 +33,10 @@ Stages, each timed and with its own peak RSS (the kernel's VmHWM, reset before e
 ``/proc/self/clear_refs``; falls back to ``ru_maxrss`` where not available): edge_table,
 line attribution (``attribute_lines`` with rules/scoring.yaml's rules, its inferred ``uses`` edges
 added to the edge table, as ``ScoringContext.of`` does; ``--no-attribution`` skips it),
-person_projection, analyse on the entity graph (``--entity-analytics``), analyse on the
-projection, ScoringContext + score. Inner functions are timed by wrapping the module attributes
+person_projection (``lists=False``, as ``ScoringContext.of``: edge positions per pair, no lists),
+analyse on the entity graph (``--entity-analytics``, off by default: not part of the ranked list),
+one igraph build of the projection + analyse on it, ScoringContext (sharing that graph and
+analyse's table) + score; the top 20's evidence made into text, as an export does. Inner functions are timed by wrapping the module attributes
 (no linkgraph file is changed). ``--networkx``: the plain networkx equivalent on the projection
 (degree, pagerank, k-sampled betweenness with linkgraph's k and seed, louvain_communities(seed=0),
 constraint, core_number; exact betweenness with ``--nx-exact``) next to linkgraph's figures for
@@ -381,8 +383,8 @@ def run_linkgraph(data: dict, args) -> dict:
                 edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
             row["nodes"] = int(attributed["phone"].nunique()) if len(attributed) else 0
             row["note"] = f"{len(attributed):,} lines attributed (scoring.yaml rules); nodes = attributed lines"
-    with stage("build: person_projection(edges, entities)") as row:
-        proj = person_projection(edges, ent)
+    with stage("build: person_projection(edges, entities, lists=False)") as row:
+        proj = person_projection(edges, ent, lists=False)   # as ScoringContext.of: edge positions per pair, no lists
         row["edges"] = len(proj)
         row["nodes"] = int(pd.unique(np.concatenate([proj["from_entity"].to_numpy(), proj["to_entity"].to_numpy()])).size)
         row["note"] = "nodes = endpoints"
@@ -411,10 +413,13 @@ def run_linkgraph(data: dict, args) -> dict:
                              edges=edges, projection=proj, reference_date=pd.Timestamp(args.reference_date),
                              attributed=attributed, graph=graph, analysis=a)
         scores = score(ctx)
+        shown = {e: scores.explain(e) for e in scores.persons["entity_id"].head(20)}   # what a user reads
         row["nodes"] = len(scores.persons)
         top = scores.persons["score"].max()
         row["note"] = (f"{len(scores.persons):,} persons scored, {len(scores.organisations):,} organisations; "
-                       f"{int((scores.persons['score'] == top).sum()):,} tied at the top score {top:.3f}")
+                       f"{int((scores.persons['score'] == top).sum()):,} tied at the top score {top:.3f}; "
+                       f"{sum(len(f['evidence']) for x in shown.values() for f in x['factors'].values()):,} "
+                       "evidence references made into text for the top 20")
         out["scores"] = scores
     return out
 
