@@ -159,15 +159,20 @@ def _communities(ctx: ScoringContext) -> pd.Series:
 
 
 def _organisations(community: pd.Series, persons: pd.DataFrame, top: int) -> pd.DataFrame:
-    """Communities of the person projection, scored by the mean of their ``top`` best members."""
+    """Communities of the person projection, scored by the mean of their ``top`` best members
+    (communities of one member left out; vectorized: no Python call per community)."""
     if community.empty:
         return pd.DataFrame(columns=["organisation", "score", "members", "top_members"])
     frame = persons[["entity_id", "label", "score"]].assign(organisation=persons["entity_id"].map(community))
-    frame = frame.dropna(subset=["organisation"]).sort_values(["organisation", "score"], ascending=[True, False])
-    g = frame.groupby("organisation")
-    out = pd.DataFrame({"score": g["score"].apply(lambda s: float(s.head(top).mean())),
-                        "members": g.size(),
-                        "top_members": g["entity_id"].apply(lambda s: ";".join(s.head(top)))})
-    out = out[out["members"] >= 2].sort_values("score", ascending=False).reset_index()
+    frame = frame.dropna(subset=["organisation"])
+    size = frame.groupby("organisation").size()
+    frame = frame[frame["organisation"].map(size).to_numpy() >= 2]   # persons are in rank order already
+    if frame.empty:
+        return pd.DataFrame(columns=["rank", "organisation", "score", "members", "top_members"])
+    best = frame[frame.groupby("organisation", sort=False).cumcount().to_numpy() < top]
+    g = best.groupby("organisation")
+    out = pd.DataFrame({"score": g["score"].mean(), "members": size.reindex(g.size().index),
+                        "top_members": g["entity_id"].agg(";".join)})
+    out = out.sort_values("score", ascending=False, kind="stable").reset_index()
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
