@@ -121,22 +121,36 @@ def _assets_of(ctx: ScoringContext, types: list[str]) -> pd.DataFrame:
     return mine.assign(pos=np.flatnonzero(keep))     # pos: the edge's position in ctx.edges (its evidence)
 
 
+def _foreign_numbers(ents: pd.DataFrame) -> pd.Series:
+    """entity id → country of its number, for numbers of a country other than France."""
+    if "number" not in ents:
+        return pd.Series(dtype=object)
+    numbers = ents["number"].dropna().astype(str)
+    numbers = numbers[~numbers.str.startswith(("+33", "33")).to_numpy()]   # country code 33: France only
+    country = pd.Series(apply_unique(numbers, phone_country)[0].to_numpy(), index=numbers.index, dtype=object)
+    return country[country.notna() & (country != "FR")]
+
+
 def international(ctx: ScoringContext) -> Factor:
     """Foreign countries reached by phone, foreign plates driven, containers in seizures."""
     ents = ctx.entities.set_index("entity_id")
     phones = _assets_of(ctx, ["uses"])
+    # the foreign numbers first (a +33 number is French or invalid: never parsed), then only the calls
+    # that reach one of them from a person's phone — not every call of every phone
+    country = _foreign_numbers(ents)
     is_call = ctx.edges["type"].isin(["called", "texted"]).to_numpy()
-    calls = ctx.edges.loc[is_call, ["from_entity", "to_entity"]].assign(pos=np.flatnonzero(is_call))
-    # every number a person's phones called or were called by, and their own numbers
-    out = calls.merge(phones[["entity_id", "asset"]], left_on="from_entity", right_on="asset")
-    inc = calls.merge(phones[["entity_id", "asset"]], left_on="to_entity", right_on="asset")
-    contacts = pd.concat([
-        out[["entity_id", "to_entity", "pos"]].rename(columns={"to_entity": "phone"}),
-        inc[["entity_id", "from_entity", "pos"]].rename(columns={"from_entity": "phone"}),
-        phones[["entity_id", "asset", "pos"]].rename(columns={"asset": "phone"})], ignore_index=True)
-    numbers = ents["number"] if "number" in ents else pd.Series(dtype=object)
-    contacts["country"] = apply_unique(contacts["phone"].map(numbers).fillna(""), phone_country)[0].to_numpy()
-    foreign = contacts[contacts["country"].notna() & (contacts["country"] != "FR")]
+    frm, to = ctx.edges["from_entity"].to_numpy(), ctx.edges["to_entity"].to_numpy()
+    held = pd.Index(phones["asset"].unique())
+    foreign_ids = pd.Index(country.index)
+    out_mask = is_call & (foreign_ids.get_indexer(to) >= 0) & (held.get_indexer(frm) >= 0)
+    in_mask = is_call & (foreign_ids.get_indexer(frm) >= 0) & (held.get_indexer(to) >= 0)
+    out = pd.DataFrame({"asset": frm[out_mask], "phone": to[out_mask], "pos": np.flatnonzero(out_mask)})
+    inc = pd.DataFrame({"asset": to[in_mask], "phone": frm[in_mask], "pos": np.flatnonzero(in_mask)})
+    owners = phones[["entity_id", "asset"]]
+    contacts = pd.concat([out.merge(owners, on="asset"), inc.merge(owners, on="asset"),
+                          phones[["entity_id", "asset", "pos"]].assign(phone=phones["asset"])], ignore_index=True)
+    contacts["country"] = contacts["phone"].map(country).to_numpy()
+    foreign = contacts[contacts["country"].notna()]
     countries = foreign.groupby("entity_id")["country"].nunique()
     vehicles = _assets_of(ctx, ["drives", "owns"])
     plates = vehicles["asset"].map(ents["plate"]) if "plate" in ents else pd.Series(index=vehicles.index, dtype=object)
