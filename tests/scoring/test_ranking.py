@@ -140,3 +140,21 @@ def test_evidence_is_the_same_as_before_the_columnar_index():
     top = scores.persons.head(20)["entity_id"]
     shown = [scores.explain(e)["factors"]["corroboration"]["evidence"] for e in top]
     assert shown == [saved["corroboration"].get(e, []) for e in top] and any(shown)
+
+
+def test_listed_links_read_their_evidence_through_the_projection_index():
+    """A person next to one listed target: one listed link, whose evidence is the rows behind that pair."""
+    import linkgraph
+    from linkgraph.graph.projection import pair_evidence
+    from linkgraph.scoring.factors import listed_links
+
+    result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
+    ctx = ScoringContext.of(result, attribution=load_scoring().attribution.rules())
+    p = ctx.projection
+    assert "evidence" not in p                          # no list per pair
+    i = int(np.argmax(p["weight"].to_numpy()))
+    a, b = p["from_entity"].iat[i], p["to_entity"].iat[i]
+    raw, evidence = listed_links(ctx, {b})
+    pairs = np.flatnonzero(((p["from_entity"] == a) & (p["to_entity"] == b)).to_numpy() |
+                           ((p["from_entity"] == b) & (p["to_entity"] == a)).to_numpy())
+    assert raw[a] == 1.0 and evidence[a] == pair_evidence(p, ctx.edges, pairs) and len(evidence[a]) > 0
