@@ -24,6 +24,8 @@ import pandas as pd
 import linkgraph
 from linkgraph.graph.analytics import analyse
 from linkgraph.graph.datasets import NETWORKS, caviar_calls_csv, caviar_number
+from linkgraph.graph.edges import edge_table
+from linkgraph.graph.projection import person_projection
 from linkgraph.scoring.config import ScoringSettings, load_scoring
 from linkgraph.scoring.score import Scores, score
 from linkgraph.sources.mapping import parse_mapping
@@ -77,8 +79,7 @@ def run_graph(name: str, csv: Path, keys: tuple[int, ...], k: int, settings: Sco
     node = _node_of(result)
     p = scores.persons.set_index("entity_id")
     values = pd.DataFrame({"score": p["score"], "rank": p["rank"], "raw_network": p["raw_network"]})
-    projection = linkgraph.graph.projection.person_projection(
-        linkgraph.graph.edges.edge_table(result.relations), result.entities)
+    projection = person_projection(edge_table(result.relations), result.entities, lists=False)
     metrics = analyse(projection)
     for c in CENTRALITIES:
         values[c] = metrics[c].reindex(values.index).fillna(0.0)
