@@ -32,7 +32,12 @@ class Scores:
 
     def explain(self, entity_id: str) -> dict:
         """One person's line: score, each factor's normalized value, weight, contribution, evidence."""
-        row = self.persons.set_index("entity_id").loc[entity_id]
+        if getattr(self, "_ids", None) is None or len(self._ids) != len(self.persons):
+            self._ids = pd.Index(self.persons["entity_id"])     # one index for every line explained
+        loc = self._ids.get_indexer([entity_id])[0]
+        if loc < 0:
+            raise KeyError(entity_id)
+        row = self.persons.iloc[loc]
         weights = self.settings.weights()
         return {"entity_id": entity_id, "label": row["label"], "rank": int(row["rank"]), "score": float(row["score"]),
                 "notice": self.notice,
