@@ -33,8 +33,10 @@ Stages, each timed and with its own peak RSS (the kernel's VmHWM, reset before e
 ``/proc/self/clear_refs``; falls back to ``ru_maxrss`` where not available): edge_table,
 line attribution (``attribute_lines`` with rules/scoring.yaml's rules, its inferred ``uses`` edges
 added to the edge table, as ``ScoringContext.of`` does; ``--no-attribution`` skips it),
-person_projection, analyse on the entity graph (``--entity-analytics``), analyse on the
-projection, ScoringContext + score. Inner functions are timed by wrapping the module attributes
+person_projection (``lists=False``, as ``ScoringContext.of``: edge positions per pair, no lists),
+analyse on the entity graph (``--entity-analytics``, off by default: not part of the ranked list),
+one igraph build of the projection + analyse on it, ScoringContext (sharing that graph and
+analyse's table) + score; the top 20's evidence made into text, as an export does. Inner functions are timed by wrapping the module attributes
 (no linkgraph file is changed). ``--networkx``: the plain networkx equivalent on the projection
 (degree, pagerank, k-sampled betweenness with linkgraph's k and seed, louvain_communities(seed=0),
 constraint, core_number; exact betweenness with ``--nx-exact``) next to linkgraph's figures for
@@ -347,14 +349,14 @@ def instrument() -> None:
         timed(A, name)
     for name in ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment"):
         timed(F, name, f"factors.{name}")
-    for name in ("as_igraph", "betweenness", "burt_constraint", "_fragmentation", "_person_rows"):
+    for name in ("as_igraph", "betweenness", "burt_constraint", "effective_size", "_fragmentation", "_person_rows"):
         timed(F, name, f"factors(network).{name}" if name != "_person_rows" else "factors._person_rows")
     timed(S, "_organisations", "score._organisations")
     timed(S, "communities", "score(_organisations).communities")
 
 
 def run_linkgraph(data: dict, args) -> dict:
-    from linkgraph.graph.analytics import analyse
+    from linkgraph.graph.analytics import analyse, as_igraph
     from linkgraph.graph.attribution import attribute_lines, home_towns, inferred_uses
     from linkgraph.graph.edges import edge_table
     from linkgraph.scoring.config import load_scoring
@@ -381,8 +383,8 @@ def run_linkgraph(data: dict, args) -> dict:
                 edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
             row["nodes"] = int(attributed["phone"].nunique()) if len(attributed) else 0
             row["note"] = f"{len(attributed):,} lines attributed (scoring.yaml rules); nodes = attributed lines"
-    with stage("build: person_projection(edges, entities)") as row:
-        proj = person_projection(edges, ent)
+    with stage("build: person_projection(edges, entities, lists=False)") as row:
+        proj = person_projection(edges, ent, lists=False)   # as ScoringContext.of: edge positions per pair, no lists
         row["edges"] = len(proj)
         row["nodes"] = int(pd.unique(np.concatenate([proj["from_entity"].to_numpy(), proj["to_entity"].to_numpy()])).size)
         row["note"] = "nodes = endpoints"
@@ -394,11 +396,13 @@ def run_linkgraph(data: dict, args) -> dict:
             row["nodes"] = len(a)
             row["note"] = _btw_note(len(a), args)
         del a
-    with stage("analytics: analyse(projection)") as row:
+    with stage("analytics: as_igraph + analyse(projection)") as row:
         pnodes = projection_nodes(proj, ent)[["entity_id", "entity_type", "label"]]
-        a = analyse(proj[["from_entity", "to_entity", "weight"]], pnodes, k=args.k, sample_threshold=args.sample_threshold)
+        # one igraph build, shared by analyse and scoring (network factor, organisations)
+        graph = as_igraph(proj[["from_entity", "to_entity", "weight"]], nodes=pnodes["entity_id"].tolist())
+        a = analyse(graph, pnodes, k=args.k, sample_threshold=args.sample_threshold)
         row["nodes"], row["edges"] = len(a), len(proj)
-        row["note"] = _btw_note(len(a), args) + "; nodes = all persons + unheld phones"
+        row["note"] = _btw_note(len(a), args) + "; nodes = all persons + unheld phones; graph shared with scoring"
     out["analysis"] = a
     if not args.scoring:
         return out
@@ -407,12 +411,15 @@ def run_linkgraph(data: dict, args) -> dict:
         ctx = ScoringContext(persons=persons, entities=ent, mentions=data["mentions"],
                              rows=data["rows"].loc[data["rows"]["status"] == "ok", ["source", "row", "agency", "date", "attributes"]],
                              edges=edges, projection=proj, reference_date=pd.Timestamp(args.reference_date),
-                             attributed=attributed)
+                             attributed=attributed, graph=graph, analysis=a)
         scores = score(ctx)
+        shown = {e: scores.explain(e) for e in scores.persons["entity_id"].head(20)}   # what a user reads
         row["nodes"] = len(scores.persons)
         top = scores.persons["score"].max()
         row["note"] = (f"{len(scores.persons):,} persons scored, {len(scores.organisations):,} organisations; "
-                       f"{int((scores.persons['score'] == top).sum()):,} tied at the top score {top:.3f}")
+                       f"{int((scores.persons['score'] == top).sum()):,} tied at the top score {top:.3f}; "
+                       f"{sum(len(f['evidence']) for x in shown.values() for f in x['factors'].values()):,} "
+                       "evidence references made into text for the top 20")
         out["scores"] = scores
     return out
 
@@ -561,8 +568,8 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=128, help="betweenness pivots above --sample-threshold (analyse's default)")
     ap.add_argument("--sample-threshold", type=int, default=5000)
     ap.add_argument("--reference-date", default="2025-01-01")
-    ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=True,
-                    help="also analyse the whole entity graph (N nodes, M edges)")
+    ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=False,
+                    help="also analyse the whole entity graph (N nodes, M edges; not part of the ranked list)")
     ap.add_argument("--scoring", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
                     help="attribute lines nobody is known to use before scoring, as ScoringContext.of does")

@@ -46,6 +46,18 @@ def _no_attribution(base: ScoringSettings) -> ScoringSettings:
     return base.model_copy(update={"attribution": base.attribution.model_copy(update={"enabled": False})})
 
 
+def _normalized(base: ScoringSettings, method: str) -> ScoringSettings:
+    return base.model_copy(update={"normalization": method})
+
+
+def _network_parts(base: ScoringSettings, parts: dict[str, float]) -> ScoringSettings:
+    network = base.factors.network.model_copy(update={"parts": parts})
+    return base.model_copy(update={"factors": base.factors.model_copy(update={"network": network})})
+
+
+OLD_PARTS = {"betweenness": 0.5, "brokerage": 0.25, "fragmentation": 0.25}   # before issue 15
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="*", default=[], help="other fixture seeds to generate and score")
@@ -58,7 +70,12 @@ def main() -> None:
     print("| configuration | precision@10 | heads+brokers in top 10 | planted hubs in top 10 |")
     print("|---|---|---|---|")
     configurations = [("all factors", base)] + [(f"without {f}", base.without(f)) for f in FACTORS] + [
-        ("all factors, no line attribution", _no_attribution(base))]
+        ("all factors, no line attribution", _no_attribution(base)),
+        ("normalization capped at the 95th percentile (before)", _normalized(base, "capped")),
+        ("normalization by rank", _normalized(base, "rank")),
+        ("network: betweenness + 1 - constraint + fragmentation (before)", _network_parts(base, OLD_PARTS)),
+        ("network: betweenness alone", _network_parts(base, {"betweenness": 1.0})),
+        ("network: betweenness + 1 - constraint", _network_parts(base, {"betweenness": 1 / 3, "brokerage": 2 / 3}))]
     for name, settings in configurations:
         p, n, h = _measure(bundled, settings)
         print(f"| {name} | {p:.2f} | {n} | {h} |")
@@ -67,7 +84,9 @@ def main() -> None:
     if args.work is None:
         ap.error("--seeds needs --work DIR")
     columns = [("all factors", base), ("without concealment", base.without("concealment")),
-               ("without network", base.without("network")), ("no line attribution", _no_attribution(base))]
+               ("without network", base.without("network")), ("no line attribution", _no_attribution(base)),
+               ("capped normalization", _normalized(base, "capped")),
+               ("network parts before", _network_parts(base, OLD_PARTS))]
     print()
     print("| seed | " + " | ".join(name for name, _ in columns) + " | planted hubs in top 10 (all factors) |")
     print("|---" * (len(columns) + 2) + "|")

@@ -118,6 +118,46 @@ def _relay_candidates(cand: pd.DataFrame, old: pd.DataFrame, new: pd.DataFrame, 
     return p[((lead >= -pd.Timedelta(days=silent_days)) & (lead <= pd.Timedelta(days=relay_days))).to_numpy()]
 
 
+def _line_spans(edges: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """First and last call and call rows per line over the call edges under ``mask`` (both ends);
+    dates parsed once per distinct string."""
+    c = edges[mask]
+    line = np.concatenate([c["from_entity"].to_numpy(), c["to_entity"].to_numpy()])
+    if len(line) == 0:
+        return pd.DataFrame(columns=["first", "last", "calls"])
+
+    def dates(col: str) -> np.ndarray:
+        codes, uniques = pd.factorize(np.concatenate([c[col].to_numpy(), c[col].to_numpy()]))
+        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed")
+        parsed = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+        return parsed[codes]     # code -1 (no date) reads the appended NaT
+    frame = pd.DataFrame({"line": line, "first": dates("first_seen"), "last": dates("last_seen"),
+                          "n": np.concatenate([c["count"].to_numpy(), c["count"].to_numpy()])})
+    return frame.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))
+
+
+def _focus_people(edges: pd.DataFrame, calls_mask: np.ndarray, known: pd.DataFrame, company_line: pd.DataFrame,
+                  directs: pd.DataFrame, rules: AttributionRules) -> pd.Index:
+    """The people a line can be attributed to when the strong kinds are company, company group and
+    relay: directors of a company with a contact line, their co-directors, and users of a known line
+    that falls silent (``silent_days`` before the records end, ``relay_min_calls`` call rows)."""
+    people = []
+    if len(company_line) and len(directs):
+        firms = directs[directs["company"].isin(company_line["company"])]
+        people += [firms["person"], directs.loc[directs["company"].isin(
+            directs.loc[directs["person"].isin(firms["person"]), "company"]), "person"]]
+    lines = pd.Index(known["line"].unique())
+    ends = edges["from_entity"].isin(lines).to_numpy() | edges["to_entity"].isin(lines).to_numpy()
+    span = _line_spans(edges, calls_mask & ends)
+    # the records' end: the last call of any line (at least relay's own end, over lines with enough calls)
+    last = pd.unique(edges.loc[calls_mask, "last_seen"].to_numpy())
+    end = pd.to_datetime(pd.Series(last, dtype=object), errors="coerce", format="mixed").max() if len(span) else pd.NaT
+    if len(span) and pd.notna(end):
+        span = span[(span["calls"] >= rules.relay_min_calls) & ((end - span["last"]).dt.days >= rules.silent_days)]
+        people.append(known.loc[known["line"].isin(span.index), "person"])
+    return pd.Index(pd.concat(people).unique()) if people else pd.Index([])
+
+
 def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                     rules: AttributionRules | None = None, homes: pd.Series | None = None) -> pd.DataFrame:
     """Inferred ``uses`` links (person → phone) for lines no file attributes to a person.
@@ -144,9 +184,18 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
 
     known = links((etype == "uses") & (ftype == "person") & (ttype == "phone"), "person", "line")
     calls_mask = np.isin(etype, CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
-    c = edges[calls_mask]
-    if not calls_mask.any():
+    if not calls_mask.any() or known.empty:
         return _empty()
+    # bounded by the clues: with the strong kinds company / company group / relay, only people with a
+    # company clue or a known line falling silent can get a line; nobody of them: no further scan
+    company_line = links((etype == "uses") & (ftype == "company") & (ttype == "phone"), "company", "line", "ev_c")
+    directs = links((etype == "directs") & (ftype == "person") & (ttype == "company"), "person", "company", "ev_d")
+    focus = None
+    if set(rules.strong) <= {"company", "company_group", "relay"}:
+        focus = _focus_people(edges, calls_mask, known, company_line, directs, rules)
+        if len(focus) == 0:
+            return _empty()
+    c = edges[calls_mask]
     calls = pd.concat([
         pd.DataFrame({"line": c["from_entity"].to_numpy(), "other": c["to_entity"].to_numpy(), "ev": refs[calls_mask].to_numpy(),
                       "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
@@ -157,14 +206,15 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     # the lines to attribute: in the call records, with no person known to use them
     lines = pd.Index(calls["line"].unique())
     open_lines = lines.difference(pd.Index(known["line"].unique()))
-    if len(open_lines) == 0 or known.empty:
+    if len(open_lines) == 0:
         return _empty()
+    every_known = known
+    if focus is not None:   # the other clues only for the people who can get a line
+        known = known[known["person"].isin(focus)]
     clues = []
 
     # company contact numbers
-    company_line = links((etype == "uses") & (ftype == "company") & (ttype == "phone"), "company", "line", "ev_c")
     company_line = company_line[company_line["line"].isin(open_lines)]
-    directs = links((etype == "directs") & (ftype == "person") & (ttype == "company"), "person", "company", "ev_d")
     if len(company_line) and len(directs):
         direct = company_line.merge(directs, on="company")
         clues.append(pd.DataFrame({"line": direct["line"], "person": direct["person"], "kind": "company",
@@ -198,7 +248,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
 
         if homes is not None and len(homes):
             # a cell's town: the most common home town of the known users of the lines seen there
-            town = cells.merge(known[["person", "line"]], on="line").drop_duplicates(["cell", "person"])
+            town = cells.merge(every_known[["person", "line"]], on="line").drop_duplicates(["cell", "person"])
             town = town.assign(city=town["person"].map(homes)).dropna(subset=["city"])
             town = town.groupby(["cell", "city"]).size().rename("n").reset_index().sort_values(
                 ["cell", "n", "city"], ascending=[True, False, True]).drop_duplicates("cell").set_index("cell")["city"]

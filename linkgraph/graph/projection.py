@@ -38,9 +38,17 @@ PROJECTION_COLUMNS = ["from_entity", "to_entity", "from_type", "to_type", "weigh
                       "rules", "via", "evidence"]
 
 
-def _pairs(a: np.ndarray, b: np.ndarray, rule: np.ndarray | str, weight: np.ndarray, via: list[np.ndarray]) -> pd.DataFrame:
+def _pairs(a: np.ndarray, b: np.ndarray, rule: np.ndarray | str, weight: np.ndarray, via: list[np.ndarray],
+           lean: bool = False) -> pd.DataFrame:
+    """Pair rows (smaller id first) with three ``via`` columns: edge ids (None where a rule has fewer),
+    or with ``lean`` edge positions (-1 where none), so that the parts concatenate column for column."""
     frame = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b), "rule": rule, "w": weight})
-    for i, v in enumerate(via):
+    for i in range(3):
+        v = via[i] if i < len(via) else np.full(len(frame), -1 if lean else None, dtype=np.int64 if lean else object)
+        if lean:
+            v = np.asarray(v)
+            if v.dtype.kind not in "iu":   # ids, or None / NaN where a phone has no inferred holder
+                v = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
         frame[f"via{i}"] = v
     return frame[frame["a"] != frame["b"]]
 
@@ -57,23 +65,40 @@ def _holders(edges: pd.DataFrame, ftype: pd.Series, ttype: pd.Series, ids: pd.Se
 
 
 def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None, *,
-                      max_sharers: int = 50) -> pd.DataFrame:
-    """Weighted undirected person–person edge table (see the module docstring for the rules)."""
+                      max_sharers: int = 50, lists: bool = True) -> pd.DataFrame:
+    """Weighted undirected person–person edge table (see the module docstring for the rules).
+
+    ``lists=False``: no ``via`` and ``evidence`` list per pair (the cost at national scale); instead
+    ``out.attrs["via_index"]`` (a :class:`ViaIndex`): pair ``i``'s underlying edges are the rows
+    ``positions[offsets[i]:offsets[i + 1]]`` of ``edges`` (by position), whose ``evidence`` gives the
+    pair's references when somebody looks (:func:`pair_evidence`).
+    """
     if len(edges) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
-    edges = edges[~edges["self_loop"]] if "self_loop" in edges else edges[edges["from_entity"] != edges["to_entity"]]
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
+        if not lists:
+            out = out.drop(columns=["via", "evidence"])
+            out.attrs["via_index"] = ViaIndex(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        return out
+    position = np.arange(len(edges), dtype=np.int64)
+    loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else \
+        (edges["from_entity"] == edges["to_entity"]).to_numpy()
+    position = position[~loops]
+    edges = edges[~loops]
     ftype = entity_types(edges["from_entity"], entities).set_axis(edges.index)
     ttype = entity_types(edges["to_entity"], entities).set_axis(edges.index)
     weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0) if "weight" in edges \
         else pd.Series(1.0, index=edges.index)
-    ids = edges["edge_id"] if "edge_id" in edges else \
-        edges["from_entity"] + "|" + edges["type"] + "|" + edges["to_entity"]
+    if not lists:   # an edge is referred to by its position in the caller's table
+        ids = pd.Series(position, index=edges.index)
+    else:
+        ids = edges["edge_id"] if "edge_id" in edges else \
+            edges["from_entity"] + "|" + edges["type"] + "|" + edges["to_entity"]
     parts = []
 
     direct = (ftype == "person") & (ttype == "person")
     d = edges[direct]
     parts.append(_pairs(d["from_entity"].to_numpy(), d["to_entity"].to_numpy(), ("direct:" + d["type"]).to_numpy(),
-                        weight[direct].to_numpy(), [ids[direct].to_numpy()]))
+                        weight[direct].to_numpy(), [ids[direct].to_numpy()], not lists))
 
     calls = edges["type"].isin(CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
     if calls.any():
@@ -86,7 +111,7 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
             c[col] = c[col].fillna(c[end])
         inferred = c["ihx"].eq(True).to_numpy() | c["ihy"].eq(True).to_numpy()
         parts.append(_pairs(c["hx"].to_numpy(), c["hy"].to_numpy(), np.where(inferred, "calls:inferred", "calls"),
-                            c["w"].to_numpy(), [c["via0"].to_numpy(), c["vhx"].to_numpy(), c["vhy"].to_numpy()]))
+                            c["w"].to_numpy(), [c["via0"].to_numpy(), c["vhx"].to_numpy(), c["vhy"].to_numpy()], not lists))
 
     person_end = np.where(ftype == "person", "from", np.where(ttype == "person", "to", ""))
     asset_type = np.where(person_end == "from", ttype, np.where(person_end == "to", ftype, None))
@@ -105,11 +130,11 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         m = m[m["person_a"] < m["person_b"]]
         if len(m):
             parts.append(_pairs(m["person_a"].to_numpy(), m["person_b"].to_numpy(), ("shared:" + m["kind"]).to_numpy(),
-                                np.ones(len(m)), [m["via_a"].to_numpy(), m["via_b"].to_numpy()]))
+                                np.ones(len(m)), [m["via_a"].to_numpy(), m["via_b"].to_numpy()], not lists))
 
     allp = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
     if allp is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
+        return person_projection(edges.iloc[:0], entities, lists=lists)
     groups = allp.groupby(["a", "b"], sort=True).ngroup().to_numpy()
     n = int(groups.max()) + 1
     rule_codes, rules = pd.factorize(allp["rule"])
@@ -123,6 +148,10 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     out["weight"] = out["direct"] + out["calls"] + out["shared"]
     out["rules"], _ = joined_sets(groups, allp["rule"], n)
     via_cols = [c for c in allp.columns if c.startswith("via")]
+    if not lists:
+        out = out[[c for c in PROJECTION_COLUMNS if c not in ("via", "evidence")]]
+        out.attrs["via_index"] = _via_index(groups, [allp[c].to_numpy() for c in via_cols], n)
+        return out
     via = pd.concat([pd.DataFrame({"g": groups, "via": allp[c].to_numpy()}) for c in via_cols]).dropna()
     out["via"] = lists_by_group(via["g"].to_numpy(), via["via"].to_numpy(), n).to_numpy()
     if "evidence" in edges:
@@ -135,6 +164,61 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     else:
         out["evidence"] = pd.Series([[] for _ in range(n)], dtype=object).to_numpy()
     return out[PROJECTION_COLUMNS]
+
+
+class ViaIndex:
+    """Pair → underlying edge positions (CSR). Kept in ``DataFrame.attrs``: pandas copies and compares
+    attrs on every operation, so it copies as itself and compares by identity."""
+
+    __slots__ = ("offsets", "positions")
+
+    def __init__(self, offsets: np.ndarray, positions: np.ndarray):
+        self.offsets, self.positions = offsets, positions
+
+    def __iter__(self):
+        return iter((self.offsets, self.positions))
+
+    def __deepcopy__(self, memo) -> "ViaIndex":
+        return self
+
+    def __copy__(self) -> "ViaIndex":
+        return self
+
+    def of(self, pair: int) -> np.ndarray:
+        return self.positions[self.offsets[pair]:self.offsets[pair + 1]]
+
+
+def _via_index(groups: np.ndarray, via: list[np.ndarray], n: int) -> ViaIndex:
+    """CSR of the distinct edge positions per pair (positions; -1 where a rule has none)."""
+    g = np.concatenate([groups] * len(via)).astype(np.int64)
+    v = np.concatenate([np.asarray(col, dtype=np.int64) for col in via])
+    keep = v >= 0
+    g, v = g[keep], v[keep]
+    width = int(v.max()) + 1 if len(v) else 1
+    key = np.unique(g * width + v)
+    g, v = key // width, key % width
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=n))]).astype(np.int64)
+    return ViaIndex(offsets, v)
+
+
+def pair_evidence(projection: pd.DataFrame, edges: pd.DataFrame, pairs: np.ndarray) -> list[str]:
+    """Sorted distinct ``source:row`` references behind the projection rows ``pairs`` (positions), from
+    the ``evidence`` column when the projection has one, else through ``attrs["via_index"]`` into
+    ``edges`` (the table the projection was built from)."""
+    pairs = np.asarray(pairs, dtype=np.int64)
+    if "evidence" in projection:
+        cells = projection["evidence"].to_numpy()[pairs]
+    else:
+        offsets, positions = projection.attrs["via_index"]
+        rows = np.concatenate([positions[offsets[i]:offsets[i + 1]] for i in pairs]) if len(pairs) else positions[:0]
+        cells = edges["evidence"].to_numpy()[np.unique(rows)]
+    refs = set()
+    for cell in cells:
+        if isinstance(cell, str):
+            refs.update(cell.split(";"))
+        elif cell is not None and not (isinstance(cell, float) and np.isnan(cell)):
+            refs.update(cell)
+    return sorted(refs)
 
 
 def projection_nodes(projection: pd.DataFrame, entities: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -24,8 +24,8 @@ class NetworkFactor(Factor):
     population: Literal["known", "all", "auto"] = "auto"
     known_agencies: list[str] = []      # "known" = a row from one of them (empty: any counted activity)
     holders_known: tuple[int, int] = (0, 0)   # unknown line holders in contact with min..max known people join
-    parts: dict[Literal["betweenness", "brokerage", "fragmentation"], float] = {
-        "betweenness": 0.5, "brokerage": 0.25, "fragmentation": 0.25}
+    parts: dict[Literal["betweenness", "effective_size", "brokerage", "fragmentation"], float] = {
+        "betweenness": 1 / 3, "effective_size": 2 / 3}
 
 
 class ActivityFactor(Factor):
@@ -98,6 +98,7 @@ class Organisations(_Strict):
 class ScoringSettings(_Strict):
     reference_date: str | None = None
     half_life_days: float = 365
+    normalization: Literal["log", "rank", "capped"] = "log"
     normalization_quantile: float = 0.95
     factors: Factors = Factors()
     organisations: Organisations = Organisations()

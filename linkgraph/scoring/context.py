@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import igraph as ig
 import pandas as pd
 
 from linkgraph.graph.assemble import resolution_edges
@@ -18,9 +19,20 @@ class ScoringContext:
     mentions: pd.DataFrame       # mention_id, entity_id, entity_type, source, row, agency, date
     rows: pd.DataFrame           # source, row, agency, date, attributes (JSON text)
     edges: pd.DataFrame          # entity-level edge table (graph.edges.edge_table) + inferred `uses` (attributed lines)
-    projection: pd.DataFrame     # person–person projection (graph.projection.person_projection)
+    projection: pd.DataFrame     # person–person projection (graph.projection.person_projection; evidence per
+                                 # pair in the pair's list or through attrs["via_index"] into ``edges``)
     reference_date: pd.Timestamp
     attributed: pd.DataFrame | None = None   # graph.attribution.attribute_lines: person, phone, reasons, evidence
+    graph: ig.Graph | None = None            # the projection as igraph (built once, shared with analyse and charts)
+    analysis: pd.DataFrame | None = None     # graph.analytics.analyse on that graph, when the caller ran it
+
+    def projection_graph(self) -> ig.Graph:
+        """The projection's igraph form (vertex ``name``, edge ``weight``), built on first use and kept."""
+        if self.graph is None:
+            from linkgraph.graph.analytics import as_igraph
+
+            self.graph = as_igraph(self.projection[["from_entity", "to_entity", "weight"]], directed=False)
+        return self.graph
 
     @staticmethod
     def of(result: Resolution, reference_date: str | None = None, cosighting_window: float | None = 120,
@@ -34,7 +46,7 @@ class ScoringContext:
             attributed = attribute_lines(edges, entities, attribution, home_towns(result.mentions))
             if len(attributed):
                 edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
-        projection = person_projection(edges, entities)
+        projection = person_projection(edges, entities, lists=False)   # evidence made per person shown
         people = entities.loc[entities["entity_type"] == "person", "entity_id"]
         holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],
                              projection.loc[projection["to_type"] == "phone", "to_entity"]]).drop_duplicates()
@@ -46,11 +58,3 @@ class ScoringContext:
             ref = pd.Timestamp("today").normalize()
         return ScoringContext(persons, entities, mentions, rows, edges, projection, ref, attributed)
 
-
-def evidence_lists(frame: pd.DataFrame, key: str = "entity_id") -> pd.Series:
-    """``source:row`` references per key, sorted and distinct (``frame`` has key, source, row)."""
-    if frame.empty:
-        return pd.Series(dtype=object)
-    refs = frame[key].to_frame().assign(ref=frame["source"].astype(str) + ":" + frame["row"].astype(str))
-    refs = refs.drop_duplicates().sort_values([key, "ref"])
-    return refs.groupby(key)["ref"].agg(list)

@@ -10,22 +10,28 @@ from linkgraph.scoring.score import FACTORS, Scores
 from linkgraph.store.files import write_table
 
 
-def ranked_table(scores: Scores, top: int | None = None, max_evidence: int = 50) -> pd.DataFrame:
+def ranked_table(scores: Scores, top: int | None = None, max_evidence: int = 50,
+                 ids: set[str] | None = None) -> pd.DataFrame:
+    """The ranked lines written (the first ``top``, or those of ``ids``), each factor's evidence made
+    into text for them only."""
     table = scores.persons if top is None else scores.persons.head(top)
+    if ids is not None:
+        table = table[table["entity_id"].isin(ids)]
     out = table.copy()
     for f in FACTORS:
-        refs = out["entity_id"].map(scores.evidence[f]) if len(scores.evidence[f]) else pd.Series(None, index=out.index)
-        out[f"evidence_{f}"] = refs.map(lambda r: ";".join(r[:max_evidence]) if isinstance(r, list) else "")
+        ev = scores.evidence[f]   # text made for the lines written only
+        out[f"evidence_{f}"] = [";".join(ev.get(e, [])[:max_evidence]) for e in out["entity_id"]]
     out["notice"] = scores.notice
     return out
 
 
 def write_scores(scores: Scores, out_dir: Path, top: int | None = 20, targets: pd.DataFrame | None = None) -> list[Path]:
     out_dir = Path(out_dir)
-    table = ranked_table(scores, top)
     if targets is not None:
         wanted = {e for cell in targets["entities"] for e in cell.split(";") if e}
-        table = ranked_table(scores)[lambda t: t["entity_id"].isin(wanted)]
+        table = ranked_table(scores, ids=wanted)
+    else:
+        table = ranked_table(scores, top)
     paths = write_table(table, out_dir, "ranked", ("csv",))
     lines = [scores.explain(e) for e in table["entity_id"]]
     doc = {"notice": scores.notice, "targets": lines,

@@ -1,7 +1,9 @@
 """The factors of the priority score, each a plain function of the scoring context.
 
-Every factor returns ``(raw value per person, evidence per person)``; evidence is the list of
-``source:row`` references behind the value, so each score line can be checked by hand.
+Every factor returns ``(raw value per person, evidence per person)``; evidence maps a person to
+the sorted ``source:row`` references behind the value, so each score line can be checked by hand.
+It is an :class:`~linkgraph.scoring.evidence.EvidenceIndex`: integer row ids per person, turned into
+text only for the person asked for (no Python list per person, edge or pair).
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
 from linkgraph.scoring.config import ActivityFactor, ConcealmentFactor, FinancialFactor, NetworkFactor
-from linkgraph.scoring.context import ScoringContext, evidence_lists
+from linkgraph.scoring.context import ScoringContext
+from linkgraph.scoring.evidence import EvidenceIndex, merge
 
-Factor = tuple[pd.Series, pd.Series]
+Factor = tuple[pd.Series, EvidenceIndex]
 
 
 def _person_rows(ctx: ScoringContext) -> pd.DataFrame:
@@ -39,7 +42,7 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     """Procedures and seizures: seriousness × agency × quantity and drug × recency."""
     rows = _person_rows(ctx)
     if rows.empty:
-        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
+        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
     text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
     seriousness = np.full(len(rows), cfg.offences.get("other", 0.3))
     matched = np.zeros(len(rows), dtype=bool)
@@ -62,7 +65,23 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     rows = rows.assign(v=value * agency * _decay(rows["date"], ctx.reference_date, half_life))
     counted = rows[rows["v"] > 0]
     raw = counted.groupby("entity_id")["v"].sum().reindex(ctx.persons, fill_value=0.0)
-    return raw, evidence_lists(counted)
+    return raw, EvidenceIndex.of_rows(counted["entity_id"], counted["source"], counted["row"])
+
+
+def _first_per_agency(m: pd.DataFrame) -> pd.DataFrame:
+    """Per (entity, agency), the mention row first in (source, row) order: a phone's millions of call
+    rows come down to one line per agency, through integer codes (no sort of object columns)."""
+    m = m[["entity_id", "source", "row", "agency"]]
+    if m.empty:
+        return m
+    e = pd.factorize(m["entity_id"])[0]
+    a = pd.factorize(m["agency"])[0]
+    s_ = pd.factorize(m["source"], sort=True)[0]
+    r = pd.factorize(m["row"], sort=True)[0]
+    order = np.lexsort((r, s_, a, e))
+    pairs = e[order].astype(np.int64) * (int(a.max()) + 2) + (a[order] + 1)
+    first = order[np.r_[True, pairs[1:] != pairs[:-1]]]
+    return m.iloc[np.sort(first)]
 
 
 def corroboration(ctx: ScoringContext) -> Factor:
@@ -70,50 +89,68 @@ def corroboration(ctx: ScoringContext) -> Factor:
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row", "agency"]]
     stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
     owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons) & stated]
-    asset_mentions = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
+    asset_mentions = _first_per_agency(ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])])
     assets = asset_mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"])[["entity_id", "source", "row", "agency"]]
     both = pd.concat([persons, assets], ignore_index=True)
     n = both.groupby("entity_id")["agency"].nunique()
     raw = (n - 1).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
     first_per_agency = both.sort_values(["entity_id", "agency", "source", "row"]).drop_duplicates(["entity_id", "agency"])
-    return raw, evidence_lists(first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])])
+    shown = first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])]
+    return raw, EvidenceIndex.of_rows(shown["entity_id"], shown["source"], shown["row"])
 
 
 def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
     """Distinct projection neighbours already on the priority list."""
     p = ctx.projection
     if not listed or p.empty:
-        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
-    a = p[p["to_entity"].isin(listed)][["from_entity", "to_entity", "evidence"]].set_axis(["entity_id", "other", "evidence"], axis=1)
-    b = p[p["from_entity"].isin(listed)][["to_entity", "from_entity", "evidence"]].set_axis(["entity_id", "other", "evidence"], axis=1)
-    pairs = pd.concat([a, b], ignore_index=True)
+        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
+    pos = np.arange(len(p))
+    to_listed, from_listed = p["to_entity"].isin(listed).to_numpy(), p["from_entity"].isin(listed).to_numpy()
+    pairs = pd.DataFrame({"entity_id": np.concatenate([p["from_entity"].to_numpy()[to_listed], p["to_entity"].to_numpy()[from_listed]]),
+                          "other": np.concatenate([p["to_entity"].to_numpy()[to_listed], p["from_entity"].to_numpy()[from_listed]]),
+                          "pos": np.concatenate([pos[to_listed], pos[from_listed]])})
     raw = pairs.groupby("entity_id")["other"].nunique().reindex(ctx.persons, fill_value=0).astype(float)
-    ev = pairs.explode("evidence").dropna(subset=["evidence"]).groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
-    return raw, ev
+    return raw, EvidenceIndex.of_pairs(pairs["entity_id"], pairs["pos"].to_numpy(), p, ctx.edges)
 
 
 def _assets_of(ctx: ScoringContext, types: list[str]) -> pd.DataFrame:
     e = ctx.edges
-    mine = e[e["type"].isin(types) & e["from_entity"].isin(ctx.persons)]
-    return mine[["from_entity", "to_entity", "type", "evidence"]].rename(columns={"from_entity": "entity_id", "to_entity": "asset"})
+    keep = (e["type"].isin(types) & e["from_entity"].isin(ctx.persons)).to_numpy()
+    mine = e.loc[keep, ["from_entity", "to_entity", "type"]].rename(columns={"from_entity": "entity_id", "to_entity": "asset"})
+    return mine.assign(pos=np.flatnonzero(keep))     # pos: the edge's position in ctx.edges (its evidence)
+
+
+def _foreign_numbers(ents: pd.DataFrame) -> pd.Series:
+    """entity id → country of its number, for numbers of a country other than France."""
+    if "number" not in ents:
+        return pd.Series(dtype=object)
+    numbers = ents["number"].dropna().astype(str)
+    numbers = numbers[~numbers.str.startswith(("+33", "33")).to_numpy()]   # country code 33: France only
+    country = pd.Series(apply_unique(numbers, phone_country)[0].to_numpy(), index=numbers.index, dtype=object)
+    return country[country.notna() & (country != "FR")]
 
 
 def international(ctx: ScoringContext) -> Factor:
     """Foreign countries reached by phone, foreign plates driven, containers in seizures."""
     ents = ctx.entities.set_index("entity_id")
     phones = _assets_of(ctx, ["uses"])
-    calls = ctx.edges[ctx.edges["type"].isin(["called", "texted"])]
-    # every number a person's phones called or were called by, and their own numbers
-    out = calls.merge(phones[["entity_id", "asset"]], left_on="from_entity", right_on="asset")
-    inc = calls.merge(phones[["entity_id", "asset"]], left_on="to_entity", right_on="asset")
-    contacts = pd.concat([
-        out[["entity_id", "to_entity", "evidence"]].rename(columns={"to_entity": "phone"}),
-        inc[["entity_id", "from_entity", "evidence"]].rename(columns={"from_entity": "phone"}),
-        phones[["entity_id", "asset", "evidence"]].rename(columns={"asset": "phone"})], ignore_index=True)
-    numbers = ents["number"] if "number" in ents else pd.Series(dtype=object)
-    contacts["country"] = apply_unique(contacts["phone"].map(numbers).fillna(""), phone_country)[0].to_numpy()
-    foreign = contacts[contacts["country"].notna() & (contacts["country"] != "FR")]
+    # the foreign numbers first (a +33 number is French or invalid: never parsed), then only the calls
+    # that reach one of them from a person's phone — not every call of every phone
+    country = _foreign_numbers(ents)
+    is_call = ctx.edges["type"].isin(["called", "texted"]).to_numpy()
+    frm, to = ctx.edges["from_entity"].to_numpy(), ctx.edges["to_entity"].to_numpy()
+    held = pd.Index(phones["asset"].unique())
+    foreign_ids = pd.Index(country.index)
+    out_mask = is_call & (foreign_ids.get_indexer(to) >= 0) & (held.get_indexer(frm) >= 0)
+    in_mask = is_call & (foreign_ids.get_indexer(frm) >= 0) & (held.get_indexer(to) >= 0)
+    out = pd.DataFrame({"asset": frm[out_mask], "phone": to[out_mask], "pos": np.flatnonzero(out_mask)})
+    inc = pd.DataFrame({"asset": to[in_mask], "phone": frm[in_mask], "pos": np.flatnonzero(in_mask)})
+    owners = phones[["entity_id", "asset"]]
+    contacts = pd.concat([out.merge(owners, on="asset"), inc.merge(owners, on="asset"),
+                          phones[["entity_id", "asset", "pos"]].assign(phone=phones["asset"])], ignore_index=True)
+    contacts["country"] = contacts["phone"].map(country).to_numpy()
+    foreign = contacts[contacts["country"].notna()]
     countries = foreign.groupby("entity_id")["country"].nunique()
     vehicles = _assets_of(ctx, ["drives", "owns"])
     plates = vehicles["asset"].map(ents["plate"]) if "plate" in ents else pd.Series(index=vehicles.index, dtype=object)
@@ -123,8 +160,8 @@ def international(ctx: ScoringContext) -> Factor:
     raw = (countries.reindex(ctx.persons, fill_value=0)
            + foreign_plate.groupby("entity_id")["asset"].nunique().reindex(ctx.persons, fill_value=0)
            + containers.groupby("entity_id")["asset"].nunique().reindex(ctx.persons, fill_value=0)).astype(float)
-    ev = pd.concat([foreign, foreign_plate, containers])[["entity_id", "evidence"]].explode("evidence").dropna()
-    return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+    ev = pd.concat([foreign, foreign_plate, containers])[["entity_id", "pos"]]
+    return raw, EvidenceIndex.of_lists(ev["entity_id"], ev["pos"].to_numpy(), ctx.edges["evidence"])
 
 
 def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
@@ -159,10 +196,9 @@ def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor
     signals = laundering_rows(ctx, cfg)
     laundering = pd.Series(cfg.laundering, index=pd.Index(signals["entity_id"].unique()), dtype=float)
     raw = pd.concat([companies, laundering], axis=1).max(axis=1).reindex(ctx.persons, fill_value=0.0)
-    ev = pd.concat([ties[["entity_id", "evidence"]].explode("evidence").dropna(),
-                    signals.assign(evidence=signals["source"].astype(str) + ":" + signals["row"].astype(str))[
-                        ["entity_id", "evidence"]]], ignore_index=True)
-    return raw, ev.groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+    ev = merge(EvidenceIndex.of_lists(ties["entity_id"], ties["pos"].to_numpy(), ctx.edges["evidence"]),
+               EvidenceIndex.of_rows(signals["entity_id"], signals["source"], signals["row"]))
+    return raw, ev
 
 
 def own_business_lines(ctx: ScoringContext) -> pd.DataFrame:
@@ -183,14 +219,13 @@ def concealment(ctx: ScoringContext, cfg: ConcealmentFactor | None = None) -> Fa
     cfg = cfg or ConcealmentFactor()
     a = ctx.attributed
     if a is None or a.empty:
-        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object)
+        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
     own = own_business_lines(ctx).assign(_own=True)
     a = a.merge(own, on=["person", "phone"], how="left")
     a = a[a["_own"].isna()]
     n = a.groupby("person")["phone"].nunique().clip(upper=cfg.max_lines)
     raw = n.reindex(ctx.persons, fill_value=0).astype(float)
-    ev = a[["person", "evidence"]].explode("evidence").dropna()
-    return raw, ev.groupby("person")["evidence"].agg(lambda s: sorted(set(s))).rename_axis("entity_id")
+    return raw, EvidenceIndex.of_lists(a["person"], np.arange(len(a)), a["evidence"])
 
 
 def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
@@ -226,37 +261,76 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     return pd.Index(n[(n >= low) & (n <= high)].index)
 
 
-def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
-    """Betweenness, brokerage (1 − Burt's constraint) and fragmentation in the projection.
+NETWORK_PARTS = ("betweenness", "effective_size", "brokerage", "fragmentation")
+
+
+def effective_size(g: ig.Graph) -> np.ndarray:
+    """Burt's effective size of each node's ego network, unweighted: degree − 2·ties among its
+    neighbours / degree (= k − C·(k − 1) with C the local clustering). A node whose contacts do not
+    know each other spans structural holes; unlike 1 − constraint, a strong tie to one contact (a
+    lieutenant's many calls to the organiser) costs nothing.
+
+    >>> import igraph as ig
+    >>> effective_size(ig.Graph.Star(4)).tolist()   # centre: 3 contacts who do not know each other
+    [3.0, 1.0, 1.0, 1.0]
+    """
+    k = np.asarray(g.degree(), dtype=float)
+    c = np.nan_to_num(np.asarray(g.transitivity_local_undirected(mode="zero"), dtype=float))
+    return k - c * np.maximum(k - 1, 0)
+
+
+def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50,
+            graph: ig.Graph | None = None, analysis: pd.DataFrame | None = None
+            ) -> tuple[pd.Series, EvidenceIndex, pd.DataFrame]:
+    """Position in the person projection: a weighted sum of parts, each divided by its maximum —
+    ``betweenness`` (unweighted: hops, the value :func:`~linkgraph.graph.analytics.analyse` reports;
+    sampled with 128 pivots above 5,000 nodes), ``effective_size`` (:func:`effective_size`), and,
+    when weighted in ``cfg.parts``, ``brokerage`` (1 − Burt's constraint) and ``fragmentation``
+    (share of the component's pairs a node's removal disconnects; the ``top`` best by betweenness).
 
     ``known``: the people the score is about when ``population`` is known (people with activity);
     others (hubs, relatives, lawyers) are left out of the network so they cannot broker it.
+    ``graph``: the projection's igraph form when the caller has it (all persons, before the
+    population restriction), so that it is built once per run; ``analysis``: ``analyse``'s table on
+    that graph, whose betweenness is reused when the population is everybody (computed once).
     """
     p = ctx.projection
     population = cfg.population
     if population == "auto":
         population = "known" if len(known) else "all"
-    if population == "known":
-        p = p[p["from_entity"].isin(known) & p["to_entity"].isin(known)]
-    parts = pd.DataFrame(0.0, index=ctx.persons, columns=["betweenness", "brokerage", "fragmentation"])
+    parts = pd.DataFrame(0.0, index=ctx.persons, columns=list(NETWORK_PARTS))
+    kept = None
     if p.empty:
-        return pd.Series(0.0, index=ctx.persons), pd.Series(dtype=object), parts
-    g = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
+        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
+    if graph is None:
+        graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
+    g = graph
+    if population == "known":
+        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
+        kept = (p["from_entity"].isin(known) & p["to_entity"].isin(known)).to_numpy()
+        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
+    if g.ecount() == 0:
+        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
     names = pd.Index(g.vs["name"])
-    # strong ties are short: many calls between two people put them close (Morselli's CAVIAR reading)
-    btw = betweenness(p.assign(length=1.0 / p["weight"].astype(float).clip(lower=1e-9))[
-        ["from_entity", "to_entity", "length"]], directed=False, distance="length")
-    cons = burt_constraint(g).fillna(1.0)
-    # removing a node costs one components pass over the graph: fewer candidates on big graphs
-    top = top if g.vcount() <= 50_000 else max(5, top // 5)
-    cand = list(np.argsort(-btw.reindex(names).to_numpy())[:top])
-    frag = pd.Series(_fragmentation(g, cand)).rename(index=lambda k: names[k])
-    parts.loc[names.intersection(parts.index), "betweenness"] = btw.reindex(names.intersection(parts.index)).to_numpy()
-    parts.loc[names.intersection(parts.index), "brokerage"] = (1 - cons).clip(0, 1).reindex(names.intersection(parts.index)).to_numpy()
-    parts.loc[frag.index.intersection(parts.index), "fragmentation"] = frag.reindex(frag.index.intersection(parts.index)).to_numpy()
+    values = pd.DataFrame(0.0, index=names, columns=list(NETWORK_PARTS))
+    if population == "all" and analysis is not None and "betweenness" in analysis:
+        values["betweenness"] = analysis["betweenness"].reindex(names).fillna(0.0).to_numpy()
+    else:
+        values["betweenness"] = betweenness(g).to_numpy()
+    values["effective_size"] = effective_size(g)
+    if cfg.parts.get("brokerage", 0):
+        values["brokerage"] = (1 - burt_constraint(g).fillna(1.0)).clip(0, 1).to_numpy()
+    if cfg.parts.get("fragmentation", 0):
+        # removing a node costs one components pass over the graph: fewer candidates on big graphs
+        top = top if g.vcount() <= 50_000 else max(5, top // 5)
+        cand = list(np.argsort(-values["betweenness"].to_numpy(), kind="stable")[:top])
+        frag = _fragmentation(g, cand)
+        values.iloc[list(frag), values.columns.get_loc("fragmentation")] = list(frag.values())
+    shared = names.intersection(parts.index)
+    parts.loc[shared] = values.loc[shared].to_numpy()
     normed = parts.apply(lambda c: c / c.max() if c.max() > 0 else c)
     raw = sum(normed[k] * w for k, w in cfg.parts.items())
-    links = pd.concat([p[["from_entity", "evidence"]].rename(columns={"from_entity": "entity_id"}),
-                       p[["to_entity", "evidence"]].rename(columns={"to_entity": "entity_id"})])
-    ev = links.explode("evidence").dropna().groupby("entity_id")["evidence"].agg(lambda s: sorted(set(s)))
+    pos = np.arange(len(ctx.projection))[kept] if kept is not None else np.arange(len(ctx.projection))
+    ends = np.concatenate([ctx.projection["from_entity"].to_numpy()[pos], ctx.projection["to_entity"].to_numpy()[pos]])
+    ev = EvidenceIndex.of_pairs(ends, np.concatenate([pos, pos]), ctx.projection, ctx.edges)
     return raw.astype(float), ev, parts

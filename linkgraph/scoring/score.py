@@ -11,6 +11,7 @@ from linkgraph.match.pipeline import Resolution
 from linkgraph.scoring import factors as F
 from linkgraph.scoring.config import ScoringSettings, load_scoring
 from linkgraph.scoring.context import ScoringContext
+from linkgraph.scoring.evidence import EvidenceIndex
 
 FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial", "concealment")
 NOTICE = ("Recommendation to support a human decision, not a decision: each factor's contribution "
@@ -21,8 +22,8 @@ NOTICE = ("Recommendation to support a human decision, not a decision: each fact
 class Scores:
     """Per-person scores with factor contributions and evidence; organisations; the settings used."""
 
-    persons: pd.DataFrame          # rank, entity_id, label, score, <factor>, raw_<factor>, listed
-    evidence: dict[str, pd.Series]  # factor -> Series(entity_id -> list of source:row)
+    persons: pd.DataFrame          # rank, entity_id, label, score, <factor>, raw_/norm_/shown_<factor>, listed
+    evidence: dict[str, EvidenceIndex]  # factor -> entity_id -> sorted source:row (made when asked)
     organisations: pd.DataFrame
     network_parts: pd.DataFrame
     settings: ScoringSettings
@@ -31,11 +32,17 @@ class Scores:
 
     def explain(self, entity_id: str) -> dict:
         """One person's line: score, each factor's normalized value, weight, contribution, evidence."""
-        row = self.persons.set_index("entity_id").loc[entity_id]
+        if getattr(self, "_ids", None) is None or len(self._ids) != len(self.persons):
+            self._ids = pd.Index(self.persons["entity_id"])     # one index for every line explained
+        loc = self._ids.get_indexer([entity_id])[0]
+        if loc < 0:
+            raise KeyError(entity_id)
+        row = self.persons.iloc[loc]
         weights = self.settings.weights()
         return {"entity_id": entity_id, "label": row["label"], "rank": int(row["rank"]), "score": float(row["score"]),
                 "notice": self.notice,
                 "factors": {f: {"raw": float(row[f"raw_{f}"]), "normalized": float(row[f"norm_{f}"]),
+                                "shown": float(row[f"shown_{f}"]),
                                 "weight": weights[f], "contribution": float(row[f]),
                                 "evidence": list(self.evidence[f].get(entity_id, []))} for f in FACTORS}}
 
@@ -43,12 +50,34 @@ class Scores:
         return self.persons.head(n)
 
 
-def _normalize(raw: pd.Series, quantile: float) -> pd.Series:
+def normalize(raw: pd.Series, quantile: float = 0.95, method: str = "log") -> pd.Series:
+    """Raw factor values → [0, 1], strictly increasing in the raw value (no two different raw values
+    tie), the largest value 1.
+
+    ``log`` (default): ``log1p(raw / s) / log1p(max / s)`` with ``s`` the ``quantile`` of the positive
+    values — about linear below ``s``, compressed above, so one outlier does not flatten the rest.
+    ``rank``: the rank of the value among the positive values (equal values: the highest), divided by their count.
+    ``capped``: ``min(raw / s, 1)`` — every value above ``s`` ties at 1: shown for display only
+    (:func:`capped`), kept as a method for comparison.
+
+    >>> normalize(pd.Series([0.0, 1, 2, 4, 100]), 0.5).round(3).tolist()
+    [0.0, 0.081, 0.144, 0.24, 1.0]
+    """
     positive = raw[raw > 0]
     if positive.empty:
         return raw * 0.0
+    if method == "rank":
+        ranks = positive.rank(method="max") / len(positive)
+        return ranks.reindex(raw.index, fill_value=0.0)
     scale = float(np.quantile(positive, quantile)) or float(positive.max())
-    return (raw / scale).clip(0, 1)
+    if method == "capped":
+        return (raw / scale).clip(0, 1)
+    return np.log1p(raw.clip(lower=0) / scale) / np.log1p(float(positive.max()) / scale)
+
+
+def capped(raw: pd.Series, quantile: float = 0.95) -> pd.Series:
+    """The display value: raw / the ``quantile`` of the positive values, capped at 1."""
+    return normalize(raw, quantile, "capped")
 
 
 def score(result: Resolution | ScoringContext, settings: ScoringSettings | None = None,
@@ -58,10 +87,20 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     ctx = result if isinstance(result, ScoringContext) else ScoringContext.of(
         result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times,
         settings.attribution.rules())
+    raw, evidence, parts = raw_factors(ctx, settings, listed)
+    table = combine(raw, ctx, settings, listed)
+    community = _communities(ctx)
+    orgs = _organisations(community, table, settings.organisations.top_members)
+    return Scores(table, evidence, orgs, parts, settings, communities=community)
+
+
+def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str] | None = None
+                ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], pd.DataFrame]:
+    """Each factor's raw value and evidence per person, and the network factor's parts."""
     listed = set(listed or ())
     cfg = settings.factors
     raw: dict[str, pd.Series] = {}
-    evidence: dict[str, pd.Series] = {}
+    evidence: dict[str, EvidenceIndex] = {}
     raw["activity"], evidence["activity"] = F.activity(ctx, cfg.activity, settings.half_life_days)
     known = raw["activity"].index[raw["activity"] > 0]
     if cfg.network.known_agencies:
@@ -69,54 +108,76 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
         known = known.intersection(pd.Index(rows.loc[rows["agency"].isin(cfg.network.known_agencies), "entity_id"].unique()))
     low, high = cfg.network.holders_known
     known = known.union(F.tied_holders(ctx, known, low, high))
-    raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known)
+    graph = ctx.projection_graph() if len(ctx.projection) else None
+    raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
+                                                           analysis=ctx.analysis)
     raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
     raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
     raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
+    return raw, evidence, parts
+
+
+def combine(raw: dict[str, pd.Series], ctx: ScoringContext, settings: ScoringSettings,
+            listed: set[str] | None = None) -> pd.DataFrame:
+    """The ranked table: per factor ``raw_``, ``norm_`` (:func:`normalize`), ``shown_`` (the capped
+    display value) and the weighted contribution; ``score`` = their sum. Order: score, then the raw
+    values of the weighted factors (heaviest weight first), then the label, then the id — the same
+    order whatever the ids (a run through the CLI and one through the API agree)."""
     weights = settings.weights()
     table = pd.DataFrame(index=ctx.persons)
     total = pd.Series(0.0, index=ctx.persons)
     for f in FACTORS:
         r = raw[f].reindex(ctx.persons, fill_value=0.0).astype(float)
-        norm = _normalize(r, settings.normalization_quantile)
+        norm = normalize(r, settings.normalization_quantile, settings.normalization)
         table[f"raw_{f}"] = r
         table[f"norm_{f}"] = norm
+        table[f"shown_{f}"] = capped(r, settings.normalization_quantile)
         table[f] = norm * weights[f]
         total += table[f]
-    table["score"] = total.round(6)
+    table["score"] = total
     ents = ctx.entities.set_index("entity_id")
     kind = ents["entity_type"].reindex(table.index)
     label = ents["label"].reindex(table.index)
     table.insert(0, "label", label.where(kind != "phone", "holder of " + label.astype(str)))
     table.insert(1, "subject", kind.where(kind != "phone", "phone holder"))
-    table["listed"] = table.index.isin(listed)
-    table = table.reset_index().sort_values(["score", "entity_id"], ascending=[False, True], kind="stable")
+    table["listed"] = table.index.isin(set(listed or ()))
+    table = table.reset_index()
+    by_weight = sorted((f for f in FACTORS if weights[f] > 0), key=lambda f: (-weights[f], FACTORS.index(f)))
+    keys = ["score"] + [f"raw_{f}" for f in by_weight] + ["label", "entity_id"]
+    table = table.sort_values(keys, ascending=[False] * (1 + len(by_weight)) + [True, True], kind="stable",
+                              na_position="last")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    community = _communities(ctx)
-    orgs = _organisations(community, table, settings.organisations.top_members)
-    return Scores(table.reset_index(drop=True), evidence, orgs, parts, settings, communities=community)
+    return table.reset_index(drop=True)
 
 
 def _communities(ctx: ScoringContext) -> pd.Series:
-    """Organisation number of each node of the person projection (Leiden, seed 0)."""
+    """Organisation number of each node of the person projection (Leiden, seed 0): ``analyse``'s
+    when the context carries it, else computed once on the context's graph."""
     p = ctx.projection
     if p.empty:
         return pd.Series(dtype=object, name="community")
-    return communities(p[["from_entity", "to_entity", "weight"]], seed=0)
+    if ctx.analysis is not None and "community" in ctx.analysis:
+        return ctx.analysis["community"]
+    return communities(ctx.projection_graph(), seed=0)
 
 
 def _organisations(community: pd.Series, persons: pd.DataFrame, top: int) -> pd.DataFrame:
-    """Communities of the person projection, scored by the mean of their ``top`` best members."""
+    """Communities of the person projection, scored by the mean of their ``top`` best members
+    (communities of one member left out; vectorized: no Python call per community)."""
     if community.empty:
         return pd.DataFrame(columns=["organisation", "score", "members", "top_members"])
     frame = persons[["entity_id", "label", "score"]].assign(organisation=persons["entity_id"].map(community))
-    frame = frame.dropna(subset=["organisation"]).sort_values(["organisation", "score"], ascending=[True, False])
-    g = frame.groupby("organisation")
-    out = pd.DataFrame({"score": g["score"].apply(lambda s: float(s.head(top).mean())),
-                        "members": g.size(),
-                        "top_members": g["entity_id"].apply(lambda s: ";".join(s.head(top)))})
-    out = out[out["members"] >= 2].sort_values("score", ascending=False).reset_index()
+    frame = frame.dropna(subset=["organisation"])
+    size = frame.groupby("organisation").size()
+    frame = frame[frame["organisation"].map(size).to_numpy() >= 2]   # persons are in rank order already
+    if frame.empty:
+        return pd.DataFrame(columns=["rank", "organisation", "score", "members", "top_members"])
+    best = frame[frame.groupby("organisation", sort=False).cumcount().to_numpy() < top]
+    g = best.groupby("organisation")
+    out = pd.DataFrame({"score": g["score"].mean(), "members": size.reindex(g.size().index),
+                        "top_members": g["entity_id"].agg(";".join)})
+    out = out.sort_values("score", ascending=False, kind="stable").reset_index()
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
