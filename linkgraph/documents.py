@@ -39,14 +39,28 @@ def validate(model: type[Model], data: Any, path: str, what: str) -> Model:
         raise MappingError(path, error_key(err["loc"]), msg) from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` refusing a key written twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (written twice; keep one)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file with ``yaml.safe_load`` (no tag ever runs code)."""
+    """Parse a YAML file safely (no tag ever runs code); a key written twice is an error."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise MappingError(str(path), "(file)", f"cannot read: {exc.strerror}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise MappingError(str(path), "(yaml)", f"not valid YAML: {exc}") from None
