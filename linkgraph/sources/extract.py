@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
+from linkgraph.normalize import NormalizationError, parse_past_date, parse_past_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_names
 from linkgraph.normalize.vectorize import apply_unique, spread
@@ -96,7 +96,7 @@ def _parse_number(value: str | None) -> float | None:
 
 def _attribute_values(name: str, raw: pd.Series, dayfirst: bool = True) -> tuple[pd.Series, pd.Series]:
     if name in _DATETIME_ATTRS:
-        return apply_unique(raw, parse_datetime, dayfirst=dayfirst)
+        return apply_unique(raw, parse_past_datetime, dayfirst=dayfirst)
     if name in _NUMBER_ATTRS:
         return apply_unique(raw, _parse_number)
     return raw.where(raw.str.strip() != "", None), pd.Series(None, index=raw.index, dtype=object)
@@ -111,7 +111,7 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
                          "classification": mapping.classification, "file": file,
                          "row": records[ROW].to_numpy()})
     if mapping.date:
-        dates, errs = apply_unique(records[mapping.date.column], parse_date,
+        dates, errs = apply_unique(records[mapping.date.column], parse_past_date,
                                    dayfirst=mapping.date.dayfirst, fmt=mapping.date.format)
         rejects.add(mapping.date.column, records[mapping.date.column], errs)
         base["date"] = dates.to_numpy()
