@@ -40,7 +40,7 @@ class _Ragged(Exception):
 
 
 def _header(text: str, delimiter: str, name: str) -> list[str]:
-    reader = csv.reader(io.StringIO(text[: 1 << 20]), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text[: 1 << 20], newline=""), delimiter=delimiter, strict=True)
     try:
         for row in reader:
             if row and any(cell.strip() for cell in row):
@@ -73,7 +73,7 @@ def _fast(text: str, delimiter: str, width: int) -> pd.DataFrame:
 def _slow(text: str, delimiter: str, width: int, name: str) -> tuple[list[list[str]], list[int]]:
     """Every non-blank record (header first) and the line each starts on, with Python's csv."""
     csv.field_size_limit(1 << 26)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
     end = 0

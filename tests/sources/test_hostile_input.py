@@ -219,3 +219,10 @@ def test_bracketed_column_names_stay_in_messages(tmp_path):
     with pytest.raises(SourceError) as err:
         read_source(m, _write(tmp_path, "[NOM];prenom\nDURAND;Jean\n"))
     assert "'[nom]'" in str(err.value) and "did you mean '[NOM]'" in str(err.value)
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])
+def test_every_line_ending_is_read(tmp_path, end):
+    ext = _read(tmp_path, end.join([HEADER, "DURAND;Jean;LYON", "MARTIN;Paul;NICE;x", "PETIT;Luc;PAU"]) + end)
+    assert _people(ext) == [["durand", "jean", "lyon"], ["petit", "luc", "pau"]]
+    assert ext.rejects["reason"].iloc[0].startswith("line 3: 4 fields")

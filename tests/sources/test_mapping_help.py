@@ -35,6 +35,7 @@ def _partition(result, slot_types: dict[str, str]) -> set[frozenset]:
     return {frozenset(g) for g in groups.values()}
 
 
+@pytest.mark.slow
 def test_mapping_new_on_the_police_file_resolves_like_the_bundled_mapping(tmp_path):
     out = tmp_path / "police.yaml"
     result = _cli("mapping", "new", POLICE, "-o", out, "--agency", "police", "--classification", "confidential")
@@ -140,6 +141,7 @@ def _xlsx_copy(csv_path: Path, out: Path, sheet: str, dates: tuple[str, ...] = (
     return out
 
 
+@pytest.mark.slow
 def test_an_xlsx_copy_resolves_to_the_same_entities_as_the_csv(tmp_path):
     bundled = load_mapping(POLICE_MAPPING)
     workbook = _xlsx_copy(POLICE, tmp_path / "police.xlsx", "export", dates=("date_faits", "date_naissance"))
