@@ -48,7 +48,8 @@ def check_file(mapping: SourceMapping, path: Path, sample: int = SAMPLE_ROWS) ->
     if len(ext.rejects):
         for col, group in ext.rejects.groupby("column", sort=False):
             first = group.iloc[0]
-            report.append(f"  column {col!r}: {len(group)} rejected, e.g. row {first['row']}: {first['reason']}")
+            where = f"column {col!r}" if col else "whole row"
+            report.append(f"  {where}: {len(group)} rejected, e.g. row {first['row']}: {first['reason']}")
             if len(report) > 20:
                 report.append("  ...")
                 break
