@@ -93,11 +93,22 @@ def new(file: Path = typer.Argument(..., help="The data file (CSV, JSON, JSON li
         source: Optional[str] = typer.Option(None, help="Source id (default: from the file name)."),
         agency: Optional[str] = typer.Option(None, help="Agency that sent the file."),
         classification: str = typer.Option("restricted", help="public, restricted, confidential or secret."),
+        sheet: Optional[str] = typer.Option(None, help="XLSX: the sheet to read (default: the one with most cells)."),
         force: bool = typer.Option(False, help="Overwrite --out if it exists.")) -> None:
     """Propose a mapping from the file's header and sample values; list what to check."""
+    try:
+        _new(file, out, source, agency, classification, sheet, force)
+    except LinkgraphError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _new(file: Path, out: Optional[Path], source: Optional[str], agency: Optional[str], classification: str,
+         sheet: Optional[str], force: bool) -> None:
     from linkgraph.sources.propose import propose_mapping
 
-    proposal = propose_mapping(file, source=source, agency=agency, classification=classification)
+    which: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    proposal = propose_mapping(file, source=source, agency=agency, classification=classification, sheet=which)
     if out is None:
         typer.echo(_yaml(proposal, str(file)), nl=False)
         return

@@ -92,6 +92,11 @@ def _slow(text: str, delimiter: str, width: int, name: str) -> tuple[list[list[s
 def _ragged_frame(rows: list[list[str]], lines: list[int], width: int, delimiter: str, name: str) -> pd.DataFrame:
     data = rows[1:]
     counts = np.fromiter((len(r) for r in data), dtype=np.int64, count=len(data))
+    if len(data) and width > 1 and rows[0][-1].strip() == "" and bool((counts == width - 1).all()):
+        log.warning("%s: the header ends with an empty extra field (a trailing %r) that no row has: it is ignored",
+                    name, delimiter)
+        data = [r + [""] for r in data]
+        counts = counts + 1
     trailing = len(data) > 0 and bool((counts == width + 1).all()) and all(r[-1] == "" for r in data)
     if trailing:
         log.warning("%s: every data row ends with an empty extra field (a trailing %r): it is ignored",

@@ -172,15 +172,42 @@ def _by_values(values: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _read_sample(path: Path) -> tuple[dict, pd.DataFrame]:
+def _read_xlsx(path: Path, data: bytes, sheet: str | int | None, notes: list[str]) -> tuple[dict, pd.DataFrame]:
+    """The given sheet, else the sheet with the most cells (named in the notes)."""
+    from linkgraph.sources.xlsx_reader import read_xlsx
+
+    def probe(which):
+        return parse_mapping({"source": "probe", "agency": "probe", "classification": "public", "format": "xlsx",
+                              "sheet": which, "mentions": {"x": {"type": "place", "fields": {"name": "x"}}}},
+                             str(path))
+
+    if sheet is not None:
+        return {"format": "xlsx", "sheet": sheet}, read_xlsx(data, probe(sheet), str(path))
+    from python_calamine import CalamineWorkbook
+    import io
+    names = CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
+    best: tuple[int, str, pd.DataFrame] | None = None
+    for name in names:
+        try:
+            frame = read_xlsx(data, probe(name), str(path))
+        except LinkgraphError:
+            continue
+        size = frame.shape[0] * frame.shape[1]
+        if best is None or size > best[0]:
+            best = (size, name, frame)
+    if best is None:
+        raise LinkgraphError(f"{path}: no sheet with a header and rows")
+    if len(names) > 1:
+        notes.append(f"sheet {best[1]!r} chosen (the most cells) among {', '.join(map(repr, names))}")
+    return {"format": "xlsx", "sheet": best[1]}, best[2]
+
+
+def _read_sample(path: Path, sheet: str | int | None, notes: list[str]) -> tuple[dict, pd.DataFrame]:
     data = read_input(path)
     fmt = _sniff_format(path, data)
     doc: dict = {"format": fmt}
     if fmt == "xlsx":
-        from linkgraph.sources.xlsx_reader import read_xlsx
-        probe = parse_mapping({"source": "probe", "agency": "probe", "classification": "public", "format": "xlsx",
-                               "mentions": {"x": {"type": "place", "fields": {"name": "x"}}}}, str(path))
-        return doc, read_xlsx(data, probe, str(path))
+        return _read_xlsx(path, data, sheet, notes)
     text, encoding = decode(data, "auto", str(path))
     doc["encoding"] = {"utf-8-sig": "auto", "utf-16": "auto"}.get(encoding, encoding)
     if fmt == "csv":
@@ -192,17 +219,20 @@ def _read_sample(path: Path) -> tuple[dict, pd.DataFrame]:
 
 
 def propose_mapping(path: str | Path, source: str | None = None, agency: str | None = None,
-                    classification: str = "restricted") -> Proposal:
+                    classification: str = "restricted", sheet: str | int | None = None) -> Proposal:
     """A mapping for ``path`` (module docstring); raises LinkgraphError when no entity is found."""
     path = Path(path)
     source = source or column_key(path.stem) or "new_source"
     doc: dict = {"source": source, "agency": agency or source.split("_")[0], "classification": classification}
-    read, frame = _read_sample(path)
-    doc.update(read)
     notes: list[str] = []
+    read, frame = _read_sample(path, sheet, notes)
+    doc.update(read)
     if agency is None:
         notes.append(f"agency '{doc['agency']}' and classification '{classification}' are guesses: set them")
-    columns = [c for c in frame.columns if not str(c).startswith("_reject")]
+    names = [str(c) for c in frame.columns]
+    # a JSON object that is sometimes null gives a column of its own beside its keys: skip it
+    columns = [c for c in frame.columns if not str(c).startswith("_reject")
+               and not any(n.startswith(f"{c}.") for n in names)]
     mentions: dict[str, dict] = {}
     slot_types: dict[str, str] = {}
     attributes: dict[str, str] = {}

@@ -183,6 +183,7 @@ def test_hostile_paths(tmp_path, target):
     _resolve(tmp_path / "run", CSV_MAPPING.format(encoding="auto"), None, target=path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(40))
 def test_random_corruptions_of_a_good_file(tmp_path, seed):
     rng = random.Random(seed)

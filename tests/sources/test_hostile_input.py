@@ -52,6 +52,11 @@ def test_trailing_delimiter_on_header_and_rows_is_ignored(tmp_path):
     assert _people(ext) == [["durand", "jean", "lyon"]]
 
 
+def test_trailing_delimiter_on_the_header_only_is_ignored(tmp_path):
+    ext = _read(tmp_path, f"{HEADER};\nDURAND;Jean;LYON\nMARTIN;Paul;NICE\n")
+    assert _people(ext) == [["durand", "jean", "lyon"], ["martin", "paul", "nice"]]
+
+
 def test_one_extra_field_on_the_first_record_rejects_that_row_only(tmp_path):
     ext = _read(tmp_path, f"{HEADER}\nDURAND;Jean;LYON;X\nMARTIN;Paul;NICE\nPETIT;Luc;PAU\n")
     assert _people(ext) == [["martin", "paul", "nice"], ["petit", "luc", "pau"]]

@@ -166,3 +166,22 @@ def test_xlsx_sheet_errors_and_a_fake_workbook_are_clear(tmp_path):
     fake.write_bytes(b"num;date\n1;2\n")
     with pytest.raises(SourceError, match="not an XLSX workbook"):
         read_source(m, fake)
+
+
+def test_mapping_new_reads_nested_json_and_picks_the_data_sheet_of_a_workbook(tmp_path):
+    doc = propose_mapping(REPO / "fixtures" / "data" / "douane_saisies.json").document
+    assert doc["format"] == "json" and doc["record_id"] == "ref"
+    assert doc["mentions"]["personne"]["fields"]["dob"] == {"column": "personne.date_naissance", "format": "%Y-%m-%d"}
+    assert doc["mentions"]["societe"]["fields"] == {"name": "societe.raison_sociale", "siren": "societe.siren"}
+    assert "societe" not in doc["mentions"].get("company", {}).get("fields", {}).values()
+    workbook = _xlsx_copy(POLICE, tmp_path / "police.xlsx", "export")
+    proposal = propose_mapping(workbook)
+    assert proposal.document["sheet"] == "export" and any("'notes', 'export'" in n for n in proposal.notes)
+    assert proposal.document["mentions"]["person"]["fields"]["full_name"]["column"] == "NOM Prénom"
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "missing.csv"])
+def test_mapping_new_on_a_bad_file_is_a_clear_error(target):
+    result = _cli("mapping", "new", target)
+    assert result.exit_code == 2 and "error:" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
