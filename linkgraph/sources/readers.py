@@ -42,12 +42,13 @@ def _frame_of_records(records: list, path: str) -> pd.DataFrame:
 
 def _json_lines(text: str, name: str) -> list:
     """The records of a JSON-lines text: parsed in one call, line by line only to locate an error."""
-    lines = list(filter(None, map(str.strip, text.splitlines())))
+    # split on line feeds only: U+2028 or U+0085 may sit inside a JSON string
+    lines = list(filter(None, map(str.strip, text.split("\n"))))
     try:
         records = json.loads("[" + ",".join(lines) + "]")
         if len(records) == len(lines):
             return records
-    except json.JSONDecodeError:
+    except ValueError:
         pass
     records = []
     for line in lines:
@@ -55,6 +56,8 @@ def _json_lines(text: str, name: str) -> list:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise SourceError(name, f"malformed JSON: {exc.msg}", row=len(records) + 1) from None
+        except ValueError as exc:  # a number of thousands of digits
+            raise SourceError(name, f"unreadable JSON value: {exc}", row=len(records) + 1) from None
     return records
 
 
@@ -63,6 +66,8 @@ def _parse_json(text: str, name: str) -> list:
         records = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(name, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise SourceError(name, f"unreadable JSON value: {exc}") from None
     except RecursionError:
         raise SourceError(name, "JSON nested too deep (over ~1,000 levels): not a file of records") from None
     if not isinstance(records, list):

@@ -104,6 +104,9 @@ HOSTILE_JSON: dict[str, tuple[bytes, str]] = {
     "array of numbers": (b"[1, 2, 3]", "json"),
     "nan and infinity": (b'[{"personne": {"nom": NaN, "ddn": Infinity}}]', "json"),
     "huge number": (b'[{"personne": {"nom": 1e999, "ddn": 123456789012345678901234567890}}]', "json"),
+    "5000-digit number": (b'[{"personne": {"nom": 1' + b"0" * 5000 + b'}}]', "json"),
+    "5000-digit number in lines": (b'{"personne": {"nom": 1' + b"0" * 5000 + b'}}\n', "jsonl"),
+    "line separators in strings": ('{"personne": {"nom": "A\u2028B\x85C"}}\n'.encode(), "jsonl"),
     "duplicate keys": (b'[{"personne": {"nom": "A", "nom": "B"}}]', "json"),
     "nul in string": (b'[{"personne": {"nom": "DUR\\u0000AND"}}, {"personne": {"nom": "MARTIN"}}]', "json"),
     "truncated": (b'[{"personne": {"nom": "A"}', "json"),
@@ -197,3 +200,53 @@ def test_random_corruptions_of_a_good_file(tmp_path, seed):
         elif pos < len(data):
             del data[pos]
     _resolve(tmp_path, CSV_MAPPING.format(encoding=rng.choice(["auto", "utf-8", "cp1252"])), bytes(data))
+
+
+BASE = "source: f\nagency: police\nclassification: restricted\nformat: csv\ndelimiter: ';'\n"
+PERSON = "mentions: {p: {type: person, fields: {last_name: nom}}}\n"
+HOSTILE_MAPPINGS: dict[str, bytes] = {
+    "empty": b"",
+    "a list": b"- a\n- b\n",
+    "a scalar": b"42\n",
+    "python tag": (BASE + "x: !!python/object/apply:os.system ['echo pwned']\n" + PERSON).encode(),
+    "billion laughs": (BASE + "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                       "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                       "mentions: {p: {type: person, fields: {last_name: nom}}, q: [*d, *d, *d, *d, *d, *d]}\n").encode(),
+    "deep yaml": (BASE + "x: " + "[" * 5000 + "]" * 5000 + "\n" + PERSON).encode(),
+    "duplicate keys": (BASE + "delimiter: ','\n" + PERSON).encode(),
+    "not utf-8": (BASE + "agency: pol\xe9ce\n" + PERSON).encode("latin-1"),
+    "bad delimiter": BASE.replace("';'", "';;'").encode() + PERSON.encode(),
+    "empty delimiter": BASE.replace("';'", "''").encode() + PERSON.encode(),
+    "klingon": (BASE + "encoding: klingon\n" + PERSON).encode(),
+    "bad date format": (BASE + "date: {column: d, format: '%Q%Q'}\n" + PERSON).encode(),
+    "lone percent": (BASE + "date: {column: d, format: '%'}\n" + PERSON).encode(),
+    "sheet on csv": (BASE + "sheet: 2\n" + PERSON).encode(),
+    "unhashable key": (BASE + "? [a, b]\n: c\n" + PERSON).encode(),
+    "markup column": (BASE + "mentions: {p: {type: person, fields: {last_name: '[bold red]nom[/]'}}}\n").encode(),
+    "huge number": (BASE + "sheet: 1" + "0" * 5000 + "\n" + PERSON).encode(),
+    "no fields": (BASE + "mentions: {p: {type: person, fields: {}}}\n").encode(),
+    "file is a device": (BASE + "file: /dev/zero\n" + PERSON).encode(),
+    "file is a folder": (BASE + "file: /\n" + PERSON).encode(),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_MAPPINGS))
+def test_hostile_mappings(tmp_path, case):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_bytes(HOSTILE_MAPPINGS[case])
+    data = tmp_path / "d.csv"
+    data.write_bytes(b"nom;d\nDURAND;01/02/2021\n")
+    for args in (["validate", str(mapping)], ["validate", str(mapping), "--file", str(data)],
+                 ["resolve", "-m", str(mapping), "-o", str(tmp_path / "out")]):
+        result = CliRunner().invoke(app, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+        assert result.exit_code in (0, 2) and "Traceback" not in result.output, (args, result.output)
+        assert "pwned" not in result.output
+    assert not (tmp_path / "out").exists() or result.exit_code == 0
+
+
+def test_mapping_paths_that_are_not_documents(tmp_path):
+    for target in ("/dev/zero", "/", str(tmp_path / "missing.yaml")):
+        result = CliRunner().invoke(app, ["validate", target])
+        assert result.exit_code == 2 and "error" in result.output and result.exception is None or \
+            isinstance(result.exception, SystemExit)
