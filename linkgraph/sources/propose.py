@@ -14,13 +14,15 @@ notes, with the guesses a human should check.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
-from linkgraph.errors import LinkgraphError
+from linkgraph.errors import LinkgraphError, SourceError
 from linkgraph.normalize import NormalizationError, fold, normalize_phone, normalize_plate, parse_date
 from linkgraph.sources.csv_reader import read_delimited
 from linkgraph.sources.encoding import decode, read_input
@@ -183,9 +185,10 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | int | None, notes: list[str
 
     if sheet is not None:
         return {"format": "xlsx", "sheet": sheet}, read_xlsx(data, probe(sheet), str(path))
-    from python_calamine import CalamineWorkbook
-    import io
-    names = CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
+    try:
+        names = CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
+    except Exception as exc:  # calamine raises its own types for a file that is not a workbook
+        raise SourceError(str(path), f"cannot read the workbook: {type(exc).__name__}: {exc}") from None
     best: tuple[int, str, pd.DataFrame] | None = None
     for name in names:
         try:
@@ -213,9 +216,8 @@ def _read_sample(path: Path, sheet: str | int | None, notes: list[str]) -> tuple
     if fmt == "csv":
         doc["delimiter"] = sniff_delimiter(text)
         return doc, read_delimited(text, doc["delimiter"], str(path))
-    from linkgraph.sources.readers import _frame_of_records, _json_lines, _parse_json
-    records = _parse_json(text, str(path)) if fmt == "json" else _json_lines(text, str(path))
-    return doc, _frame_of_records(records, str(path))
+    from linkgraph.sources.readers import json_frame
+    return doc, json_frame(text, fmt, str(path))
 
 
 def propose_mapping(path: str | Path, source: str | None = None, agency: str | None = None,

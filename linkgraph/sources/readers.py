@@ -95,8 +95,13 @@ def read_frame(path: str | Path, mapping: SourceMapping) -> pd.DataFrame:
     text, _ = decode(data, mapping.encoding, name)
     if mapping.format == "csv":
         return read_delimited(text, mapping.delimiter, name)
+    return json_frame(text, mapping.format, name)
+
+
+def json_frame(text: str, fmt: str, name: str) -> pd.DataFrame:
+    """The records of a JSON (``fmt="json"``) or JSON-lines text as ``str`` cells; NUL bytes rejected."""
     try:
-        records = _parse_json(text, name) if mapping.format == "json" else _json_lines(text, name)
+        records = _parse_json(text, name) if fmt == "json" else _json_lines(text, name)
         frame = _frame_of_records(records, name)
     except RecursionError:
         raise SourceError(name, "JSON nested too deep (over ~1,000 levels): not a file of records") from None

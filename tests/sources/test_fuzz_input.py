@@ -250,3 +250,25 @@ def test_mapping_paths_that_are_not_documents(tmp_path):
         result = CliRunner().invoke(app, ["validate", target])
         assert result.exit_code == 2 and "error" in result.output and result.exception is None or \
             isinstance(result.exception, SystemExit)
+
+
+ALL_FILES = {**{f"csv {k}": (v[0], ".csv") for k, v in HOSTILE_CSV.items()},
+             **{f"json {k}": (v[0], "." + v[1]) for k, v in HOSTILE_JSON.items()},
+             **{f"xlsx {k}": (v, ".xlsx") for k, v in HOSTILE_XLSX.items()}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(ALL_FILES))
+def test_mapping_new_on_hostile_files(tmp_path, case):
+    data, suffix = ALL_FILES[case]
+    path = tmp_path / f"data{suffix}"
+    path.write_bytes(data)
+    out = tmp_path / "m.yaml"
+    result = CliRunner().invoke(app, ["mapping", "new", str(path), "-o", str(out)],
+                                env={"LINKGRAPH_MAX_INPUT_MB": "1"} if suffix == ".xlsx" else None)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 2) and "Traceback" not in result.output, result.output
+    if result.exit_code == 2:
+        assert not out.exists()
+    else:
+        assert CliRunner().invoke(app, ["validate", str(out)]).exit_code == 0
