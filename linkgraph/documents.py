@@ -73,8 +73,8 @@ def read_yaml(path: str | Path) -> Any:
     """
     path = Path(path)
     try:
-        if not path.is_file():
-            raise MappingError(str(path), "(file)", "not a regular file" if path.exists() else "no such file")
+        if path.exists() and not path.is_file():
+            raise MappingError(str(path), "(file)", "cannot read: not a regular file")
         if path.stat().st_size > MAX_DOCUMENT_BYTES:
             raise MappingError(str(path), "(file)", "over 10 MB: not a mapping or settings document")
         text = path.read_text(encoding="utf-8")
