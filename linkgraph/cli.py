@@ -17,9 +17,17 @@ from linkgraph.errors import LinkgraphError
 
 
 @app.command()
-def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or settings YAML files to check.")) -> None:
+def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or settings YAML files to check."),
+             file: Optional[list[Path]] = typer.Option(None, "--file", "-f", help="Check against this data file "
+                                                       "(its header and a sample of rows); one per mapping.")) -> None:
     """Check mapping documents; print the first error of each invalid one."""
     from linkgraph.sources.mapping import load_mapping
+
+    if file:
+        from linkgraph.sources.cli_mapping import validate_with_files
+        if validate_with_files(mappings, file):
+            raise typer.Exit(code=2)
+        return
 
     bad = 0
     for path in mappings:
@@ -31,6 +39,11 @@ def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or setting
             print(f"error: {exc}")
     if bad:
         raise typer.Exit(code=2)
+
+
+from linkgraph.sources.cli_mapping import mapping_app  # noqa: E402  (mapping new: help writing a mapping)
+
+app.add_typer(mapping_app, name="mapping")
 
 
 def main() -> None:  # pragma: no cover

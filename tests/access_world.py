@@ -37,7 +37,7 @@ FILES = {
          "05/01/2023", "d"],
     ]),
     "agxpol_secret": ("agxpol", "secret", [
-        ["XAVSECRETA", "Sigismond", "11/11/1977", "", "0611000004", "AX-222-SS", "XSECRETCO SAS", "", "06/01/2023",
+        ["XAVSECRETA", "Sigismond", "11/11/1977", "", "0611000004", "AX-222-SX", "XSECRETCO SAS", "", "06/01/2023",
          "e"],
         ["DUPONTEL", "Jeanne", "01/01/1980", "", "0611000005", "", "", "", "07/01/2023", "f"],
     ]),
@@ -60,7 +60,7 @@ MARKERS = {
                     "+33611000001", "+33611000002", "+33611000003", "AA-001-XA", "AX-111-AA", "AGXOPEN",
                     "agxpol_open"],
     "agxpol_secret": ["XAVSECRETA", "Sigismond", "0611000004", "+33611000004", "0611000005", "+33611000005",
-                      "AX-222-SS", "XSECRETCO", "agxpol_secret"],
+                      "AX-222-SX", "XSECRETCO", "agxpol_secret"],
     "agyden_tips": ["YANKEEMARK", "Yolanda", "0622000001", "+33622000001", "0622000002", "+33622000002",
                     "YY-333-YY", "AGYONLY", "agyden_tips", "agyden"],
     "agzdou_seizures": ["ZULUMARK", "Zebulon", "0633000001", "+33633000001", "ZZ-444-ZZ", "ZULUCO",

@@ -10,7 +10,9 @@ from linkgraph.normalize.address import normalize_address, normalize_city, norma
 from linkgraph.normalize.company import (
     legal_form, normalize_company_name, normalize_siren, normalize_siret, siren_of_siret,
 )
-from linkgraph.normalize.dates import parse_date, parse_datetime, swap_day_month
+from linkgraph.normalize.dates import (
+    parse_date, parse_datetime, parse_dob, parse_past_date, parse_past_datetime, swap_day_month,
+)
 from linkgraph.normalize.errors import NormalizationError
 from linkgraph.normalize.identifiers import normalize_container, normalize_id_number, normalize_imei, normalize_sex
 from linkgraph.normalize.names import PARTICLES, name_key, normalize_name, phonetic_key, split_full_name
@@ -25,6 +27,6 @@ __all__ = [
     "normalize_address", "normalize_city", "normalize_company_name", "normalize_container",
     "normalize_id_number", "normalize_imei", "normalize_name", "normalize_phone", "normalize_plate",
     "normalize_postcode", "normalize_sex", "normalize_siren", "normalize_siret", "normalize_vin",
-    "parse_date", "parse_datetime", "phone_country", "phonetic_key", "plate_kind", "plate_ocr_key",
+    "parse_date", "parse_datetime", "parse_dob", "parse_past_date", "parse_past_datetime", "phone_country", "phonetic_key", "plate_kind", "plate_ocr_key",
     "siren_of_siret", "split_full_name", "swap_day_month", "vin_check_digit_ok",
 ]

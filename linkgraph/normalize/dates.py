@@ -8,7 +8,8 @@ month names in French or English (``12 mars 1985``, ``1er janvier 2001``, ``12-M
 (``12:30``, ``12:30:45``, ``12h30``, ISO ``T12:30:00.123+01:00``; fractions and UTC offsets are
 dropped: the local wall-clock time is kept). Two-digit years pivot on the current year:
 ``yy`` greater than this year's two digits is ``19yy``, else ``20yy``. Years outside
-1800..2200 are refused as impossible.
+1800..2200 are refused as impossible. ``parse_dob`` also refuses a date of birth before 1900 or
+in the future, ``parse_past_date``/``parse_past_datetime`` a fact dated in the future.
 """
 from __future__ import annotations
 
@@ -162,3 +163,49 @@ def swap_day_month(iso: str | None) -> str | None:
     if not (_valid(y, mo, d) and _valid(y, d, mo)):
         return None
     return f"{y:04d}-{d:02d}-{mo:02d}"
+
+
+#: The earliest plausible date of birth of a person an agency records.
+DOB_MIN = "1900-01-01"
+
+
+def _future(iso: str, raw: str, what: str) -> None:
+    """Refuse a date after today (one day of slack for time zones)."""
+    limit = date.fromordinal(date.today().toordinal() + 1).isoformat()
+    if iso[:10] > limit:
+        raise NormalizationError(f"implausible {what} {show(raw)}: in the future")
+
+
+def parse_dob(s: str | None, dayfirst: bool = True, fmt: str | None = None) -> str | None:
+    """``parse_date`` of a date of birth, refused when before 1900 or in the future.
+
+    >>> parse_dob("25/08/1997")
+    '1997-08-25'
+    >>> parse_dob("01/01/1850")
+    Traceback (most recent call last):
+    ...
+    linkgraph.normalize.errors.NormalizationError: implausible date of birth 01/01/1850: before 1900
+    """
+    iso = parse_date(s, dayfirst, fmt)
+    if iso is None:
+        return None
+    if iso < DOB_MIN:
+        raise NormalizationError(f"implausible date of birth {show(str(s).strip())}: before 1900")
+    _future(iso, str(s).strip(), "date of birth")
+    return iso
+
+
+def parse_past_date(s: str | None, dayfirst: bool = True, fmt: str | None = None) -> str | None:
+    """``parse_date`` of the date of a fact (a seizure, a call), refused when in the future."""
+    iso = parse_date(s, dayfirst, fmt)
+    if iso is not None:
+        _future(iso, str(s).strip(), "date of facts")
+    return iso
+
+
+def parse_past_datetime(s: str | None, dayfirst: bool = True, fmt: str | None = None) -> str | None:
+    """``parse_datetime`` of the time of a fact, refused when in the future."""
+    iso = parse_datetime(s, dayfirst, fmt)
+    if iso is not None:
+        _future(iso, str(s).strip(), "date of facts")
+    return iso

@@ -14,7 +14,7 @@ import pandas as pd
 from linkgraph.normalize import (
     fold, name_key, normalize_address, normalize_city, normalize_company_name, normalize_container,
     normalize_id_number, normalize_imei, normalize_name, normalize_phone, normalize_plate,
-    normalize_postcode, normalize_sex, normalize_siren, normalize_siret, normalize_vin, parse_date,
+    normalize_postcode, normalize_sex, normalize_siren, normalize_siret, normalize_vin, parse_dob,
     phonetic_key, plate_ocr_key,
 )
 from linkgraph.normalize.address import _address, _city
@@ -73,7 +73,7 @@ def normalize_field(entity_type: str, field: str, raw: pd.Series, **options) -> 
     ``options`` carries the mapping's field options (``dayfirst``, ``format``, ``region``).
     """
     if field == "dob":
-        values, errors = apply_unique(raw, parse_date, dayfirst=options.get("dayfirst", True), fmt=options.get("format"))
+        values, errors = apply_unique(raw, parse_dob, dayfirst=options.get("dayfirst", True), fmt=options.get("format"))
         return {"dob": values}, errors
     if (entity_type, field) == ("phone", "number"):
         values, errors = apply_unique(raw, normalize_phone, region=options.get("region", "FR"))

@@ -12,6 +12,13 @@ with 0): that keeps real numbers in ranges newer than the library's metadata (an
 numbers such as ``07 00 00 00 01``) while rejecting ``0012``, ``00 00 00 00 00``, short codes
 (``17``, ``3615``) and unknown country codes. The ``+digits`` retry must be strictly valid.
 Extensions are dropped.
+
+French overseas departments share the national format (``0692 12 34 56``) but have their own
+country codes: a number read as French (``0692...``, or written ``+33 692...``) with an
+overseas prefix (0262/0263/0692/0693 Réunion and 0269/0639 Mayotte: +262; 0590/0690/0691
+Guadeloupe, Saint-Barthélemy, Saint-Martin: +590; 0594/0694 Guyane: +594; 0596/0696/0697
+Martinique: +596), or not valid in metropolitan France but valid in one of those regions, is
+written with that code (``+262692123456``), so every spelling of one line gives one value. A Mayotte number written with its pre-2007 code +269 becomes +262.
 """
 from __future__ import annotations
 
@@ -54,11 +61,44 @@ def _valid(text: str, region: str | None, lenient: bool) -> phonenumbers.PhoneNu
     return None
 
 
+#: Overseas regions numbered in the French plan (trunk prefix 0, ten digits).
+_OVERSEAS = ("RE", "YT", "GP", "BL", "MF", "GF", "MQ")
+#: National prefixes the French plan gives to overseas departments (some are also inside the
+#: library's broad metropolitan patterns, so the prefix decides first).
+_OVERSEAS_PREFIX = {"0262": "RE", "0263": "RE", "0692": "RE", "0693": "RE", "0269": "YT", "0639": "YT",
+                    "0590": "GP", "0690": "GP", "0691": "GP", "0594": "GF", "0694": "GF",
+                    "0596": "MQ", "0696": "MQ", "0697": "MQ"}
+
+
+def _overseas(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber:
+    """The overseas number a French-looking ``number`` really is (module docstring), else itself."""
+    if number.country_code not in (33, 269):
+        return number
+    national = "0" + phonenumbers.national_significant_number(number)
+    if national[:4] in _OVERSEAS_PREFIX and len(national) == 10:
+        moved = phonenumbers.parse(national, _OVERSEAS_PREFIX[national[:4]])
+        if phonenumbers.is_valid_number(moved) or _plausible(moved):
+            return moved
+    if phonenumbers.is_valid_number(number):
+        return number
+    regions = _OVERSEAS if number.country_code == 33 else ("YT",)
+    for region in regions:
+        try:
+            candidate = phonenumbers.parse(national, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(candidate):
+            return candidate
+    return number
+
+
 @lru_cache(maxsize=1 << 16)
 def _normalize(text: str, region: str) -> str:
     if len(text) > _MAX_LEN or not any(ch.isdigit() for ch in text):
         raise NormalizationError(f"not a phone number: {show(text)}")
     number = _valid(text, region, lenient=True)
+    if number is None and text.lstrip().startswith(("+269", "00269")):
+        number = _valid(text, region, lenient=False) or _mayotte(text)
     if number is None:
         digits = _NON_DIGITS.sub("", text)
         stripped = text.lstrip()
@@ -66,7 +106,17 @@ def _normalize(text: str, region: str) -> str:
             number = _valid("+" + digits, None, lenient=False)
     if number is None:
         raise NormalizationError(f"not a valid phone number: {show(text)}")
-    return phonenumbers.format_number(number, _E164)
+    return phonenumbers.format_number(_overseas(number), _E164)
+
+
+def _mayotte(text: str) -> phonenumbers.PhoneNumber | None:
+    """A +269 number that is not Comorian but a Mayotte number under its old code."""
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    moved = _overseas(number)
+    return moved if moved is not number else None
 
 
 def normalize_phone(s: str | None, region: str = "FR") -> str | None:

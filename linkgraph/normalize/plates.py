@@ -5,6 +5,15 @@ French SIV plates (since 2009) read ``AB-123-CD``; old FNI plates ``123 ABC 75``
 letters and digits (``1234 BCD`` -> ``1234BCD``). Note that Italian plates share the SIV shape
 and are indistinguishable from it. A plate must contain a digit and have 2 to 12 letters and
 digits: ``INCONNU``, ``XXXX`` or ``<>`` are refused.
+
+A plate of the SIV shape must follow the SIV rules (arrêté du 9 février 2009; series issued
+from ``AA-001-AA``): the letters I, O and U are never used, the pair ``SS`` is never issued,
+and the number block runs 001-999 (``000`` is not issued); ``WW`` on the left is a temporary
+registration (``WW-123-AB``) and stays valid. ``OO-123-OO``, ``AB-123-SS`` or ``AB-000-CD``
+are refused. A plate written in the SIV layout (two letters, a number, two letters, separated
+by dashes or spaces) with other than three digits (``AB-12-CD``) is refused as a malformed SIV
+plate; a foreign plate of exactly that layout would be refused too (write it without
+separators, ``AB12CD``, to keep it).
 """
 from __future__ import annotations
 
@@ -22,6 +31,8 @@ _SEPARATORS_ONLY = re.compile(r"[\s\-_./|]*")
 _PLATE_CHARS = re.compile(r"[A-Z0-9\s\-_./|:'\"]*")
 _SIV = re.compile(r"([A-Z]{2})(\d{3})([A-Z]{2})")
 _FNI = re.compile(r"(\d{1,4})([A-Z]{1,3})(0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])")
+_SIV_LAYOUT = re.compile(r"\s*([A-Z]{2})\s*[-\s]\s*(\d{1,5})\s*[-\s]\s*([A-Z]{2})\s*")
+_SIV_FORBIDDEN = re.compile(r"[IOU]")
 _SIV_CANON = re.compile(r"[A-Z]{2}-\d{3}-[A-Z]{2}")
 _FNI_CANON = re.compile(r"\d{1,4} [A-Z]{1,3} (?:\d{2}|2[AB]|97[1-6])")
 #: OCR look-alikes, each mapped to one representative.
@@ -52,10 +63,24 @@ def _normalize(text: str) -> str | None:
     if len(alnum) < 2 or not any(ch.isdigit() for ch in alnum):
         raise NormalizationError(f"not a plate: {show(text)}")
     if m := _SIV.fullmatch(alnum):
+        _check_siv(text, *m.groups())
         return "-".join(m.groups())
+    if (m := _SIV_LAYOUT.fullmatch(upper)) and len(m.group(2)) != 3:
+        raise NormalizationError(f"not a plate: {show(text)} has the SIV layout AB-123-CD with "
+                                 f"{len(m.group(2))} digits instead of 3")
     if m := _FNI.fullmatch(alnum):
         return " ".join(m.groups())
     return alnum
+
+
+def _check_siv(text: str, left: str, digits: str, right: str) -> None:
+    """Refuse an SIV plate the registration system never issues (module docstring)."""
+    if _SIV_FORBIDDEN.search(left + right):
+        raise NormalizationError(f"not a plate: {show(text)} (SIV plates never use the letters I, O or U)")
+    if "SS" in (left, right):
+        raise NormalizationError(f"not a plate: {show(text)} (the letter pair SS is never issued)")
+    if digits == "000":
+        raise NormalizationError(f"not a plate: {show(text)} (SIV numbers run from 001 to 999)")
 
 
 def normalize_plate(s: str | None) -> str | None:

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from linkgraph.normalize import NormalizationError, parse_date, parse_datetime
+from linkgraph.normalize import NormalizationError, parse_past_date, parse_past_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_names
 from linkgraph.normalize.vectorize import apply_unique, spread
 from linkgraph.sources.mapping import SourceMapping
-from linkgraph.sources.readers import ROW, read_records
+from linkgraph.sources.readers import INTERNAL, REJECT_COLUMN, REJECT_REASON, ROW, read_records
 
 PROVENANCE = ["source", "agency", "classification", "file", "row", "date"]
 _DATETIME_ATTRS = {"start", "end", "time", "timestamp"}
@@ -59,6 +59,19 @@ class _Rejects:
             self.items.append(pd.DataFrame({"idx": np.flatnonzero(bad), "column": column,
                                             "value": raw[bad].to_numpy(), "reason": errors[bad].to_numpy()}))
 
+    def add_read(self, records: pd.DataFrame) -> None:
+        """Rows the reader could not take apart (wrong field count, NUL byte): rejected first."""
+        if REJECT_REASON not in records:
+            return
+        bad = records[REJECT_REASON].notna().to_numpy()
+        if bad.any():
+            idx = np.flatnonzero(bad)
+            columns = records[REJECT_COLUMN].to_numpy()[idx]
+            values = [records[c].iat[i] if c in records else "" for i, c in zip(idx, columns)]
+            self.mask |= bad
+            self.items.append(pd.DataFrame({"idx": idx, "column": columns, "value": values,
+                                            "reason": records[REJECT_REASON].to_numpy()[idx]}))
+
 
 def _split_full_names(raw: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
     """First and last names of a full-name column, each distinct value split once."""
@@ -83,7 +96,7 @@ def _parse_number(value: str | None) -> float | None:
 
 def _attribute_values(name: str, raw: pd.Series, dayfirst: bool = True) -> tuple[pd.Series, pd.Series]:
     if name in _DATETIME_ATTRS:
-        return apply_unique(raw, parse_datetime, dayfirst=dayfirst)
+        return apply_unique(raw, parse_past_datetime, dayfirst=dayfirst)
     if name in _NUMBER_ATTRS:
         return apply_unique(raw, _parse_number)
     return raw.where(raw.str.strip() != "", None), pd.Series(None, index=raw.index, dtype=object)
@@ -93,11 +106,12 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
     """Turn the records of one file into rows, mentions, relations and rejects."""
     n = len(records)
     rejects = _Rejects(n)
+    rejects.add_read(records)
     base = pd.DataFrame({"source": mapping.source, "agency": mapping.agency,
                          "classification": mapping.classification, "file": file,
                          "row": records[ROW].to_numpy()})
     if mapping.date:
-        dates, errs = apply_unique(records[mapping.date.column], parse_date,
+        dates, errs = apply_unique(records[mapping.date.column], parse_past_date,
                                    dayfirst=mapping.date.dayfirst, fmt=mapping.date.format)
         rejects.add(mapping.date.column, records[mapping.date.column], errs)
         base["date"] = dates.to_numpy()
@@ -213,7 +227,7 @@ def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMappi
     if not rejects.items:
         return pd.DataFrame(columns=REJECT_COLUMNS)
     items = pd.concat(rejects.items, ignore_index=True).drop_duplicates(["idx", "column"])
-    cols = [c for c in records.columns if c != ROW]
+    cols = [c for c in records.columns if c not in INTERNAL]
     record_json = _json_rows(records.loc[items["idx"], cols].reset_index(drop=True), len(items))
     return pd.DataFrame({"source": mapping.source, "file": file,
                          "row": records[ROW].to_numpy()[items["idx"].to_numpy()],

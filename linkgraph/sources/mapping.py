@@ -1,6 +1,7 @@
 """Source mappings: the YAML documents in ``rules/sources/`` that say how to read one agency file."""
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +12,26 @@ from linkgraph.documents import read_yaml, validate
 from linkgraph.vocabulary import ENTITY_FIELDS, RELATION_TYPES
 
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
+#: ``strptime`` directives (Python's documented set); any other ``%x`` is refused.
+_DIRECTIVES = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
+
+
+def check_date_format(value: str | None) -> str | None:
+    """A ``strptime`` format with only known directives and at least one of them.
+
+    >>> check_date_format("%d/%m/%Y")
+    '%d/%m/%Y'
+    """
+    if value is None:
+        return None
+    codes = re.findall(r"%(.?)", value)
+    unknown = [c for c in codes if c not in _DIRECTIVES]
+    if unknown:
+        raise ValueError(f"invalid date format {value!r}: unknown directive %{unknown[0]} "
+                         "(use strptime codes such as %d/%m/%Y or %Y-%m-%d %H:%M:%S)")
+    if not [c for c in codes if c != "%"]:
+        raise ValueError(f"invalid date format {value!r}: no directive such as %d, %m or %Y")
+    return value
 
 
 class _Strict(BaseModel):
@@ -26,11 +47,15 @@ class FieldSpec(_Strict):
     format: str | None = None
     region: str = "FR"
 
+    _format = field_validator("format")(classmethod(lambda cls, v: check_date_format(v)))
+
 
 class DateSpec(_Strict):
     column: str
     dayfirst: bool = True
     format: str | None = None
+
+    _format = field_validator("format")(classmethod(lambda cls, v: check_date_format(v)))
 
 
 class MentionSpec(_Strict):
@@ -79,9 +104,10 @@ class SourceMapping(_Strict):
     source: str
     agency: str
     classification: Literal["public", "restricted", "confidential", "secret"]
-    format: Literal["csv", "json", "jsonl"]
+    format: Literal["csv", "json", "jsonl", "xlsx"]
     encoding: str = "auto"
     delimiter: str = ","
+    sheet: str | int | None = None
     file: str | None = None
     date: DateSpec | None = None
     record_id: str | None = None
@@ -97,6 +123,25 @@ class SourceMapping(_Strict):
             raise ValueError(f"{value!r} must be letters, digits, '_' or '-'")
         return value
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r} (use auto, utf-8, cp1252, latin-1, utf-16...)") from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if value == "tab":
+            return "\t"
+        if len(value) != 1 or value in "\"\r\n" or value.isalnum():
+            raise ValueError(f"delimiter must be one character such as ';', ',', '|' or tab (got {value!r})")
+        return value
+
     @field_validator("date", mode="before")
     @classmethod
     def _date_as_spec(cls, value: Any) -> Any:
@@ -109,6 +154,8 @@ class SourceMapping(_Strict):
         for name in self.mentions:
             if not _ID.match(name):
                 raise ValueError(f"mention name {name!r} must be letters, digits, '_' or '-'")
+        if self.sheet is not None and self.format != "xlsx":
+            raise ValueError("sheet: only for format: xlsx")
         for i, rel in enumerate(self.relations):
             for end in (rel.from_, rel.to):
                 if end not in self.mentions:

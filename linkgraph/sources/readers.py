@@ -1,41 +1,26 @@
-"""Read agency files (CSV, JSON, JSON lines) into string DataFrames, one row per record.
+"""Read agency files (CSV, JSON, JSON lines, XLSX) into string DataFrames, one row per record.
 
 Every reader returns a DataFrame of ``str`` cells (missing = ``""``) with a ``_row`` column
 numbering records from 1 (the first record after the CSV header, the first JSON element).
+Files are opened by ``encoding.read_input`` (regular files under a size limit) and decoded by
+``encoding.decode`` (every line checked); delimited text is split by ``csv_reader``.
 """
 from __future__ import annotations
 
-import io
+import difflib
 import json
 from pathlib import Path
 
 import pandas as pd
 
 from linkgraph.errors import SourceError
+from linkgraph.sources.csv_reader import REJECT_COLUMN, REJECT_REASON, read_delimited, reject_nul
+from linkgraph.sources.encoding import decode, read_input
 from linkgraph.sources.mapping import SourceMapping
 
 ROW = "_row"
-_BOMS = {b"\xef\xbb\xbf": "utf-8-sig"}
-
-
-def decode(data: bytes, encoding: str, path: str) -> tuple[str, str]:
-    """Decode file bytes; ``auto`` tries UTF-8 (with or without BOM), then cp1252.
-
-    Returns ``(text, encoding used)``. A byte that the chosen encoding cannot decode raises a
-    SourceError naming the line it is on.
-    """
-    candidates = ["utf-8-sig", "cp1252"] if encoding == "auto" else [encoding]
-    last: UnicodeDecodeError | None = None
-    for enc in candidates:
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError as exc:
-            last = exc
-        except LookupError:
-            raise SourceError(path, f"unknown encoding {encoding!r}") from None
-    assert last is not None
-    line = data[: last.start].count(b"\n") + 1
-    raise SourceError(path, f"cannot decode byte 0x{last.object[last.start]:02x} at line {line} as {' or '.join(candidates)}")
+#: Columns the readers add beside the file's own: the record number and why a row is rejected.
+INTERNAL = (ROW, REJECT_REASON, REJECT_COLUMN)
 
 
 def _cell(v: object) -> str:
@@ -57,12 +42,13 @@ def _frame_of_records(records: list, path: str) -> pd.DataFrame:
 
 def _json_lines(text: str, name: str) -> list:
     """The records of a JSON-lines text: parsed in one call, line by line only to locate an error."""
-    lines = list(filter(None, map(str.strip, text.splitlines())))
+    # split on line feeds only: U+2028 or U+0085 may sit inside a JSON string
+    lines = list(filter(None, map(str.strip, text.split("\n"))))
     try:
         records = json.loads("[" + ",".join(lines) + "]")
         if len(records) == len(lines):
             return records
-    except json.JSONDecodeError:
+    except ValueError:
         pass
     records = []
     for line in lines:
@@ -70,49 +56,77 @@ def _json_lines(text: str, name: str) -> list:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
             raise SourceError(name, f"malformed JSON: {exc.msg}", row=len(records) + 1) from None
+        except ValueError as exc:  # a number of thousands of digits
+            raise SourceError(name, f"unreadable JSON value: {exc}", row=len(records) + 1) from None
     return records
 
 
-def read_records(path: str | Path, mapping: SourceMapping) -> pd.DataFrame:
-    """Read ``path`` as ``mapping`` says; check that every mapped column is present."""
+def _parse_json(text: str, name: str) -> list:
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(name, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise SourceError(name, f"unreadable JSON value: {exc}") from None
+    except RecursionError:
+        raise SourceError(name, "JSON nested too deep (over ~1,000 levels): not a file of records") from None
+    if not isinstance(records, list):
+        raise SourceError(name, "expected a JSON array of records")
+    return records
+
+
+def nearest_column(column: str, columns) -> str:
+    """`` (did you mean 'x'?)`` naming the file column closest to ``column``, or ``""``."""
+    close = difflib.get_close_matches(column, [str(c) for c in columns], n=1, cutoff=0.6)
+    if not close:
+        folded = {str(c).casefold().strip(): str(c) for c in columns}
+        close = [folded[column.casefold().strip()]] if column.casefold().strip() in folded else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def read_frame(path: str | Path, mapping: SourceMapping) -> pd.DataFrame:
+    """The file's records as read (``str`` cells), before the mapped columns are checked."""
     path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(name, f"cannot read file: {exc.strerror}") from None
+    data = read_input(path)
+    if mapping.format == "xlsx":
+        from linkgraph.sources.xlsx_reader import read_xlsx
+        return read_xlsx(data, mapping, name)
     text, _ = decode(data, mapping.encoding, name)
     if mapping.format == "csv":
-        try:
-            df = pd.read_csv(io.StringIO(text), sep=mapping.delimiter, dtype=str, keep_default_na=False,
-                             na_filter=False, engine="c", skip_blank_lines=True)
-        except pd.errors.ParserError as exc:
-            raise SourceError(name, f"malformed CSV: {exc}") from None
-        except pd.errors.EmptyDataError:
-            raise SourceError(name, "empty file (no header)") from None
-        dupes = [c for c in df.columns if "." in c and c.rsplit(".", 1)[0] in df.columns and c.rsplit(".", 1)[1].isdigit()]
-        if dupes:
-            raise SourceError(name, "duplicate column in header", column=dupes[0].rsplit(".", 1)[0])
-        df.columns = [c.strip() for c in df.columns]
-    elif mapping.format == "json":
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SourceError(name, f"malformed JSON: {exc.msg}", row=None) from None
-        if not isinstance(records, list):
-            raise SourceError(name, "expected a JSON array of records")
-        df = _frame_of_records(records, name)
-    else:  # jsonl
-        df = _frame_of_records(_json_lines(text, name), name)
+        return read_delimited(text, mapping.delimiter, name)
+    return json_frame(text, mapping.format, name)
+
+
+def json_frame(text: str, fmt: str, name: str) -> pd.DataFrame:
+    """The records of a JSON (``fmt="json"``) or JSON-lines text as ``str`` cells; NUL bytes rejected."""
+    try:
+        records = _parse_json(text, name) if fmt == "json" else _json_lines(text, name)
+        frame = _frame_of_records(records, name)
+    except RecursionError:
+        raise SourceError(name, "JSON nested too deep (over ~1,000 levels): not a file of records") from None
+    return reject_nul(frame, [c for c in frame.columns])
+
+
+def read_records(path: str | Path, mapping: SourceMapping) -> pd.DataFrame:
+    """Read ``path`` as ``mapping`` says; check that every mapped column is present.
+
+    Rows the reader could not take apart (wrong field count, NUL byte) are kept, marked by
+    ``_reject_reason`` and ``_reject_column``: the extraction rejects them with that reason.
+    """
+    name = str(path)
+    df = read_frame(path, mapping)
     missing = [c for c in mapping.columns() if c not in df.columns]
-    if mapping.format != "csv":
+    if mapping.format in ("json", "jsonl"):
         # A JSON key may be absent where its parent object is null; its top-level key must exist.
         tops = {c.split(".", 1)[0] for c in df.columns}
         missing_now = [c for c in missing if c.split(".", 1)[0] not in tops]
     else:
         missing_now = missing
-    if missing_now and (len(df) or mapping.format == "csv"):
-        raise SourceError(name, f"mapped column missing from the file (mapping {mapping.path})", column=missing_now[0])
+    if missing_now and (len(df) or mapping.format in ("csv", "xlsx")):
+        hint = nearest_column(missing_now[0], [c for c in df.columns if c not in INTERNAL])
+        raise SourceError(name, f"mapped column missing from the file (mapping {mapping.path}){hint}",
+                          column=missing_now[0])
     for col in missing:
         df[col] = ""
     df = df.reset_index(drop=True)

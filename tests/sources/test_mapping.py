@@ -23,7 +23,7 @@ def test_good_mapping_loads_and_lists_its_columns():
 
 @pytest.mark.parametrize("change, key, words", [
     ({"classification": "top-secret"}, "classification", "public"),
-    ({"format": "xlsx"}, "format", "csv"),
+    ({"format": "xls"}, "format", "csv"),
     ({"colour": "red"}, "colour", "unknown key"),
     ({"source": "bad id!"}, "source", "letters"),
     ({"mentions": {"p": {"type": "person", "fields": {"surname": "nom"}}}}, "mentions.p", "unknown field 'surname'"),
