@@ -1,5 +1,5 @@
 """``python -m linkgraph``: the same as the ``linkgraph`` command."""
-from linkgraph.cli import app
+from linkgraph.cli import main
 
 if __name__ == "__main__":
-    app()
+    main()

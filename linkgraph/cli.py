@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -46,8 +47,19 @@ from linkgraph.sources.cli_mapping import mapping_app  # noqa: E402  (mapping ne
 app.add_typer(mapping_app, name="mapping")
 
 
-def main() -> None:  # pragma: no cover
-    app()
+def main() -> None:
+    """The ``linkgraph`` command: :data:`app`, with errors raised before a command runs (while the
+    command line itself is built or parsed) reported like the commands' own, never as a trace."""
+    from linkgraph.cli_base import report
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except (Exception, MemoryError) as exc:  # noqa: BLE001 - the outermost handler
+        report(exc)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
