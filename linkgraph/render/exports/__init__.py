@@ -1,0 +1,73 @@
+"""Exports of the entity graph for the analysts' tools: GraphML, GEXF, i2 Analyst's Notebook CSV,
+Neo4j admin-import CSVs, SVG (and PNG through Chromium).
+
+Every function takes the entity table (``Resolution.entities``) and the edge table
+(:func:`linkgraph.graph.edges.edge_table`), or a ``Resolution`` for :func:`export_all`. Files are
+written atomically (temporary file then rename).
+
+Format decisions, shared by all exports:
+
+* **Missing values** (None, NaN, NA, NaT, empty string) are *omitted*: GraphML and GEXF leave the
+  attribute out of the node or edge (a reader sees no key, never "None" or "nan"); the CSV files
+  leave the cell empty (Neo4j then sets no property). Present values keep one type per attribute
+  (:data:`NODE_ATTRIBUTES`, :data:`EDGE_ATTRIBUTES`): ``mentions``/``count`` integers,
+  ``weight``/``score`` floats, ``directed`` boolean, everything else text. Lists (``evidence``)
+  are joined with ``;``.
+* **XML text** (GraphML, GEXF, SVG) goes through :func:`xml_text`: characters that XML 1.0 cannot
+  hold (C0 controls other than tab/LF/CR, lone surrogates, U+FFFE, U+FFFF) are removed, and CR / CRLF
+  become LF (an XML parser would turn them into LF anyway). Markup characters (``<``, ``&``,
+  quotes) are escaped by the XML writer, never removed: ``<img src=x onerror=alert(1)>`` reads back
+  unchanged.
+* **CSV cells** (i2, Neo4j) go through :func:`csv_text`: every control character (C0 including
+  tab/CR/LF, DEL, C1, U+2028/U+2029) becomes a space, so that one link is one line (i2 requires
+  it; Neo4j would need ``--multiline-fields``). Then :func:`defuse_cells` prefixes with ``'`` any
+  text cell a spreadsheet would run as a formula (OWASP CSV injection): it applies
+  :func:`linkgraph.store.files.defuse_formulas` (cells starting with ``= + - @ tab CR``) and, more
+  strictly, also cells whose first character after leading whitespace (including NBSP and
+  zero-width characters) is ``= + - @`` (``" =cmd"``), which ``defuse_formulas`` lets through.
+  Entity ids are defused the same way everywhere, so Neo4j's ``:START_ID``/``:END_ID`` still match
+  ``:ID``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from linkgraph.render.exports.csvfiles import (
+    CONFIRMED_MIN_SOURCES, I2_COLUMNS, I2_CONFIRMED, I2_DIRECTED, I2_ENTITY_TYPES, I2_SYMMETRIC, I2_UNCONFIRMED,
+    NEO4J_NODE_COLUMNS, NEO4J_REL_COLUMNS, export_i2_csv, export_neo4j, i2_table, neo4j_tables,
+)
+from linkgraph.render.exports.svg import SVG_STYLE, export_png, export_svg, svg_document
+from linkgraph.render.exports.tables import EDGE_ATTRIBUTES, NODE_ATTRIBUTES, export_graph
+from linkgraph.render.exports.values import csv_text, defuse_cells, xml_text
+from linkgraph.render.exports.xmlfiles import export_gexf, export_graphml
+
+__all__ = [
+    "CONFIRMED_MIN_SOURCES", "EDGE_ATTRIBUTES", "I2_COLUMNS", "I2_CONFIRMED", "I2_DIRECTED", "I2_ENTITY_TYPES",
+    "I2_SYMMETRIC", "I2_UNCONFIRMED", "NEO4J_NODE_COLUMNS", "NEO4J_REL_COLUMNS", "NODE_ATTRIBUTES", "SVG_STYLE",
+    "csv_text", "defuse_cells", "export_all", "export_gexf", "export_graph", "export_graphml", "export_i2_csv",
+    "export_neo4j", "export_png", "export_svg", "i2_table", "neo4j_tables", "svg_document", "xml_text",
+]
+
+
+def export_all(result: Any, folder: str | Path, scores: Any = None, *, svg: bool = True,
+               png: bool = False) -> dict[str, Path]:
+    """Every format for a Resolution, in ``folder``: ``graph.graphml``, ``graph.gexf``,
+    ``i2_links.csv``, ``neo4j/nodes.csv`` + ``neo4j/relationships.csv``, ``chart.svg`` (and
+    ``chart.png`` with ``png=True``). Edges: ``edge_table(result.relations)``; ``scores``: see
+    :func:`export_graph`. Returns format name → path."""
+    from linkgraph.graph.edges import edge_table
+
+    folder = Path(folder)
+    entities, edges = result.entities, edge_table(result.relations)
+    paths: dict[str, Path] = {
+        "graphml": export_graphml(entities, edges, folder / "graph.graphml", scores),
+        "gexf": export_gexf(entities, edges, folder / "graph.gexf", scores),
+        "i2": export_i2_csv(entities, edges, folder / "i2_links.csv"),
+    }
+    paths["neo4j_nodes"], paths["neo4j_relationships"] = export_neo4j(entities, edges, folder / "neo4j", scores)
+    if svg or png:
+        paths["svg"] = export_svg(export_graph(entities, edges, scores), folder / "chart.svg")
+    if png:
+        paths["png"] = export_png(paths["svg"], folder / "chart.png")
+    return paths
