@@ -114,11 +114,13 @@
   var nodeView = new vis.DataView(nodeSet, {filter: function (item) { return !!shownNode[item.id]; }});
   var edgeView = new vis.DataView(edgeSet, {filter: function (item) { return !!shownEdge[item.id]; }});
   var container = document.getElementById("chart");
+  // big charts: edges drawn as batched plain lines while panning or zooming (glyphs.fastEdges)
+  var big = data.edges.length > 600 || data.nodes.length > 800;
   var options = {
     autoResize: true,
     physics: {enabled: false},
     layout: {improvedLayout: false, randomSeed: 1},
-    interaction: {hover: true, hideEdgesOnDrag: false, hideEdgesOnZoom: false, keyboard: false,
+    interaction: {hover: true, hideEdgesOnDrag: big, hideEdgesOnZoom: big, keyboard: false,
                   navigationButtons: false, multiselect: true, tooltipDelay: 3600000},
     nodes: {borderWidth: 0},
     edges: {smooth: false, selectionWidth: 1.5, hoverWidth: 0.5,
@@ -128,6 +130,7 @@
   var network = new vis.Network(container, {nodes: nodeView, edges: edgeView}, options);
   window.chartNetwork = network;
   ctx.network = network;
+  window.chartFastEdges = big ? G.fastEdges(network, vocab, function (id) { return byId[id] ? byId[id].type : "other"; }) : null;
   timings.network = performance.now() - started;
 
   // labels: selection and search hits first, then by score, then by number of links

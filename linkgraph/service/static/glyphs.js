@@ -67,9 +67,26 @@
     var font = opts.font || "12px system-ui, sans-serif";
     var widths = {};
     var last = {placed: 0, candidates: 0};
+    var kept = null;  // the labels placed at the last still frame: redrawn as they are while panning
     function draw(ctx) {
       var t0 = performance.now();
       var nodes = network.body.nodes, view = network.body.view, scale = view.scale, tr = view.translation;
+      var R = network.renderer, moving = R && R.dragging && !R.zooming;
+      if (moving && kept && kept.scale === scale) {
+        var ratio0 = network.canvas.pixelRatio || 1;
+        ctx.save();
+        ctx.setTransform(ratio0, 0, 0, ratio0, 0, 0);
+        ctx.font = font; ctx.textAlign = "center"; ctx.textBaseline = "top"; ctx.fillStyle = "#1b1b1b";
+        for (var q = 0; q < kept.items.length; q++) {
+          var m = nodes[kept.items[q].id];
+          if (!m) { continue; }
+          ctx.fillText(kept.items[q].text, m.x * scale + tr.x, m.y * scale + tr.y + (m.shape.options.size || 10) * scale + 2);
+        }
+        ctx.restore();
+        last.ms = performance.now() - t0;
+        return;
+      }
+      var placedItems = [];
       var canvas = ctx.canvas, ratio = network.canvas.pixelRatio || 1;
       var W = canvas.width / ratio, H = canvas.height / ratio, CELL = 8;
       var cols = Math.ceil(W / CELL) + 1, rowsN = Math.ceil(H / CELL) + 1;
@@ -102,14 +119,64 @@
         if (!free) { continue; }
         for (r = r0; r <= r1; r++) { for (c = c0; c <= c1; c++) { grid[r * cols + c] = 1; } }
         ctx.strokeText(it.text, sx, top); ctx.fillText(it.text, sx, top);
+        placedItems.push(it);
         placed++;
       }
       ctx.restore();
+      kept = {scale: scale, items: placedItems};
       last.placed = placed; last.candidates = tried; last.ms = performance.now() - t0;
     }
     network.on("afterDrawing", draw);
     return last;
   }
 
-  root.LinkgraphGlyphs = {renderer: renderer, edgeLook: edgeLook, labeler: labeler, entityStyle: entityStyle, bitmap: bitmap};
+  /* Edges kept while panning and zooming a big chart: vis-network's own edge drawing (one path,
+     label and arrow per edge) is too slow to follow the mouse, so it is switched off during the
+     gesture (hideEdgesOnDrag/Zoom) and every shown edge is drawn here instead, as plain lines
+     batched by colour (one stroke per colour); the nodes are then drawn as their bitmaps only. */
+  function fastEdges(network, vocab, kindOf) {
+    var stats = {frames: 0, drawn: 0};
+    var r0 = network.renderer, ownNodes = r0._drawNodes;
+    r0._drawNodes = function (ctx, always) {
+      if (!(this.dragging || this.zooming) || !vocab) { return ownNodes.call(this, ctx, always); }
+      var nodes = network.body.nodes, ids = network.body.nodeIndices;
+      var a = this.canvas.DOMtoCanvas({x: -20, y: -20});
+      var z = this.canvas.DOMtoCanvas({x: this.canvas.frame.canvas.clientWidth + 20, y: this.canvas.frame.canvas.clientHeight + 20});
+      for (var i = 0; i < ids.length; i++) {
+        var n = nodes[ids[i]];
+        if (n.x < a.x || n.x > z.x || n.y < a.y || n.y > z.y) { continue; }
+        var s = n.options.size || 10;
+        ctx.drawImage(bitmap(vocab, kindOf(ids[i])), n.x - s, n.y - s, 2 * s, 2 * s);
+      }
+      return {drawExternalLabels: function () {}};
+    };
+    network.on("beforeDrawing", function (ctx) {
+      var r = network.renderer;
+      if (!r || !(r.dragging || r.zooming)) { return; }
+      var edges = network.body.edges, ids = network.body.edgeIndices, groups = {};
+      for (var i = 0; i < ids.length; i++) {
+        var e = edges[ids[i]];
+        if (!e || !e.from || !e.to || e.options.hidden) { continue; }
+        var c = e.options.color && e.options.color.color || "#8a94a6";
+        (groups[c] = groups[c] || []).push(e);
+      }
+      ctx.save();
+      ctx.lineWidth = Math.max(0.6, 1 / network.body.view.scale);
+      ctx.globalAlpha = 0.75;
+      var n = 0;
+      Object.keys(groups).forEach(function (c) {
+        var list = groups[c];
+        ctx.strokeStyle = c;
+        ctx.beginPath();
+        for (var j = 0; j < list.length; j++) { ctx.moveTo(list[j].from.x, list[j].from.y); ctx.lineTo(list[j].to.x, list[j].to.y); }
+        ctx.stroke();
+        n += list.length;
+      });
+      ctx.restore();
+      stats.frames++; stats.drawn = n;
+    });
+    return stats;
+  }
+
+  root.LinkgraphGlyphs = {renderer: renderer, fastEdges: fastEdges, edgeLook: edgeLook, labeler: labeler, entityStyle: entityStyle, bitmap: bitmap};
 })(window);
