@@ -344,9 +344,8 @@ def test_svg_uses_precomputed_positions(tmp_path):
                        {"id": "T-1", "label": "06", "entity_type": "phone", "x": 100, "y": 50}],
              "edges": [{"source": "P-1", "target": "T-1", "type": "uses"}]}
     root = _check_svg(export_svg(chart, tmp_path / "c.svg", width=400, height=300))
-    circle = root.find(f".//{_SVG}g[@class='nodes']//{_SVG}circle")
-    rect = root.find(f".//{_SVG}g[@class='nodes']//{_SVG}rect")
-    assert float(circle.get("cx")) < float(rect.get("x"))  # x = 0 drawn left of x = 100
+    person, phone = (g.find(f"{_SVG}circle") for g in root.findall(f".//{_SVG}g[@class='nodes']/{_SVG}g"))
+    assert float(person.get("cx")) < float(phone.get("cx"))  # x = 0 drawn left of x = 100
     assert [t.text for t in root.iter(f"{_SVG}text")][:2] == ["A & B", "06"]
 
 
