@@ -371,7 +371,7 @@ def test_svg_is_deterministic(tmp_path, hostile):
 def test_export_all(tmp_path, resolution):
     scores = {resolution.entities["entity_id"].iloc[0]: 1.0}
     paths = export_all(resolution, tmp_path / "out", scores=scores)
-    assert set(paths) == {"graphml", "gexf", "i2", "neo4j_nodes", "neo4j_relationships", "svg"}
+    assert set(paths) == {"graphml", "gexf", "i2", "anx", "neo4j_nodes", "neo4j_relationships", "svg"}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths.values())
     root = _check_svg(paths["svg"])
     assert len(root.findall(f".//{_SVG}g[@class='nodes']/{_SVG}g")) == len(resolution.entities)

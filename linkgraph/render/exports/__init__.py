@@ -33,6 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from linkgraph.render.exports.anx import ANX_ICONS, ANX_TYPES, export_i2_anx, read_anx
 from linkgraph.render.exports.csvfiles import (
     CONFIRMED_MIN_SOURCES, I2_COLUMNS, I2_CONFIRMED, I2_DIRECTED, I2_ENTITY_TYPES, I2_SYMMETRIC, I2_UNCONFIRMED,
     NEO4J_NODE_COLUMNS, NEO4J_REL_COLUMNS, export_i2_csv, export_neo4j, i2_table, neo4j_tables,
@@ -43,17 +44,18 @@ from linkgraph.render.exports.values import csv_text, defuse_cells, xml_text
 from linkgraph.render.exports.xmlfiles import export_gexf, export_graphml
 
 __all__ = [
-    "CONFIRMED_MIN_SOURCES", "EDGE_ATTRIBUTES", "I2_COLUMNS", "I2_CONFIRMED", "I2_DIRECTED", "I2_ENTITY_TYPES",
+    "ANX_ICONS", "ANX_TYPES", "CONFIRMED_MIN_SOURCES", "EDGE_ATTRIBUTES", "I2_COLUMNS", "I2_CONFIRMED", "I2_DIRECTED", "I2_ENTITY_TYPES",
     "I2_SYMMETRIC", "I2_UNCONFIRMED", "NEO4J_NODE_COLUMNS", "NEO4J_REL_COLUMNS", "NODE_ATTRIBUTES", "SVG_STYLE",
-    "csv_text", "defuse_cells", "export_all", "export_gexf", "export_graph", "export_graphml", "export_i2_csv",
-    "export_neo4j", "export_png", "export_svg", "i2_table", "neo4j_tables", "svg_document", "xml_text",
+    "csv_text", "defuse_cells", "export_all", "export_gexf", "export_graph", "export_graphml", "export_i2_anx",
+    "export_i2_csv", "export_neo4j", "export_png", "export_svg", "i2_table", "neo4j_tables", "read_anx", "svg_document",
+    "xml_text",
 ]
 
 
 def export_all(result: Any, folder: str | Path, scores: Any = None, *, svg: bool = True,
                png: bool = False) -> dict[str, Path]:
     """Every format for a Resolution, in ``folder``: ``graph.graphml``, ``graph.gexf``,
-    ``i2_links.csv``, ``neo4j/nodes.csv`` + ``neo4j/relationships.csv``, ``chart.svg`` (and
+    ``i2_links.csv`` and the i2 chart ``chart.anx`` (with record ids), ``neo4j/nodes.csv`` + ``neo4j/relationships.csv``, ``chart.svg`` (and
     ``chart.png`` with ``png=True``). Edges: ``edge_table(result.relations)``; ``scores``: see
     :func:`export_graph`. Returns format name → path."""
     from linkgraph.graph.edges import edge_table
@@ -64,6 +66,8 @@ def export_all(result: Any, folder: str | Path, scores: Any = None, *, svg: bool
         "graphml": export_graphml(entities, edges, folder / "graph.graphml", scores),
         "gexf": export_gexf(entities, edges, folder / "graph.gexf", scores),
         "i2": export_i2_csv(entities, edges, folder / "i2_links.csv"),
+        "anx": export_i2_anx(entities, edges, folder / "chart.anx", rows=getattr(result, "rows", None),
+                             mentions=getattr(result, "mentions", None)),
     }
     paths["neo4j_nodes"], paths["neo4j_relationships"] = export_neo4j(entities, edges, folder / "neo4j", scores)
     if svg or png:
