@@ -29,7 +29,8 @@ window.LinkgraphExplorerChart = function (h) {
     nodes: { shape: "custom", size: 14 },
     edges: { smooth: false, font: { size: 10, align: "middle", strokeWidth: 2 }, arrows: { to: { scaleFactor: 0.5 } } },
   });
-  const renderer = G.renderer(vocab, kindOf, (id) => (highlighted.nodes.indexOf(id) >= 0 ? "#d62828" : (expanded.has(id) ? "#333333" : null)));
+  const ringOf = (id) => (highlighted.nodes.indexOf(id) >= 0 ? "#d62828" : (expanded.has(id) ? "#333333" : null));
+  const renderer = G.renderer(vocab, kindOf, ringOf);
   let order = [];
   G.labeler(network, order, { forced: () => highlighted.nodes.map((id) => ({ id: id, text: short(info[id] ? info[id].label : id, 28) })) });
 
@@ -255,7 +256,7 @@ window.LinkgraphExplorerChart = function (h) {
   }
 
   window.lgChart = { network: network, nodes: nodes, edges: edges, expand: expand, drawPath: drawPath, info: info,
-    resolveEntity: resolveEntity, applyFilters: applyFilters, view: { nodes: nodeView, edges: edgeView } };
+    resolveEntity: resolveEntity, applyFilters: applyFilters, ring: ringOf, view: { nodes: nodeView, edges: edgeView } };
   const params = new URLSearchParams(location.search);
   if (params.get("from")) $("#path-from").value = params.get("from");
   if (params.get("to")) $("#path-to").value = params.get("to");
