@@ -273,10 +273,14 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
     prov, prov_total = _provenance(getattr(result, "mentions", None), set(node_ids), max_provenance, rows)
     positions = layout_positions(node_ids, zip(sel["from_entity"], sel["to_entity"]), seed=seed) if layout else {}
     attr_cols = [c for c in ATTRIBUTE_COLUMNS if c in info.columns]
+    men = getattr(result, "mentions", None)
+    dealing = set(men.loc[men["slot"] == "dealing_point", "entity_id"]) if men is not None and "slot" in men else set()
 
     nodes = []
     for i, (node, row) in enumerate(zip(node_ids, info.to_dict("records"))):
         kind = _text(row.get("entity_type")) or _text(fallback_types[i]) or "other"
+        if kind == "place" and node in dealing:  # a place reported as a dealing point: its own pictogram
+            kind = "dealing_point"
         s = score_of.loc[node] if score_of is not None and node in score_of.index else None
         item = {
             "id": node, "label": _text(row.get("label")) or node, "type": kind,
