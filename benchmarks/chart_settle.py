@@ -112,6 +112,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "out" / "bench" / "chart_settle.html"))
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    ap.add_argument("--against", default=None,
+                    help="another chart page (e.g. the main branch's out/bench/chart_settle.html) measured in the "
+                         "same browser, alternating with this one, for a side-by-side figure under the same load")
     ap.add_argument("--fixtures", action="store_true",
                     help="chart every entity of the resolved fixtures (chart_data) instead of generated data")
     args = ap.parse_args()
@@ -177,11 +180,28 @@ def main() -> int:
             fps.append(float(pan_stats["fps"]) if pan_stats["dragging"] and pan_stats["edges"] else 0.0)
             blocked.append(len(outside))
             print(f"run {run + 1}: ready {ready[-1]:.0f} ms (script {stats['buildMs']:.0f} ms), wall {wall[-1]:.0f} ms, "
-                  f"redraw {frames[-1]:.0f} ms, pan {fps[-1]:.0f} fps ({pan_stats['draws']} frames for {pan_stats['moves']} pointer moves) with {pan_stats['edges']} edges drawn, nodes drawn {stats['visibleNodes']}, requests outside the file "
+                  f"redraw {frames[-1]:.0f} ms, pan {fps[-1]:.0f} fps ({pan_stats['draws']} frames for "
+                  f"{pan_stats['moves']} pointer moves) with {pan_stats['edges']} edges drawn, "
+                  f"nodes drawn {stats['visibleNodes']}, requests outside the file "
                   f"{len(outside)}")
             context.close()
+        other_ready, other_fps = [], []
+        if args.against:
+            other = Path(args.against).resolve().as_uri()
+            for run in range(args.runs):
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                page = context.new_page()
+                page.route("**/*", lambda r, _req=None: r.continue_() if r.request.url == other else r.abort())
+                page.goto(other)
+                page.wait_for_function("window.chartReady === true", timeout=60_000, polling=20)
+                other_ready.append(float(page.evaluate("window.chartStats.ms")))
+                other_fps.append(float(pan(page)["fps"]))
+                context.close()
         browser.close()
-
+    if other_ready:
+        print(f"against {args.against}: ready median {statistics.median(other_ready):.0f} ms, "
+              f"max {max(other_ready):.0f} ms; pan median {statistics.median(other_fps):.0f} fps "
+              "(same browser, runs after this page's)")
     print(f"Chromium {version}")
     print(f"ready: median {statistics.median(ready):.0f} ms, max {max(ready):.0f} ms; "
           f"wall: median {statistics.median(wall):.0f} ms, max {max(wall):.0f} ms; "
