@@ -377,6 +377,17 @@ def test_export_all(tmp_path, resolution):
     assert len(root.findall(f".//{_SVG}g[@class='nodes']/{_SVG}g")) == len(resolution.entities)
     graph = nx.read_graphml(paths["graphml"], force_multigraph=True)
     assert graph.nodes[resolution.entities["entity_id"].iloc[0]]["score"] == 1.0
+    # coordinates and dates travel with the nodes (GraphML and GEXF), the same as the ANX chart's
+    from linkgraph.render.exports import read_anx
+
+    gexf = nx.read_gexf(paths["gexf"])
+    anx = read_anx(paths["anx"])[0].set_index("identity")
+    for eid, first in resolution.entities[["entity_id", "first_seen"]].head(50).itertuples(index=False):
+        node, other = graph.nodes[eid], gexf.nodes[eid]
+        assert isinstance(node["x"], float) and isinstance(node["y"], float)
+        assert (other["x"], other["y"]) == (node["x"], node["y"])
+        assert (round(node["x"]), round(node["y"])) == (anx.loc[eid, "x"], anx.loc[eid, "y"])
+        assert node["first_seen"] == other["first_seen"] == str(first)
     assert not list(tmp_path.rglob("*.tmp"))
 
 

@@ -60,14 +60,22 @@ def export_all(result: Any, folder: str | Path, scores: Any = None, *, svg: bool
     :func:`export_graph`. Returns format name → path."""
     from linkgraph.graph.edges import edge_table
 
+    from linkgraph.render.layout import layout_positions
+
     folder = Path(folder)
     entities, edges = result.entities, edge_table(result.relations)
+    # one layout for every format: GraphML/GEXF nodes keep x, y (and their dates), the ANX chart
+    # places its icons there
+    pos = layout_positions(entities["entity_id"].astype(str).tolist(),
+                           zip(edges["from_entity"].astype(str), edges["to_entity"].astype(str)))
+    entities = entities.assign(x=[pos[i][0] for i in entities["entity_id"].astype(str)],
+                               y=[pos[i][1] for i in entities["entity_id"].astype(str)])
     paths: dict[str, Path] = {
         "graphml": export_graphml(entities, edges, folder / "graph.graphml", scores),
         "gexf": export_gexf(entities, edges, folder / "graph.gexf", scores),
         "i2": export_i2_csv(entities, edges, folder / "i2_links.csv"),
         "anx": export_i2_anx(entities, edges, folder / "chart.anx", rows=getattr(result, "rows", None),
-                             mentions=getattr(result, "mentions", None)),
+                             mentions=getattr(result, "mentions", None), positions=pos),
     }
     paths["neo4j_nodes"], paths["neo4j_relationships"] = export_neo4j(entities, edges, folder / "neo4j", scores)
     if svg or png:
