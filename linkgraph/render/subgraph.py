@@ -143,12 +143,13 @@ def _provenance(mentions: pd.DataFrame, ids: set[str], limit: int,
     m["_row"] = pd.to_numeric(m["row"], errors="coerce") if "row" in m else 0
     m = m.sort_values(["entity_id", "_date", "source", "_row"], kind="stable").groupby("entity_id").head(limit)
     out: dict[str, list[dict]] = {}
+    names = {f: PurePath(f).name for f in m["file"].dropna().unique()} if "file" in m else {}
     for rec in m.to_dict("records"):
         file = _text(rec.get("file"))
         row = _clean(rec.get("row"))
         item = {
             "agency": _text(rec.get("agency")), "source": _text(rec.get("source")),
-            "file": PurePath(file).name if file else None,
+            "file": names.get(file, PurePath(file).name) if file else None,
             "row": int(row) if isinstance(row, (int, float)) and not isinstance(row, bool) else _text(row),
             "date": _text(rec.get("date")), "record_id": None, "attributes": {},
         }
