@@ -268,6 +268,7 @@ def chart(
     top: Optional[int] = typer.Option(None, help="Chart the top N priority targets and their neighbours."),
     community: Optional[int] = typer.Option(None, help="Chart one organisation (community number)."),
     title: str = typer.Option("linkgraph chart", help="Title of the page."),
+    layout: Optional[Path] = typer.Option(None, help="A layout saved from a chart page (JSON): positions, notes."),
     sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
     rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
@@ -288,10 +289,45 @@ def chart(
             result = _run_resolution(_specs(None, None, sources), rules, None, None)
         data = chart_data(result, ego=ego, depth=depth, path=tuple(path) if path else None, top=top,
                           community=community)
-        written = write_chart(data, out, title)
+        saved = _read_layout(layout) if layout is not None else None
+        written = write_chart(data, out, title, layout=saved)
     except (LinkgraphError, ValueError, KeyError) as exc:
         _fail(exc)
     print(f"{written}: {len(data['nodes'])} nodes, {len(data['edges'])} edges")
+
+
+def _read_layout(path: Path) -> dict:
+    """A chart layout saved by a chart page ("Save layout"), checked."""
+    import json
+
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable layout file ({exc.__class__.__name__})") from None
+    if not isinstance(saved, dict) or saved.get("format") != "linkgraph-chart-layout":
+        raise ValueError(f"{path}: not a linkgraph chart layout (format: linkgraph-chart-layout)")
+    return saved
+
+
+@app.command(name="map")
+def map_(
+    out: Path = typer.Option(Path("out/map"), "--out", "-o", help="Folder: map.html and charts/."),
+    mapping: Optional[list[Path]] = typer.Option(None, help="Extra source mapping(s), e.g. the reporting platform's."),
+    file: Optional[list[Path]] = typer.Option(None, help="The file each extra mapping reads (same order)."),
+    ban: Optional[Path] = typer.Option(None, help="Base Adresse Nationale CSV to locate points given by address."),
+    sources: Path = typer.Option(DEFAULT_SOURCES, help="Folder of mappings."),
+    rules: Path = typer.Option(DEFAULT_RULES, help="Folder of matching settings."),
+) -> None:
+    """Write the offline map of dealing points, each opening its chart (works air-gapped)."""
+    from linkgraph.render.mapview import load_tiles, write_map
+
+    try:
+        specs = _specs(None, None, sources) + (_specs(mapping, file, sources) if mapping else [])
+        result = _run_resolution(specs, rules, None, None)
+        written = write_map(result, out, ban=ban, tiles=load_tiles())
+    except (LinkgraphError, ValueError, KeyError, OSError) as exc:
+        _fail(exc)
+    print(f"{written}")
 
 
 @app.command()
