@@ -99,7 +99,7 @@ ENTITY = """<article id="entity">
   <table id="neighbours"><thead><tr><th>relation</th><th>direction</th><th>entity</th><th>count</th>
   <th>first seen</th><th>last seen</th><th>agencies</th><th>evidence</th></tr></thead><tbody></tbody></table>
   <p id="neighbours-count"></p></section>
-<section id="timeline-section"><h2>Timeline</h2>
+<section id="timeline-section"><h2>Timeline</h2><div id="timeline-bars" aria-label="events per month"></div>
   <table id="timeline"><thead><tr><th>when</th><th>what</th><th>with</th><th>agency</th><th>record</th><th>evidence</th>
   <th>details</th></tr></thead><tbody></tbody></table><p id="timeline-count"></p></section>
 </article>"""

@@ -137,3 +137,22 @@ def test_explorer_search_by_procedure_number(explorer, watched, artifacts):  # n
     assert re.search("offence", text) and first.locator("a.entity-link").count() >= 1
     watched.screenshot(path=str(artifacts / "explorer-procedure-search.png"), full_page=True)
     assert not watched.errors
+
+
+def test_entity_timeline_histogram_filters_its_rows(explorer, watched, artifacts):  # noqa: F811
+    base, state = explorer
+    e = state.result.entities
+    person = e[e["entity_type"] == "person"].sort_values(["sources", "mentions"], ascending=False)["entity_id"].iloc[0]
+    watched.goto(f"{base}/entity/{person}")
+    ready(watched)
+    bars = watched.locator("#timeline-bars rect.bar")
+    assert bars.count() >= 2
+    month = bars.nth(1).get_attribute("data-month")
+    bars.nth(1).click()
+    shown = watched.locator("#timeline tbody tr:not([hidden])")
+    assert shown.count() >= 1
+    assert all(d.startswith(month) for d in shown.locator("td:first-child").all_inner_texts())
+    # case record ids in the timeline rows (police procedures of this person)
+    assert watched.locator("#mentions .case-record .record-id").count() >= 1
+    watched.screenshot(path=str(artifacts / "explorer-entity-timeline.png"), full_page=True)
+    assert not watched.errors

@@ -247,14 +247,52 @@
       $("#neighbours-count").textContent = data.edges.length + " of " + data.edges_total + " link(s) shown.";
     }
 
+    /* events per month as bars (calls and sightings included); a click keeps that month's rows */
+    function histogram(events) {
+      const box = clear($("#timeline-bars"));
+      const months = {};
+      for (const ev of events) if (ev.when) months[String(ev.when).slice(0, 7)] = (months[String(ev.when).slice(0, 7)] || 0) + 1;
+      const keys = Object.keys(months).sort();
+      if (!keys.length) return;
+      const all = [];
+      for (let [y, m] = keys[0].split("-").map(Number); y * 12 + m <= Number(keys[keys.length - 1].slice(0, 4)) * 12 + Number(keys[keys.length - 1].slice(5)); m === 12 ? (y++, m = 1) : m++) {
+        all.push(y + "-" + String(m).padStart(2, "0"));
+      }
+      const top = Math.max(...Object.values(months)), NS = "http://www.w3.org/2000/svg", W = 6 * all.length + 4, H = 60;
+      const svg = document.createElementNS(NS, "svg");
+      svg.setAttribute("width", String(Math.max(W, 200))); svg.setAttribute("height", String(H + 14)); svg.setAttribute("role", "img");
+      all.forEach((key, i) => {
+        const n = months[key] || 0;
+        if (!n) return;
+        const r = document.createElementNS(NS, "rect"), h = Math.max(1, (H * n) / top);
+        r.setAttribute("x", String(2 + 6 * i)); r.setAttribute("y", String(H - h)); r.setAttribute("width", "5");
+        r.setAttribute("height", String(h)); r.setAttribute("class", "bar"); r.setAttribute("data-month", key);
+        const title = document.createElementNS(NS, "title"); title.textContent = key + ": " + n + " event(s)"; r.appendChild(title);
+        r.addEventListener("click", () => {
+          for (const tr of document.querySelectorAll("#timeline tbody tr")) tr.hidden = tr.dataset.month !== key;
+          $("#timeline-count").textContent = n + " event(s) in " + key + " (click the chart's first bar label to show all)";
+        });
+        svg.appendChild(r);
+      });
+      const label = document.createElementNS(NS, "text");
+      label.setAttribute("x", "2"); label.setAttribute("y", String(H + 12)); label.setAttribute("class", "tick");
+      label.textContent = all[0] + " → " + all[all.length - 1] + " (all)";
+      label.addEventListener("click", () => { for (const tr of document.querySelectorAll("#timeline tbody tr")) tr.hidden = false; });
+      svg.appendChild(label);
+      box.appendChild(svg);
+    }
+
     async function loadTimeline() {
-      const data = await api(base + "/timeline?limit=300");
+      const data = await api(base + "/timeline?limit=2000");
+      histogram(data.events);
       const tb = clear($("#timeline tbody"));
       for (const ev of data.events) {
         const what = ev.kind === "mention" ? "mentioned as " + (ev.type || "") : ev.type + (ev.direction === "in" ? " (from)" : "");
         const details = Object.entries(Object.assign({}, ev.record || {}, ev.details || {})).map(([k, v]) => k + ": " + fmt(v)).join("; ");
-        tb.appendChild(row([ev.when || "undated", what, ev.other ? entityLink(ev.other) : "", ev.agency,
-          ev.record_id || "", ev.evidence, longValue(details)]));
+        const tr = row([ev.when || "undated", what, ev.other ? entityLink(ev.other) : "", ev.agency,
+          ev.record_id || "", ev.evidence, longValue(details)]);
+        tr.dataset.month = String(ev.when || "").slice(0, 7);
+        tb.appendChild(tr);
       }
       $("#timeline-count").textContent = data.events.length + " of " + data.events_total + " event(s) shown.";
     }
