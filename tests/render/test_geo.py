@@ -99,3 +99,22 @@ def test_dealing_points_merge_their_reports(result, reports, ban):
     # plates seen at a point link it to the vehicles (and their drivers) of the police file
     assert any(x["type"] == "vehicle" for p in points.values() for x in p["linked"])
     assert any(x["type"] == "person" for p in points.values() for x in p["linked"])
+
+
+def test_tile_server_is_optional_and_checked(tmp_path):
+    import html
+    import re
+
+    from linkgraph.render.mapview import load_tiles, render_map
+
+    assert load_tiles() is None  # shipped rules/map.yaml: no tile server, the outline only
+    rules = tmp_path / "map.yaml"
+    rules.write_text('tiles: {url: "https://tiles.cellule.example/{z}/{x}/{y}.png", max_zoom: 17}\n', encoding="utf-8")
+    tiles = load_tiles(rules)
+    assert tiles == {"url": "https://tiles.cellule.example/{z}/{x}/{y}.png", "max_zoom": 17}
+    page = render_map([], "Map", tiles=tiles)
+    csp = html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page).group(1))
+    assert "img-src data: https://tiles.cellule.example;" in csp and "connect-src 'none'" in csp
+    rules.write_text('tiles: {url: "javascript:alert(1)"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="tiles.url must be an http"):
+        load_tiles(rules)
