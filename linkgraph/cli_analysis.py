@@ -145,6 +145,7 @@ def chart(
     top: Optional[int] = typer.Option(None, help="Chart the top N priority targets and their neighbours."),
     community: Optional[int] = typer.Option(None, help="Chart one organisation (community number)."),
     title: str = typer.Option("linkgraph chart", help="Title of the page."),
+    layout: Optional[Path] = typer.Option(None, help="A layout saved from a chart page (JSON): positions, notes."),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
     users: Optional[Path] = typer.Option(None, help=USERS_HELP),
     user: Optional[str] = typer.Option(None, help=USER_HELP),
@@ -165,11 +166,44 @@ def chart(
         result = _load(chosen)
         ego = entity_id(result.entities, ego) if ego else None
         path = [entity_id(result.entities, p) for p in path] if path else None
+    saved = _read_layout(layout) if layout is not None else None
     out = _default_out(out, workspace, chosen, "chart.html", "out/chart.html")
     data = chart_data(result, ego=ego, depth=depth, path=tuple(path) if path else None, top=top,
                       community=community)
-    written = write_chart(data, out, title)
+    written = write_chart(data, out, title, layout=saved)
     print(f"{written}: {len(data['nodes'])} nodes, {len(data['edges'])} edges")
+
+
+def _read_layout(path: Path) -> dict:
+    """A chart layout saved by a chart page ("Save layout"), checked."""
+    import json
+
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable layout file ({exc.__class__.__name__})") from None
+    if not isinstance(saved, dict) or saved.get("format") != "linkgraph-chart-layout":
+        raise ValueError(f"{path}: not a linkgraph chart layout (format: linkgraph-chart-layout)")
+    return saved
+
+
+@app.command(name="map")
+def map_(
+    run: Optional[Path] = typer.Argument(None, help=RUN_HELP),
+    run_opt: Optional[Path] = typer.Option(None, "--run", "-r", help=RUN_HELP),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder: map.html and charts/; default RUN/map."),
+    ban: Optional[Path] = typer.Option(None, help="Base Adresse Nationale CSV to locate points given by address."),
+) -> None:
+    """Write the offline map of dealing points, each opening its chart (works air-gapped).
+
+    The points come from the run's reporting-platform rows (resolve the platform's file with the
+    others, e.g. ``-m fixtures/map/plateforme_signalements.yaml``)."""
+    from linkgraph.render.mapview import load_tiles, write_map
+
+    chosen = _run_of(run, run_opt, "map")
+    result = _load(chosen)
+    written = write_map(result, _default_out(out, None, chosen, "map", "out/map"), ban=ban, tiles=load_tiles())
+    print(f"{written}")
 
 
 @app.command(name="export")

@@ -90,6 +90,9 @@ class Probe:
         persons = planted[planted["entity_type"] == "person"]
         apart = persons.drop_duplicates("entity_id")["mention_id"].tolist()
         self.pair = tuple(apart[:2]) if len(apart) >= 2 else None
+        # record ids (procedure numbers...) of every source, those of hidden rows included
+        rows = everything.rows.dropna(subset=["record_id"]).drop_duplicates("source")
+        self.record_ids = sorted(rows["record_id"].astype(str))
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +136,7 @@ def _calls(p: Probe) -> dict[tuple[str, str], list[dict]]:
         ("GET", "/review"): [{}],
         ("GET", "/api/status"): [{}],
         ("GET", "/api/search"): [{"params": {"q": q}} for q in queries],
+        ("GET", "/api/records"): [{"params": {"q": q}} for q in p.record_ids + queries[:3]],
         ("GET", "/api/entities/{entity_id}"): ent,
         ("GET", "/api/entities/{entity_id}/neighbours"): ent,
         ("GET", "/api/entities/{entity_id}/timeline"): ent,

@@ -30,6 +30,11 @@ from linkgraph.graph.build import entity_graph
 from linkgraph.graph.edges import edge_table
 from linkgraph.graph.kinds import entity_types
 from linkgraph.render.layout import layout_positions
+from linkgraph.render.records import RowIndex, chart_events, split_evidence
+from linkgraph.render.style import edge_label
+
+#: Relation types that are inferred, never stated by a file (drawn dashed).
+INFERRED_TYPES = frozenset({"seen_together"})
 
 __all__ = ["chart_data", "organisation_members", "score_table"]
 
@@ -123,8 +128,10 @@ def _require(universe: set[str], ids: Iterable[str], what: str) -> None:
         raise ValueError(f"{what}: unknown entity id(s) {', '.join(map(str, missing[:5]))}")
 
 
-def _provenance(mentions: pd.DataFrame, ids: set[str], limit: int) -> tuple[dict[str, list[dict]], dict[str, int]]:
-    """Up to ``limit`` mentions per entity (earliest first): agency, source, file name, row, date."""
+def _provenance(mentions: pd.DataFrame, ids: set[str], limit: int,
+                rows: RowIndex | None = None) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """Up to ``limit`` mentions per entity (earliest first): agency, source, file name, row, date, and
+    the row's case record (``record_id``, ``attributes``) when ``rows`` knows it."""
     if mentions is None or mentions.empty or not ids:
         return {}, {}
     cols = [c for c in ("entity_id", "agency", "source", "file", "row", "date", "mention_id") if c in mentions]
@@ -136,22 +143,28 @@ def _provenance(mentions: pd.DataFrame, ids: set[str], limit: int) -> tuple[dict
     m["_row"] = pd.to_numeric(m["row"], errors="coerce") if "row" in m else 0
     m = m.sort_values(["entity_id", "_date", "source", "_row"], kind="stable").groupby("entity_id").head(limit)
     out: dict[str, list[dict]] = {}
+    names = {f: PurePath(f).name for f in m["file"].dropna().unique()} if "file" in m else {}
     for rec in m.to_dict("records"):
         file = _text(rec.get("file"))
         row = _clean(rec.get("row"))
-        out.setdefault(rec["entity_id"], []).append({
+        item = {
             "agency": _text(rec.get("agency")), "source": _text(rec.get("source")),
-            "file": PurePath(file).name if file else None,
+            "file": names.get(file, PurePath(file).name) if file else None,
             "row": int(row) if isinstance(row, (int, float)) and not isinstance(row, bool) else _text(row),
-            "date": _text(rec.get("date")),
-        })
+            "date": _text(rec.get("date")), "record_id": None, "attributes": {},
+        }
+        case = rows.record(item["source"], item["row"]) if rows is not None else None
+        if case is not None:
+            item["record_id"], item["attributes"] = case["record_id"], case["attributes"]
+        out.setdefault(rec["entity_id"], []).append(item)
     return out, {k: int(v) for k, v in totals.items()}
 
 
 def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None = None, depth: int = 1,
                path: tuple[str, str] | None = None, top: int | None = None, scores: Any = None,
                community: Any = None, edges: pd.DataFrame | None = None, max_evidence: int = 20,
-               max_provenance: int = 5, layout: bool = True, seed: int = 0) -> dict:
+               max_provenance: int = 10, layout: bool = True, seed: int = 0, events: bool = True,
+               max_events: int = 20000) -> dict:
     """The nodes and edges of a chart of ``result`` (a :class:`~linkgraph.match.pipeline.Resolution`).
 
     Selections (their union when several are given; the whole graph when none is):
@@ -168,6 +181,10 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
     Edges are those of the edge table (default ``edge_table(result.relations)``; pass ``edges`` to
     chart e.g. ``resolution_edges(result)`` with co-sightings) joining two selected entities.
     ``scores`` (a ``Scores``, a frame ``entity_id, score`` or a dict) size the nodes.
+
+    Case records: each provenance item and each edge's ``records`` carry the source row's record
+    id (procedure or seizure number) and attributes (offence, observations...); ``meta.events``
+    lists the dated facts for the timeline (:func:`linkgraph.render.records.chart_events`).
     """
     edges = edge_table(result.relations) if edges is None else edges
     entities = result.entities
@@ -253,13 +270,18 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
     info = info.reindex(node_ids) if len(info) else pd.DataFrame(index=node_ids)
     fallback_types = entity_types(pd.Series(node_ids, dtype=object)).to_numpy()
     score_of = table.set_index("entity_id") if len(table) else None
-    prov, prov_total = _provenance(getattr(result, "mentions", None), set(node_ids), max_provenance)
+    rows = RowIndex(getattr(result, "rows", None))
+    prov, prov_total = _provenance(getattr(result, "mentions", None), set(node_ids), max_provenance, rows)
     positions = layout_positions(node_ids, zip(sel["from_entity"], sel["to_entity"]), seed=seed) if layout else {}
     attr_cols = [c for c in ATTRIBUTE_COLUMNS if c in info.columns]
+    men = getattr(result, "mentions", None)
+    dealing = set(men.loc[men["slot"] == "dealing_point", "entity_id"]) if men is not None and "slot" in men else set()
 
     nodes = []
     for i, (node, row) in enumerate(zip(node_ids, info.to_dict("records"))):
         kind = _text(row.get("entity_type")) or _text(fallback_types[i]) or "other"
+        if kind == "place" and node in dealing:  # a place reported as a dealing point: its own pictogram
+            kind = "dealing_point"
         s = score_of.loc[node] if score_of is not None and node in score_of.index else None
         item = {
             "id": node, "label": _text(row.get("label")) or node, "type": kind,
@@ -279,6 +301,8 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
     out_edges = []
     for k, (rec, flag) in enumerate(zip(sel.to_dict("records"), on_path)):
         evidence = list(rec.get("evidence") or []) if not isinstance(rec.get("evidence"), str) else [rec["evidence"]]
+        inferred = bool(_clean(rec.get("inferred"))) or "~inferred" in str(rec.get("type")) or \
+            str(rec.get("type")) in INFERRED_TYPES
         out_edges.append({
             "id": f"e{k}", "from": str(rec["from_entity"]), "to": str(rec["to_entity"]), "type": _text(rec.get("type")),
             "directed": bool(_clean(rec.get("directed"))) if _clean(rec.get("directed")) is not None else True,
@@ -286,8 +310,10 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
             "agencies": _split(rec.get("agencies")), "classification": _text(rec.get("classification")),
             "first_seen": _text(rec.get("first_seen")), "last_seen": _text(rec.get("last_seen")),
             "evidence": [str(e) for e in evidence[:max_evidence]], "evidence_total": len(evidence),
-            "on_path": bool(flag),
+            "on_path": bool(flag), "inferred": inferred,
+            "records": rows.records([split_evidence(e) for e in evidence[:max_evidence]]),
         })
+        out_edges[-1]["label"] = edge_label(out_edges[-1])
 
     dates = [d for n in nodes for d in (n["first_seen"], n["last_seen"]) if d]
     dates += [d for e in out_edges for d in (e["first_seen"], e["last_seen"]) if d]
@@ -300,4 +326,7 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
         "date_min": min(dates)[:10] if dates else None, "date_max": max(dates)[:10] if dates else None,
         "path": path_nodes, "scored": score_of is not None,
     }
+    if events:
+        keys = {(e["from"], str(e["type"]), e["to"]): e["id"] for e in out_edges}
+        meta["events"] = chart_events(result, set(node_ids), keys, rows, limit=max_events)
     return {"nodes": nodes, "edges": out_edges, "meta": meta}

@@ -51,6 +51,8 @@ def _vis_network() -> Path:
 def _static_files() -> dict[str, tuple[Path, str]]:
     return {"explorer.js": (STATIC / "explorer.js", "text/javascript; charset=utf-8"),
             "explorer.css": (STATIC / "explorer.css", "text/css; charset=utf-8"),
+            "glyphs.js": (STATIC / "glyphs.js", "text/javascript; charset=utf-8"),
+            "explorer_chart.js": (STATIC / "explorer_chart.js", "text/javascript; charset=utf-8"),
             "vis-network.min.js": (_vis_network(), "text/javascript; charset=utf-8")}
 
 
@@ -75,6 +77,7 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/review"): "view",
     ("GET", "/api/status"): "view",
     ("GET", "/api/search"): "search",
+    ("GET", "/api/records"): "search",
     ("GET", "/api/entities/{entity_id}"): "view",
     ("GET", "/api/entities/{entity_id}/neighbours"): "chart",
     ("GET", "/api/entities/{entity_id}/timeline"): "view",
@@ -290,6 +293,11 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
                limit: Annotated[int, Query(ge=1, le=200)] = 20):
         hits = answer(snap().index.search, q, kind=kind, entity_type=type, limit=limit)
         return {"query": q, "kind": kind, "results": hits}
+
+    @app.get("/api/records", tags=["explorer"], summary="Source rows by record id (procedure, seizure number)")
+    def records(q: Annotated[str, Query(min_length=1, max_length=120, description="a record id")],
+                limit: Annotated[int, Query(ge=1, le=200)] = 50):
+        return answer(queries.records, snap(), q, limit=limit)
 
     @app.get("/api/entities/{entity_id}", tags=["explorer"],
              summary="An entity, its mentions with provenance, and why they were merged")

@@ -6,7 +6,11 @@ Nothing user-controlled is interpolated here; only the fixed page title and body
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from html import escape
+
+from linkgraph.render.style import vocabulary
 
 NAV = """<header>
   <nav aria-label="main">
@@ -17,6 +21,14 @@ NAV = """<header>
     <a href="/review">Review queue</a>
   </nav>
 </header>"""
+
+
+@lru_cache(maxsize=1)
+def vocabulary_json() -> str:
+    """The shared visual vocabulary (:mod:`linkgraph.render.style`) as JSON, HTML-escaped for the
+    body's ``data-vocabulary`` attribute (no inline script): the explorer draws entities as the
+    chart and the SVG do."""
+    return escape(json.dumps(vocabulary(), ensure_ascii=False, separators=(",", ":")), quote=True)
 
 
 def shell(title: str, page: str, body: str, *, scripts: tuple[str, ...] = ()) -> str:
@@ -30,7 +42,7 @@ def shell(title: str, page: str, body: str, *, scripts: tuple[str, ...] = ()) ->
 <title>{escape(title)} · linkgraph</title>
 <link rel="stylesheet" href="/static/explorer.css">
 </head>
-<body data-page="{escape(page)}">
+<body data-page="{escape(page)}" data-vocabulary="{vocabulary_json()}">
 {NAV}
 <main>
 {body}
@@ -44,7 +56,7 @@ for a human decision.</p></footer>
 
 HOME = """<h1>Search</h1>
 <form id="search-form" role="search">
-  <label for="q">Name, plate, phone or SIREN</label>
+  <label for="q">Name, plate, phone, SIREN or procedure number</label>
   <input id="q" name="q" type="search" required maxlength="200" autocomplete="off" autofocus>
   <label for="kind">as</label>
   <select id="kind" name="kind">
@@ -73,7 +85,7 @@ ENTITY = """<article id="entity">
   <th>contribution</th><th>evidence</th></tr></thead><tbody></tbody></table></section>
 <section id="mentions-section"><h2>Mentions <small id="mentions-count"></small></h2>
   <table id="mentions"><thead><tr><th>mention</th><th>agency</th><th>classification</th><th>file</th><th>row</th>
-  <th>date</th><th>values as written</th></tr></thead><tbody></tbody></table></section>
+  <th>date</th><th>case record</th><th>values as written</th></tr></thead><tbody></tbody></table></section>
 <section id="why-section"><h2>Why these mentions were merged <small id="why-count"></small></h2>
   <ul id="why"></ul></section>
 <section id="neighbours-section"><h2>Links</h2>
@@ -87,8 +99,8 @@ ENTITY = """<article id="entity">
   <table id="neighbours"><thead><tr><th>relation</th><th>direction</th><th>entity</th><th>count</th>
   <th>first seen</th><th>last seen</th><th>agencies</th><th>evidence</th></tr></thead><tbody></tbody></table>
   <p id="neighbours-count"></p></section>
-<section id="timeline-section"><h2>Timeline</h2>
-  <table id="timeline"><thead><tr><th>when</th><th>what</th><th>with</th><th>agency</th><th>evidence</th>
+<section id="timeline-section"><h2>Timeline</h2><div id="timeline-bars" aria-label="events per month"></div>
+  <table id="timeline"><thead><tr><th>when</th><th>what</th><th>with</th><th>agency</th><th>record</th><th>evidence</th>
   <th>details</th></tr></thead><tbody></tbody></table><p id="timeline-count"></p></section>
 </article>"""
 
@@ -106,10 +118,17 @@ CHART = """<h1>Link chart</h1>
   <button type="submit">Find path</button>
 </form>
 <button id="clear-chart" type="button">Clear</button>
+<form id="chart-filters">
+  <label for="c-agency">agency</label><select id="c-agency" name="agency"><option value="">all</option></select>
+  <label for="c-from">seen from</label><input id="c-from" name="from" type="date">
+  <label for="c-to">to</label><input id="c-to" name="to" type="date">
+  <button type="submit">Filter</button><button type="reset">All</button>
+</form>
 </div>
+<div id="choices" class="choices" hidden></div>
 <p id="status" role="status" aria-live="polite"></p>
 <p>Nodes: <output id="node-count">0</output> · Links: <output id="edge-count">0</output>.
-Click a node to add its links; the panel shows what it is.</p>
+Click a node to add its links; the panel shows what it is and its case records.</p>
 <div class="chart-layout">
   <div id="network" aria-label="link chart"></div>
   <aside>
@@ -163,7 +182,7 @@ def entity() -> str:
 
 
 def chart() -> str:
-    return shell("Link chart", "chart", CHART, scripts=("vis-network.min.js",))
+    return shell("Link chart", "chart", CHART, scripts=("vis-network.min.js", "glyphs.js", "explorer_chart.js"))
 
 
 def targets() -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph.edges import seen_time
+from linkgraph.render.records import RowIndex
 from linkgraph.service.state import Snapshot, pair_key
 
 PROVENANCE = ["mention_id", "entity_id", "entity_type", "source", "agency", "classification", "file", "row", "date",
@@ -71,11 +72,56 @@ def _raw(text) -> dict:
     return value if isinstance(value, dict) else {"raw": value}
 
 
+_ROW_INDEX: dict[int, RowIndex] = {}
+
+
+def row_index(snap: Snapshot) -> RowIndex:
+    """The case records of the snapshot's source rows (record id, attributes), built once per snapshot."""
+    key = id(snap.result.rows)
+    if key not in _ROW_INDEX:
+        _ROW_INDEX.clear()  # one live snapshot at a time: the previous index is dropped
+        _ROW_INDEX[key] = RowIndex(snap.result.rows)
+    return _ROW_INDEX[key]
+
+
+def case_record(snap: Snapshot, source, row) -> dict:
+    """``record_id`` (procedure or seizure number) and ``record`` (offence, observations... the
+    mapped attributes) of one source row; both empty when the row has none."""
+    rec = row_index(snap).record(str(source), clean(row)) if source is not None else None
+    return {"record_id": rec["record_id"] if rec else None, "record": rec["attributes"] if rec else {}}
+
+
 def mention_record(snap: Snapshot, row: pd.Series) -> dict:
     out = {c: clean(row.get(c)) for c in PROVENANCE}
     out["file"] = Path(str(out["file"])).name if out.get("file") else None
     out["raw"] = clean(_raw(row.get("raw")))
+    out.update(case_record(snap, out.get("source"), out.get("row")))
     return out
+
+
+def records(snap: Snapshot, q: str, *, limit: int = 50) -> dict:
+    """The source rows whose record id (procedure, seizure, report number) is ``q`` (case, spaces
+    and leading zeros of the parts ignored), each with its case record and the entities it mentions."""
+    text = str(q or "").strip()
+    if not text:
+        raise ValueError("a record id is needed")
+    rows = snap.result.rows
+    if not len(rows) or "record_id" not in rows:
+        return {"query": text, "records": [], "records_total": 0}
+
+    def key(values: pd.Series) -> pd.Series:
+        return (values.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+                .str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True))
+
+    wanted = key(pd.Series([text])).iloc[0]
+    hit = rows[(key(rows["record_id"]) == wanted).fillna(False).to_numpy()]
+    men = snap.result.mentions
+    out = []
+    for r in hit.head(limit).to_dict("records"):
+        rec = row_index(snap).record(str(r["source"]), clean(r["row"])) or {}
+        ids = men.loc[(men["source"] == r["source"]) & (men["row"] == r["row"]), "entity_id"]
+        out.append({**clean(rec), "entities": [entity_brief(snap, e) for e in dict.fromkeys(ids.astype(str))]})
+    return {"query": text, "records": out, "records_total": int(len(hit))}
 
 
 def mention(snap: Snapshot, mention_id: str) -> dict:
@@ -205,7 +251,8 @@ def timeline(snap: Snapshot, entity_id: str, *, limit: int = 500) -> dict:
         events.append({"when": clean(r.get("date")), "kind": "mention", "type": r.get("slot"),
                        "source": r["source"], "row": clean(r["row"]), "agency": r["agency"],
                        "evidence": f"{r['source']}:{r['row']}", "other": None, "direction": None,
-                       "mention_id": r["mention_id"], "details": clean(_raw(r.get("raw")))})
+                       "mention_id": r["mention_id"], "details": clean(_raw(r.get("raw"))),
+                       **case_record(snap, r["source"], r["row"])})
     rel = snap.result.relations
     if len(rel):
         part = rel.iloc[snap.relations_of.get(entity_id, np.array([], dtype=int))]
@@ -217,7 +264,8 @@ def timeline(snap: Snapshot, entity_id: str, *, limit: int = 500) -> dict:
             events.append({"when": clean(w), "kind": "relation", "type": r["type"], "source": r["source"],
                            "row": clean(r["row"]), "agency": r["agency"], "evidence": f"{r['source']}:{r['row']}",
                            "other": entity_brief(snap, other), "direction": "out" if out else "in",
-                           "mention_id": None, "details": {c: clean(r[c]) for c in attrs if clean(r[c]) is not None}})
+                           "mention_id": None, "details": {c: clean(r[c]) for c in attrs if clean(r[c]) is not None},
+                           **case_record(snap, r["source"], r["row"])})
     events.sort(key=lambda e: (e["when"] is None, str(e["when"] or ""), e["kind"], e["evidence"]))
     return {"entity": entity_brief(snap, entity_id), "events": events[:limit], "events_total": len(events)}
 

@@ -180,8 +180,8 @@ def test_path_query_draws_and_lists_the_path(explorer, watched, artifacts):
     assert items.count() == lengths[b] + 1
     assert items.first.get_attribute("data-entity") == a and items.last.get_attribute("data-entity") == b
     listed = [items.nth(i).get_attribute("data-entity") for i in range(items.count())]
-    colours = watched.evaluate("ids => ids.map(id => window.lgChart.nodes.get(id).color.background)", listed)
-    assert colours == ["#d62828"] * len(listed)                            # every path node highlighted
+    rings = watched.evaluate("ids => ids.map(id => window.lgChart.ring(id))", listed)
+    assert rings == ["#d62828"] * len(listed)                              # every path node highlighted
     assert "hop" in watched.locator("#status").inner_text()
     watched.screenshot(path=str(artifacts / "explorer-path.png"), full_page=True)
     assert not watched.dialogs and not watched.errors

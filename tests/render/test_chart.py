@@ -89,7 +89,8 @@ def test_whole_graph_and_fields():
     assert node["V-1"]["attributes"] == {"plate": "AB123CD"}
     prov = node["T-1"]["provenance"]
     assert node["T-1"]["provenance_total"] == 2
-    assert prov[0] == {"agency": "police", "source": "police_pv", "file": "police_pv.csv", "row": 4, "date": "2023-01-02"}
+    assert prov[0] == {"agency": "police", "source": "police_pv", "file": "police_pv.csv", "row": 4, "date": "2023-01-02",
+                       "record_id": None, "attributes": {}}  # the toy resolution has no rows table
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
     assert data["meta"]["counts"] == {"nodes": 8, "edges": 6}
     assert data["meta"]["types"] == {"person": 4, "phone": 2, "place": 1, "vehicle": 1}
@@ -194,17 +195,20 @@ def test_page_is_self_contained():
     assert not re.search(r"""(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//""", page, flags=re.I)
     assert not re.search(r"<(?:link|iframe|object|embed|img|base)\b", page, flags=re.I)
     assert "@import" not in page and "url(http" not in page
-    # the only scripts: the JSON data, the inlined vis-network and the page script, none with src
+    # the only scripts: the JSON data, vocabulary and saved layout, the inlined vis-network and the
+    # page script, none with src
     found = scripts(page)
-    assert [a.strip() for a, _ in found] == ['type="application/json" id="chart-data"', "", ""]
-    assert found[1][1] == vis_network_js() and "vis-network" in found[1][1][:200]
+    assert [a.strip() for a, _ in found] == ['type="application/json" id="chart-data"',
+                                             'type="application/json" id="chart-vocabulary"',
+                                             'type="application/json" id="chart-layout"', "", ""]
+    assert found[3][1] == vis_network_js() and "vis-network" in found[3][1][:200]
     head = page[:page.index("</head>")]
     assert head.index("Content-Security-Policy") < head.index("<style>") and "<script" not in head
     csp = html.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1))
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp and "unsafe-eval" not in csp
     script_src = re.search(r"script-src ([^;]*)", csp).group(1).split()
     hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
-              for _, body in found[1:]]
+              for _, body in found[3:]]
     assert script_src == hashes  # no 'unsafe-inline': only these two scripts may run
 
 
@@ -225,7 +229,7 @@ def test_hostile_strings_only_escaped():
     page = render_chart(chart_data(small_resolution()), HOSTILE_TITLE)
     rest = without_library(page)
     assert "<img" not in rest.lower()
-    assert rest.lower().count("<script") == 3 and rest.lower().count("</script") == 3
+    assert rest.lower().count("<script") == 5 and rest.lower().count("</script") == 5
     escaped = html.escape(HOSTILE_TITLE, quote=True)
     # the payloads appear only inside the JSON block and the escaped heading
     outside = re.sub(r'(id="chart-data">).*?(</script>)', r"\1\2", rest, flags=re.S).replace(escaped, "")
@@ -236,7 +240,7 @@ def test_hostile_strings_only_escaped():
     assert "\\u003c/script\\u003e\\u003cscript\\u003ewindow.pwned=1" in page
     assert 'HYPERLINK(\\"http://evil.example/x\\"' in page
     # the page script never writes HTML
-    script = scripts(page)[2][1]
+    script = scripts(page)[4][1]
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "document.write" not in script
     assert "eval(" not in script and "new Function" not in script
 

@@ -344,9 +344,8 @@ def test_svg_uses_precomputed_positions(tmp_path):
                        {"id": "T-1", "label": "06", "entity_type": "phone", "x": 100, "y": 50}],
              "edges": [{"source": "P-1", "target": "T-1", "type": "uses"}]}
     root = _check_svg(export_svg(chart, tmp_path / "c.svg", width=400, height=300))
-    circle = root.find(f".//{_SVG}g[@class='nodes']//{_SVG}circle")
-    rect = root.find(f".//{_SVG}g[@class='nodes']//{_SVG}rect")
-    assert float(circle.get("cx")) < float(rect.get("x"))  # x = 0 drawn left of x = 100
+    person, phone = (g.find(f"{_SVG}circle") for g in root.findall(f".//{_SVG}g[@class='nodes']/{_SVG}g"))
+    assert float(person.get("cx")) < float(phone.get("cx"))  # x = 0 drawn left of x = 100
     assert [t.text for t in root.iter(f"{_SVG}text")][:2] == ["A & B", "06"]
 
 
@@ -372,12 +371,23 @@ def test_svg_is_deterministic(tmp_path, hostile):
 def test_export_all(tmp_path, resolution):
     scores = {resolution.entities["entity_id"].iloc[0]: 1.0}
     paths = export_all(resolution, tmp_path / "out", scores=scores)
-    assert set(paths) == {"graphml", "gexf", "i2", "neo4j_nodes", "neo4j_relationships", "svg"}
+    assert set(paths) == {"graphml", "gexf", "i2", "anx", "neo4j_nodes", "neo4j_relationships", "svg"}
     assert all(p.exists() and p.stat().st_size > 0 for p in paths.values())
     root = _check_svg(paths["svg"])
     assert len(root.findall(f".//{_SVG}g[@class='nodes']/{_SVG}g")) == len(resolution.entities)
     graph = nx.read_graphml(paths["graphml"], force_multigraph=True)
     assert graph.nodes[resolution.entities["entity_id"].iloc[0]]["score"] == 1.0
+    # coordinates and dates travel with the nodes (GraphML and GEXF), the same as the ANX chart's
+    from linkgraph.render.exports import read_anx
+
+    gexf = nx.read_gexf(paths["gexf"])
+    anx = read_anx(paths["anx"])[0].set_index("identity")
+    for eid, first in resolution.entities[["entity_id", "first_seen"]].head(50).itertuples(index=False):
+        node, other = graph.nodes[eid], gexf.nodes[eid]
+        assert isinstance(node["x"], float) and isinstance(node["y"], float)
+        assert (other["x"], other["y"]) == (node["x"], node["y"])
+        assert (round(node["x"]), round(node["y"])) == (anx.loc[eid, "x"], anx.loc[eid, "y"])
+        assert node["first_seen"] == other["first_seen"] == str(first)
     assert not list(tmp_path.rglob("*.tmp"))
 
 

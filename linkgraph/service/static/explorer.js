@@ -83,14 +83,33 @@
     return String(value);
   }
 
+  /* a value cut at 200 characters on screen; "show all" gives the whole text */
+  const CUT = 200;
+  function longValue(text) {
+    text = fmt(text);
+    if (text.length <= CUT) return el("span", { text: text });
+    const span = el("span", { class: "cut", text: text.slice(0, CUT - 1) + "…" });
+    const more = el("button", { type: "button", class: "more", text: "show all (" + text.length + " characters)" });
+    more.addEventListener("click", () => { span.textContent = text; more.remove(); });
+    return el("span", {}, span, " ", more);
+  }
+
   function rawValues(raw) {
     const dl = el("dl", { class: "raw" });
     for (const [k, v] of Object.entries(raw || {})) {
       if (v === null || v === undefined || v === "") continue;
       dl.appendChild(el("dt", { text: k }));
-      dl.appendChild(el("dd", { text: fmt(v) }));
+      dl.appendChild(el("dd", {}, longValue(v)));
     }
     return dl;
+  }
+
+  /* a source row's case record: its record id (procedure, seizure number) and attributes */
+  function caseRecord(recordId, record) {
+    const box = el("div", { class: "case-record", "data-record-id": recordId || "" });
+    if (recordId) box.appendChild(el("strong", { class: "record-id", text: recordId }));
+    if (record && Object.keys(record).length) box.appendChild(rawValues(record));
+    return box;
   }
 
   function evidenceList(refs, total) {
@@ -111,8 +130,17 @@
       clear(results);
       say("Searching…");
       try {
+        const byRecord = /[0-9]/.test(q) ? await api("/api/records?" + query({ q: q })).catch(() => null) : null;
+        for (const rec of (byRecord ? byRecord.records : [])) {
+          results.appendChild(el("li", { class: "result record-result", "data-record-id": rec.record_id },
+            el("strong", { text: "Case record " + rec.record_id }), " ",
+            el("small", { text: [rec.date, rec.agency, rec.file, "row " + rec.row].filter((x) => x).join(" · ") }),
+            rawValues(rec.attributes),
+            el("p", {}, (rec.entities || []).map((b) => el("span", {}, entityLink(b), " ")))));
+        }
         const data = await api("/api/search?" + query({ q: q, kind: kind, type: type }));
-        say(data.results.length ? data.results.length + " result(s)" : "No entity found.");
+        const nrec = byRecord ? byRecord.records.length : 0;
+        say(data.results.length || nrec ? (nrec ? nrec + " case record(s), " : "") + data.results.length + " result(s)" : "No entity found.");
         for (const hit of data.results) {
           results.appendChild(el("li", { class: "result", "data-entity": hit.entity_id },
             entityLink(hit), " ",
@@ -188,7 +216,7 @@
         mb.appendChild(el("tr", { "data-mention": m.mention_id },
           el("td", { text: m.mention_id }), el("td", { text: m.agency }), el("td", { text: m.classification }),
           el("td", { text: m.file }), el("td", { text: fmt(m.row) }), el("td", { text: fmt(m.date) }),
-          el("td", {}, rawValues(m.raw))));
+          el("td", {}, caseRecord(m.record_id, m.record)), el("td", {}, rawValues(m.raw))));
       }
       $("#why-count").textContent = "(" + data.why_total + " link(s))";
       const why = clear($("#why"));
@@ -219,13 +247,52 @@
       $("#neighbours-count").textContent = data.edges.length + " of " + data.edges_total + " link(s) shown.";
     }
 
+    /* events per month as bars (calls and sightings included); a click keeps that month's rows */
+    function histogram(events) {
+      const box = clear($("#timeline-bars"));
+      const months = {};
+      for (const ev of events) if (ev.when) months[String(ev.when).slice(0, 7)] = (months[String(ev.when).slice(0, 7)] || 0) + 1;
+      const keys = Object.keys(months).sort();
+      if (!keys.length) return;
+      const all = [];
+      for (let [y, m] = keys[0].split("-").map(Number); y * 12 + m <= Number(keys[keys.length - 1].slice(0, 4)) * 12 + Number(keys[keys.length - 1].slice(5)); m === 12 ? (y++, m = 1) : m++) {
+        all.push(y + "-" + String(m).padStart(2, "0"));
+      }
+      const top = Math.max(...Object.values(months)), NS = "http://www.w3.org/2000/svg", W = 6 * all.length + 4, H = 60;
+      const svg = document.createElementNS(NS, "svg");
+      svg.setAttribute("width", String(Math.max(W, 200))); svg.setAttribute("height", String(H + 14)); svg.setAttribute("role", "img");
+      all.forEach((key, i) => {
+        const n = months[key] || 0;
+        if (!n) return;
+        const r = document.createElementNS(NS, "rect"), h = Math.max(1, (H * n) / top);
+        r.setAttribute("x", String(2 + 6 * i)); r.setAttribute("y", String(H - h)); r.setAttribute("width", "5");
+        r.setAttribute("height", String(h)); r.setAttribute("class", "bar"); r.setAttribute("data-month", key);
+        const title = document.createElementNS(NS, "title"); title.textContent = key + ": " + n + " event(s)"; r.appendChild(title);
+        r.addEventListener("click", () => {
+          for (const tr of document.querySelectorAll("#timeline tbody tr")) tr.hidden = tr.dataset.month !== key;
+          $("#timeline-count").textContent = n + " event(s) in " + key + " (click the chart's first bar label to show all)";
+        });
+        svg.appendChild(r);
+      });
+      const label = document.createElementNS(NS, "text");
+      label.setAttribute("x", "2"); label.setAttribute("y", String(H + 12)); label.setAttribute("class", "tick");
+      label.textContent = all[0] + " → " + all[all.length - 1] + " (all)";
+      label.addEventListener("click", () => { for (const tr of document.querySelectorAll("#timeline tbody tr")) tr.hidden = false; });
+      svg.appendChild(label);
+      box.appendChild(svg);
+    }
+
     async function loadTimeline() {
-      const data = await api(base + "/timeline?limit=300");
+      const data = await api(base + "/timeline?limit=2000");
+      histogram(data.events);
       const tb = clear($("#timeline tbody"));
       for (const ev of data.events) {
         const what = ev.kind === "mention" ? "mentioned as " + (ev.type || "") : ev.type + (ev.direction === "in" ? " (from)" : "");
-        const details = Object.entries(ev.details || {}).map(([k, v]) => k + ": " + fmt(v)).join("; ");
-        tb.appendChild(row([ev.when || "undated", what, ev.other ? entityLink(ev.other) : "", ev.agency, ev.evidence, details]));
+        const details = Object.entries(Object.assign({}, ev.record || {}, ev.details || {})).map(([k, v]) => k + ": " + fmt(v)).join("; ");
+        const tr = row([ev.when || "undated", what, ev.other ? entityLink(ev.other) : "", ev.agency,
+          ev.record_id || "", ev.evidence, longValue(details)]);
+        tr.dataset.month = String(ev.when || "").slice(0, 7);
+        tb.appendChild(tr);
       }
       $("#timeline-count").textContent = data.events.length + " of " + data.events_total + " event(s) shown.";
     }
@@ -240,175 +307,11 @@
       .catch((e) => { say(e.message, "error"); document.body.dataset.ready = "1"; });
   }
 
-  /* ---------------------------------------------------------------- chart page */
-  const COLORS = { person: "#1f6fb2", phone: "#2a9d4b", vehicle: "#c77700", company: "#8a4baf", container: "#7a5c3a",
-    place: "#888888" };
-  const SHAPES = { person: "dot", phone: "diamond", vehicle: "square", company: "triangle", container: "hexagon",
-    place: "star" };
-  const ID_LIKE = /^[A-Z]-[0-9a-f]{6,}$/;
-
-  async function resolveEntity(text) {
-    const t = text.trim();
-    if (ID_LIKE.test(t)) return t;
-    const data = await api("/api/search?" + query({ q: t, limit: 1 }));
-    if (!data.results.length) throw new Error("no entity found for the text given");
-    return data.results[0].entity_id;
-  }
-
+  /* ---------------------------------------------------------------- chart page (explorer_chart.js) */
   function chartPage() {
-    if (typeof vis === "undefined") { say("The chart library could not be loaded.", "error"); return; }
-    const nodes = new vis.DataSet();
-    const edges = new vis.DataSet();
-    const expanded = new Set();
-    const container = $("#network");
-    const network = new vis.Network(container, { nodes: nodes, edges: edges }, {
-      physics: false,
-      interaction: { hover: true, multiselect: false, navigationButtons: false, keyboard: true },
-      nodes: { size: 14, font: { size: 13, face: "sans-serif" }, borderWidth: 1 },
-      edges: { smooth: false, font: { size: 10, align: "middle" }, color: { color: "#9aa4ad" } },
-    });
-    let highlighted = { nodes: [], edges: [] };
-
-    function counts() {
-      $("#node-count").textContent = String(nodes.length);
-      $("#edge-count").textContent = String(edges.length);
-    }
-
-    function shortLabel(text) {
-      const s = String(text || "");
-      return s.length > 28 ? s.slice(0, 27) + "…" : s;
-    }
-
-    function nodeOf(brief, x, y) {
-      const type = brief.entity_type || "place";
-      return { id: brief.entity_id, label: shortLabel(brief.label), x: x, y: y, entity_type: type,
-        full_label: String(brief.label || brief.entity_id), shape: SHAPES[type] || "dot",
-        color: { background: COLORS[type] || "#555", border: "#222" } };
-    }
-
-    function addNodes(briefs, around) {
-      const origin = around && nodes.get(around) ? network.getPositions([around])[around] : { x: 0, y: 0 };
-      const fresh = briefs.filter((b) => !nodes.get(b.entity_id));
-      const radius = 140 + 12 * fresh.length;
-      const start = Math.random() * Math.PI;
-      fresh.forEach((b, i) => {
-        const angle = start + (2 * Math.PI * i) / Math.max(fresh.length, 1);
-        nodes.add(nodeOf(b, origin.x + radius * Math.cos(angle), origin.y + radius * Math.sin(angle)));
-      });
-      return fresh.length;
-    }
-
-    function addEdges(list) {
-      for (const e of list) {
-        if (edges.get(e.edge_id)) continue;
-        edges.add({ id: e.edge_id, from: e.from_entity, to: e.to_entity, label: e.type + (e.count > 1 ? " ×" + e.count : ""),
-          arrows: e.directed ? "to" : undefined, width: Math.min(1 + Math.log2(e.count || 1), 6) });
-      }
-    }
-
-    async function expand(id) {
-      if (expanded.has(id)) return;
-      say("Loading links…");
-      const data = await api("/api/entities/" + encodeURIComponent(id) + "/neighbours?limit=40");
-      if (!nodes.get(id)) addNodes([data.entity]);
-      const added = addNodes(data.nodes, id);
-      addEdges(data.edges);
-      expanded.add(id);
-      nodes.update({ id: id, borderWidth: 3 });
-      counts();
-      say(added + " new entit" + (added === 1 ? "y" : "ies") + " around " + (data.entity.label || id) +
-        (data.edges_total > data.edges.length ? " (" + data.edges.length + " of " + data.edges_total + " links shown)" : ""));
-    }
-
-    function showSelection(id) {
-      const node = nodes.get(id);
-      const box = clear($("#selection"));
-      if (!node) { box.appendChild(el("p", { text: "Nothing selected." })); return; }
-      append(box, [el("p", {}, el("strong", { text: node.full_label })),
-        el("p", { text: node.entity_type + " · " + id }),
-        el("p", {}, el("a", { href: entityHref(id), text: "Open entity page" })),
-        el("p", {}, el("button", { type: "button", id: "use-from", text: "Path from" }), " ",
-          el("button", { type: "button", id: "use-to", text: "Path to" }))]);
-      $("#use-from").addEventListener("click", () => { $("#path-from").value = id; });
-      $("#use-to").addEventListener("click", () => { $("#path-to").value = id; });
-    }
-
-    network.on("click", (params) => {
-      if (!params.nodes.length) return;
-      const id = params.nodes[0];
-      showSelection(id);
-      expand(id).catch((e) => say(e.message, "error"));
-    });
-    network.on("doubleClick", (params) => {
-      if (params.nodes.length) location.assign(entityHref(params.nodes[0]));
-    });
-
-    function unhighlight() {
-      nodes.update(highlighted.nodes.filter((id) => nodes.get(id)).map((id) => {
-        const n = nodes.get(id);
-        return { id: id, color: { background: COLORS[n.entity_type] || "#555", border: "#222" }, borderWidth: expanded.has(id) ? 3 : 1 };
-      }));
-      edges.update(highlighted.edges.filter((id) => edges.get(id)).map((id) => ({ id: id, color: { color: "#9aa4ad" }, width: 1 })));
-      highlighted = { nodes: [], edges: [] };
-    }
-
-    async function drawPath(fromText, toText) {
-      const list = clear($("#path-list"));
-      say("Looking for a path…");
-      const from = await resolveEntity(fromText), to = await resolveEntity(toText);
-      const via = $("#path-avoid-places").checked ? ["person", "phone", "vehicle", "company", "container"] : [];
-      const data = await api("/api/path?" + query({ from: from, to: to, via: via }));
-      unhighlight();
-      if (!data.found) { say("No path between these two entities" + (via.length ? " (not through places)." : "."), "error"); return; }
-      const positions = nodes.length ? network.getPositions() : {};
-      const ys = Object.values(positions).map((p) => p.y);
-      const baseY = ys.length ? Math.max(...ys) + 160 : 0;
-      data.nodes.forEach((b, i) => {
-        if (!nodes.get(b.entity_id)) nodes.add(nodeOf(b, (i - (data.nodes.length - 1) / 2) * 180, baseY));
-      });
-      addEdges(data.edges);
-      highlighted = { nodes: data.nodes.map((n) => n.entity_id), edges: data.edges.map((e) => e.edge_id) };
-      nodes.update(highlighted.nodes.map((id) => ({ id: id, color: { background: "#d62828", border: "#000" }, borderWidth: 4 })));
-      edges.update(highlighted.edges.map((id) => ({ id: id, color: { color: "#d62828" }, width: 4 })));
-      data.nodes.forEach((n, i) => {
-        const step = data.edges.filter((e) => i + 1 < data.nodes.length &&
-          [e.from_entity, e.to_entity].includes(n.entity_id) && [e.from_entity, e.to_entity].includes(data.nodes[i + 1].entity_id));
-        const rel = step.map((e) => e.type + " (" + evidenceList(e.evidence, e.evidence_total) + ")").join("; ");
-        list.appendChild(el("li", { class: "path-node", "data-entity": n.entity_id }, entityLink(n),
-          " ", el("span", { class: "type", text: n.entity_type || "" }), rel ? el("div", { class: "path-step", text: "↓ " + rel }) : null));
-      });
-      counts();
-      network.fit({ nodes: highlighted.nodes, animation: false });
-      say("Path of " + data.hops + " hop(s).");
-    }
-
-    $("#focus-form").addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      resolveEntity($("#focus").value).then((id) => expand(id).then(() => { network.fit(); showSelection(id); }))
-        .catch((e) => say(e.message, "error"));
-    });
-    $("#path-form").addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      drawPath($("#path-from").value, $("#path-to").value).catch((e) => say(e.message, "error"));
-    });
-    $("#clear-chart").addEventListener("click", () => {
-      nodes.clear(); edges.clear(); expanded.clear(); highlighted = { nodes: [], edges: [] };
-      clear($("#path-list")); counts(); showSelection(null);
-    });
-    const legend = $("#legend");
-    for (const [type, color] of Object.entries(COLORS)) {
-      legend.appendChild(el("li", {}, el("span", { class: "swatch swatch-" + type }), " " + type + " (" + SHAPES[type] + ")"));
-    }
-
-    window.lgChart = { network: network, nodes: nodes, edges: edges, expand: expand, drawPath: drawPath };
-    const params = new URLSearchParams(location.search);
-    if (params.get("from")) $("#path-from").value = params.get("from");
-    if (params.get("to")) $("#path-to").value = params.get("to");
-    let first = params.get("focus") ? Promise.resolve(params.get("focus")) :
-      api("/api/targets?n=1").then((d) => d.targets.length ? d.targets[0].entity_id : null).catch(() => null);
-    first.then((id) => (id ? expand(id).then(() => { network.fit(); showSelection(id); }) : null))
-      .catch((e) => say(e.message, "error"))
-      .finally(() => { counts(); document.body.dataset.ready = "1"; });
+    if (!window.LinkgraphExplorerChart) { say("The chart script could not be loaded.", "error"); document.body.dataset.ready = "1"; return; }
+    window.LinkgraphExplorerChart({ el: el, append: append, clear: clear, $: $, api: api, query: query, say: say,
+      entityHref: entityHref, entityLink: entityLink, evidenceList: evidenceList });
   }
 
   /* ---------------------------------------------------------------- targets page */
