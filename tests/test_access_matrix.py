@@ -547,7 +547,7 @@ def test_replace_needs_the_erase_right_and_sight_of_the_source(world, tmp_path):
 def test_judge_counts_are_computed_on_the_users_view(world, tmp_path):
     """Defect: `judge … same` printed "0 merged" for two mentions joined through a hidden fact (the
     agyden bridge) and "1 merged" otherwise: a join the user may not see was revealed."""
-    mine = _copy_world(world, tmp_path / "ws")
+    mine = build_world(tmp_path / "ws")  # fresh: the shared world carries other tests' judgments
     _bind_extra_users(mine, tmp_path)
     a, b = "agxpol_open:1:person", "agxpol_open:2:person"  # QUASIMODO and BRIDGEMAN, bridged in agyden_tips
     owner = Workspace.open(mine.path).mention_entities().set_index("mention_id")["entity_id"]
