@@ -200,15 +200,20 @@ def main() -> None:
     results["build"] = {**out, "seconds": secs, "peak_rss_mb": rss}
     print(f"build: {secs:.1f}s, {rss:.0f} MB, {out['mentions']} mentions, {out['entities']} entities", flush=True)
     results["base_file_mb"] = Path(base).stat().st_size / 1e6
+    def copy_ws(src, dst):  # a workspace travels with its audit log (its chain is checked at each write)
+        shutil.copy(src, dst)
+        for suffix in (".audit.jsonl", ".audit.jsonl.head"):
+            shutil.copy(str(src) + suffix, str(dst) + suffix)
+
     for name in ("inc", "full"):
-        shutil.copy(base, work / f"{name}.duckdb")
+        copy_ws(base, work / f"{name}.duckdb")
     out, secs, rss = measure(step_ingest, str(work / "inc.duckdb"), str(work / "split" / "batch"), "incremental")
     results["incremental"] = {**out, "seconds": secs, "peak_rss_mb": rss}
     print(f"(a) incremental: {secs:.1f}s, {rss:.0f} MB, {out['mentions']} new mentions", flush=True)
     out, secs, rss = measure(step_ingest, str(work / "full.duckdb"), str(work / "split" / "batch"), "full")
     results["full_stored_models"] = {**out, "seconds": secs, "peak_rss_mb": rss}
     print(f"(b) full, stored models: {secs:.1f}s, {rss:.0f} MB", flush=True)
-    shutil.copy(work / "inc.duckdb", work / "rebuild.duckdb")
+    copy_ws(work / "inc.duckdb", work / "rebuild.duckdb")
     out, secs, rss = measure(step_rebuild, str(work / "rebuild.duckdb"))
     results["full_retrained"] = {**out, "seconds": secs, "peak_rss_mb": rss}
     print(f"(c) full, retrained: {secs:.1f}s, {rss:.0f} MB", flush=True)

@@ -145,8 +145,14 @@ USER_HELP = "Who you are (a name in the users file): what you may see and do; wr
 CASE_HELP = "Case number justifying this access (mandatory with --workspace; written to the audit log)."
 
 
-def _session(workspace: Path, users: Optional[Path], user: Optional[str], case: Optional[str]):
-    """(workspace, session) of ``user`` for ``case``: refused (exit 2) without a user or a case."""
+WAIT_HELP = "Seconds to wait for another writer of the workspace before giving up (a line shows the wait)."
+DEFAULT_WAIT = 300.0
+
+
+def _session(workspace: Path, users: Optional[Path], user: Optional[str], case: Optional[str],
+             wait: float = DEFAULT_WAIT):
+    """(workspace, session) of ``user`` for ``case``: refused (exit 2) without a user or a case.
+    ``wait``: seconds a write (or a read, while a writer commits) waits for another writer."""
     from linkgraph.service.session import Session
     from linkgraph.store.workspace import Workspace
 
@@ -154,7 +160,9 @@ def _session(workspace: Path, users: Optional[Path], user: Optional[str], case: 
         raise typer.BadParameter("--user is required with --workspace")
     if not case or not case.strip():
         raise typer.BadParameter("--case is required with --workspace (the justification of the access)")
-    return Workspace.open(workspace), Session.open(workspace, user, case, users=users)
+    ws = Workspace.open(workspace, wait=wait, read_wait=max(wait, 1.0))
+    ws.progress = lambda line: console.print(Text(line), highlight=False)
+    return ws, Session.open(ws, user, case, users=users)
 
 
 def _view(workspace: Path, users: Optional[Path], user: Optional[str], case: Optional[str], action: str,

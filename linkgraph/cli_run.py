@@ -130,39 +130,54 @@ def evaluate(
 @app.command()
 def serve(
     run: Optional[Path] = typer.Argument(None, help=RUN_HELP + " Not used with --workspace."),
-    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default; another needs TLS)."),
     port: int = typer.Option(8765, help="Port."),
-    folder: Path = typer.Option(Path("out/explorer"), help="Folder keeping the analysts' judgments.csv "
-                                "(without --workspace)."),
+    folder: Path = typer.Option(Path("out/explorer"), help="Folder keeping the analysts' judgments.csv and the "
+                                "audit log (without --workspace)."),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
     users: Optional[Path] = typer.Option(None, help=USERS_HELP),
     user: Optional[str] = typer.Option(None, help=USER_HELP),
     case: Optional[str] = typer.Option(None, help=CASE_HELP),
+    tls_cert: Optional[Path] = typer.Option(None, help="TLS certificate (PEM), needed to listen beyond loopback."),
+    tls_key: Optional[Path] = typer.Option(None, help="TLS private key (PEM)."),
 ) -> None:
     """Start the investigators' explorer (search, entity pages, chart, paths, targets, review queue).
 
-    Without --workspace: over a run folder (its files are resolved again, with the judgments, when
-    an analyst asks for it). With --workspace: one analyst's session (--user, --case) over what they
-    may see, every request audited; open the address printed (it carries the session token)."""
+    One analyst's session (--case; with --workspace also --user) over what they may see, every
+    request audited; open the address printed (it carries the session token in its fragment).
+    Without --workspace: over a run folder, as the account that runs it, audited to FOLDER/audit.jsonl."""
+    import secrets
+
     from linkgraph.service import ExplorerState, run as serve_app
 
     if workspace is None:
+        import getpass
+        import re as _re
+
         from linkgraph.run_folder import load_run, run_inputs
+        from linkgraph.service.session import Session
+        from linkgraph.store.access import User
+        from linkgraph.store.audit import AuditLog
 
+        if not case or not case.strip():
+            raise typer.BadParameter("--case is required (the justification of the access, audited)")
         chosen = run_folder(run, "serve")
+        name = _re.sub(r"[^A-Za-z0-9._@-]", "_", getpass.getuser())[:64] or "analyst"
+        session = Session(User(name=name, role="reviewer", agencies="*", max_classification="secret"),
+                          case, AuditLog(Path(folder) / "audit.jsonl"), secrets.token_urlsafe(24))
+        session.allow("login", (), {"command": "serve"})
         state = ExplorerState(folder, run_inputs(chosen) or [], result=load_run(chosen))
-        console.print(Text(f"explorer over {chosen} (judgments in {folder}/judgments.csv): http://{host}:{port}/"),
-                      highlight=False)
-        serve_app(host=host, port=port, state=state)
-        return
-    import secrets
+        where = f"over {chosen} (judgments and audit log in {folder}/)"
+    else:
+        from linkgraph.service.workspace_state import WorkspaceState
 
-    from linkgraph.service.workspace_state import WorkspaceState
-
-    ws, session = _session(workspace, users, user, case)
-    session.token = secrets.token_urlsafe(24)
-    session.allow("login", (), {"command": "serve"})
-    state = WorkspaceState(ws, session.user)
-    console.print(Text(f"explorer for {session.user.name} (case {session.case_number}): "
-                       f"http://{host}:{port}/?token={session.token}"), highlight=False)
-    serve_app(host=host, port=port, state=state, session=session)
+        ws, session = _session(workspace, users, user, case)
+        ws.read_wait = 5.0  # a request on a busy workspace answers 503 (Retry-After) after 5 s, not 300
+        session.token = secrets.token_urlsafe(24)
+        session.allow("login", (), {"command": "serve"})
+        state = WorkspaceState(ws, session.user)
+        where = f"for {session.user.name} (case {session.case_number})"
+    scheme = "https" if tls_cert else "http"
+    console.print(Text(f"explorer {where}: {scheme}://{host}:{port}/#token={session.token}"), highlight=False)
+    serve_app(host=host, port=port, state=state, folder=folder, session=session,
+              ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None)

@@ -160,5 +160,6 @@ def build_world(folder: Path) -> World:
     users.write_text(USERS_YAML, encoding="utf-8")
     path = folder / "world.lgw"
     ws = Workspace.create(path)
+    ws.bind_users(users)  # the workspace's own users (a --users naming the same file is accepted)
     ws.ingest_many(specs)
     return World(path, users, specs, agencies)

@@ -75,7 +75,9 @@ def test_workspace_commands_are_audited(tmp_path, repo):
     assert first.startswith("ingested:") and again.startswith("unchanged:")
     _run("erase", "gendarmerie", "-w", str(ws), "--reason", "retention", "--user", "bob", "--case", "DEC-1")
     log = (tmp_path / "case.db.audit.jsonl").read_text().splitlines()
-    assert [json.loads(line)["action"] for line in log] == ["access_denied", "ingest", "ingest", "erase"]
+    # init and the users it binds are recorded too; each change once, with the change (issue 14)
+    assert [json.loads(line)["action"] for line in log] == ["init", "manage_users", "access_denied", "ingest",
+                                                            "ingest", "erase"]
     assert "ok:" in _run("audit", "verify", str(tmp_path / "case.db.audit.jsonl")).stdout
 
 
@@ -109,4 +111,6 @@ def test_judge_and_retention_commands_check_roles_and_visibility(tmp_path):
     planted = left[left["source"] != "gendarmerie"]
     assert (planted["date"].astype(str) >= "2023-01-05").all()
     actions = [json.loads(line)["action"] for line in (tmp_path / "w" / "world.lgw.audit.jsonl").read_text().splitlines()]
-    assert actions == ["access_denied", "judgment", "judgment", "judgment", "access_denied", "retention", "erase"]
+    # refusals (role, hidden or missing mention) are access_denied with the action; each change one record
+    assert actions == ["init", "manage_users", "ingest", "access_denied", "access_denied", "access_denied", "judgment",
+                       "access_denied", "retention"]

@@ -23,17 +23,18 @@ from urllib.parse import urlsplit
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from linkgraph.service import pages, queries
 from linkgraph.service.search import KINDS
+from linkgraph.store.schema import WorkspaceBusy
 from linkgraph.service.session import Session, safe_ids
 from linkgraph.service.state import ExplorerState, JudgmentError
 from linkgraph.store.access import AccessDenied
-from linkgraph.store.audit import AuditError, query_digest
+from linkgraph.store.audit import AuditError
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,6 @@ SECURITY_HEADERS = {
 
 #: (method, route path) → audit action (the role permission it needs, see linkgraph.store.access).
 ROUTE_ACTIONS: dict[tuple[str, str], str] = {
-    ("GET", "/"): "search",
-    ("GET", "/entity/{entity_id}"): "view",
-    ("GET", "/chart"): "chart",
-    ("GET", "/targets"): "score",
-    ("GET", "/review"): "view",
     ("GET", "/api/status"): "view",
     ("GET", "/api/search"): "search",
     ("GET", "/api/records"): "search",
@@ -90,12 +86,28 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/judgments"): "judgment",
     ("POST", "/api/reresolve"): "resolve",
 }
-#: Routes that serve no data (fixed files): neither audited nor behind the token.
-UNAUDITED = {"/static/{name}", "/favicon.ico"}
+#: Routes that serve no data (fixed files and the pages' HTML shells, whose script fetches every value
+#: from /api/ with the session token): neither audited nor behind the token.
+UNAUDITED = {"/static/{name}", "/favicon.ico", "/", "/entity/{entity_id}", "/chart", "/targets", "/review"}
+#: Largest request body accepted (a judgment is a few hundred bytes).
+MAX_BODY = 64 * 1024
 #: Query parameters holding object ids (logged as ids).
 ID_PARAMS = ("from", "to", "a", "b")
-TOKEN_COOKIE = "linkgraph_session"
+#: The session token travels in this header only (never a cookie: cookies ignore ports, so another
+#: local service would receive it; never the query string: it would reach logs and history). The
+#: printed address carries it in the fragment (``/#token=…``, never sent to the server), from where
+#: the page's script keeps it in sessionStorage (per origin, port included) and sends it on each call.
 TOKEN_HEADER = "X-Linkgraph-Token"
+
+
+class NoQueryFilter(logging.Filter):
+    """Drops the query string from uvicorn's access log lines (search text, ids stay out of the console)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
 
 
 class JudgmentIn(BaseModel):
@@ -156,7 +168,7 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
         ids = list(request.path_params.values()) + [request.query_params.get(k) for k in ID_PARAMS]
         details: dict = {"endpoint": path, "method": request.method.upper()}
         if request.query_params.get("q"):
-            details["query"] = query_digest(request.query_params["q"])
+            details["query"] = session.query_digest(request.query_params["q"])
         if request.method.upper() == "POST" and path == "/api/judgments":
             try:
                 body = await request.json()
@@ -167,13 +179,23 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
                 if body.get("verdict") in ("same", "different"):
                     details["verdict"] = body["verdict"]
         try:
-            session.allow(action, safe_ids(ids), details)
+            if request.method.upper() == "POST" and path == "/api/judgments":
+                session.check(action, safe_ids(ids), details)  # the judgment writes its record with itself
+            else:
+                session.allow(action, safe_ids(ids), details)
         except AccessDenied as exc:
             raise HTTPException(403, str(exc)) from None
-        except AuditError:
+        except WorkspaceBusy:  # another process is writing: the record (and the answer) must wait
+            raise HTTPException(503, "the workspace is busy (another writer): try again in a moment",
+                                headers={"Retry-After": "5"}) from None
+        except AuditError as exc:
+            if "audit log" in str(exc) or "audit chain" in str(exc):  # fail closed: nothing unlogged is served
+                raise HTTPException(503, "the audit log cannot be written: nothing is served until it is repaired",
+                                    headers={"Retry-After": "60"}) from None
             raise HTTPException(422, "invalid request") from None
 
-    app = FastAPI(title="linkgraph explorer", version="1", dependencies=[Depends(audited)],
+    docs = {} if session is None else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    app = FastAPI(title="linkgraph explorer", version="1", dependencies=[Depends(audited)], **docs,
                   description="Search entities, see why mentions were merged, expand links, find paths, "
                               "review doubtful pairs. Every fact keeps its provenance (agency, file, row, date).")
     app.state.explorer = state
@@ -186,28 +208,32 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
     def signed_in(request: Request) -> bool:
         if session is None or session.token is None:
             return True
-        given = request.cookies.get(TOKEN_COOKIE) or request.headers.get(TOKEN_HEADER) or ""
+        given = request.headers.get(TOKEN_HEADER) or ""
         return hmac.compare_digest(given.encode(), session.token.encode())
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        if session is not None and session.token is not None and not (
-                request.url.path.startswith("/static/") or request.url.path == "/favicon.ico"):
-            offered = request.query_params.get("token")
-            if request.url.path == "/" and offered and hmac.compare_digest(offered.encode(), session.token.encode()):
-                response = RedirectResponse("/", status_code=303, headers=SECURITY_HEADERS)
-                response.set_cookie(TOKEN_COOKIE, session.token, httponly=True, samesite="strict", path="/")
-                return response
-            if not signed_in(request):
-                return JSONResponse({"detail": "not signed in: open the address printed by linkgraph serve"},
-                                    status_code=401, headers=SECURITY_HEADERS)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        path = request.url.path
+        fixed = path.startswith("/static/") or path == "/favicon.ico"
+        if not fixed:
+            # another origin (another port of 127.0.0.1 is "same-site": refused too) may not even read
             origin = request.headers.get("origin")
             site = request.headers.get("sec-fetch-site")
-            if (origin and origin != "null" and _host_of(origin) != request.headers.get("host", "").lower()) \
-                    or site == "cross-site" or origin == "null":
+            if (site is not None and site not in ("same-origin", "none")) or origin == "null" or (
+                    origin and _host_of(origin) != request.headers.get("host", "").lower()):
                 return JSONResponse({"detail": "cross-origin requests are refused"}, status_code=403,
                                     headers=SECURITY_HEADERS)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return JSONResponse({"detail": "a request body needs a Content-Length"}, status_code=411,
+                                    headers=SECURITY_HEADERS)
+            if int(length) > MAX_BODY:
+                return JSONResponse({"detail": f"request body larger than {MAX_BODY} bytes"}, status_code=413,
+                                    headers=SECURITY_HEADERS)
+        if session is not None and session.token is not None and path.startswith("/api/") and not signed_in(request):
+            return JSONResponse({"detail": "not signed in: open the address printed by linkgraph serve"},
+                                status_code=401, headers=SECURITY_HEADERS)
         response = await call_next(request)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
@@ -250,7 +276,7 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
 
     @app.get("/entity/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
     def entity_page(entity_id: str):
-        if entity_id not in snap().entities.index:
+        if session is None and entity_id not in snap().entities.index:  # with a session: a data-free shell
             return HTMLResponse(pages.not_found(), status_code=404)
         return pages.entity()
 
@@ -358,12 +384,23 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
               summary="Record a same/different verdict (over a workspace: applied at once)")
     def judge(judgment: Annotated[JudgmentIn, Body()]):
         try:
+            # over a session the case is the session's (the audit record's), never the request's
+            case = session.case_number if session is not None else judgment.case_number
             return state.judge(judgment.mention_a, judgment.mention_b, judgment.verdict,
-                               case_number=judgment.case_number, analyst=judgment.analyst,
+                               case_number=case, analyst=judgment.analyst,
                                justification=judgment.justification)
+        except WorkspaceBusy:
+            raise HTTPException(503, "the workspace is busy (another writer): try again in a moment",
+                                headers={"Retry-After": "5"}) from None
         except KeyError:
+            if session is not None:  # a refusal is audited with the attempted action
+                session.record("access_denied", safe_ids([judgment.mention_a, judgment.mention_b]),
+                               {"action": "judgment", "endpoint": "/api/judgments"})
             raise HTTPException(404, "no such mention") from None
         except JudgmentError as exc:
+            if session is not None:
+                session.record("access_denied", safe_ids([judgment.mention_a, judgment.mention_b]),
+                               {"action": "judgment", "endpoint": "/api/judgments", "reason": "invalid"})
             raise HTTPException(422, str(exc)) from None
 
     @app.post("/api/reresolve", tags=["review"], summary="Resolve again with every stored judgment")
@@ -388,22 +425,31 @@ def loopback_hosts() -> list[str]:
 
 def run(host: str = "127.0.0.1", port: int = 8765, *, state=None,
         folder: str | Path = "out/explorer", sources=None, settings=None, log_level: str = "info",
-        allowed_hosts: list[str] | None = None, session: Session | None = None) -> None:
+        allowed_hosts: list[str] | None = None, session: Session | None = None,
+        ssl_certfile: str | None = None, ssl_keyfile: str | None = None) -> None:
     """Serve the explorer with uvicorn (blocking) on ``host:port`` (127.0.0.1 by default).
 
     ``state``: an existing state; otherwise one is built from ``sources`` (default every mapping
     in ``rules/sources`` with its file) with judgments kept in ``folder/judgments.csv``.
     ``allowed_hosts``: accepted Host headers (default: the loopback names when ``host`` is a
-    loopback address, otherwise any). ``session``: the analyst's session (with ``state`` a
-    :class:`~linkgraph.service.workspace_state.WorkspaceState`): audited, access-controlled.
+    loopback address, otherwise ``host`` itself). ``session``: the analyst's session: token,
+    access control, audit. An address other than loopback needs TLS (``ssl_certfile``/``ssl_keyfile``).
     """
-    import uvicorn
+    import copy
 
-    if not _is_loopback(host):
-        log.warning("the explorer is listening on %s: anyone who can reach it can read and judge", host)
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    if not _is_loopback(host) and not (ssl_certfile and ssl_keyfile):
+        raise ValueError(f"the explorer listens on {host} only with TLS (--tls-cert and --tls-key): the session "
+                         "token and the data would cross the network in clear")
     if state is None:
         state = ExplorerState(folder, sources, settings=settings)
-    if allowed_hosts is None and _is_loopback(host):
-        allowed_hosts = loopback_hosts()
+    if allowed_hosts is None:
+        allowed_hosts = loopback_hosts() if _is_loopback(host) else [host]
     app = create_app(state, allowed_hosts=allowed_hosts, session=session)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["noquery"] = {"()": "linkgraph.service.app.NoQueryFilter"}
+    config["handlers"]["access"]["filters"] = ["noquery"]
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False,
+                log_config=config, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)

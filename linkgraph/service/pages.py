@@ -144,12 +144,13 @@ TARGETS = """<h1>Priority targets</h1>
   <input id="n" name="n" type="number" min="1" max="500" value="20"><button type="submit">Show</button></form>
 <p id="status" role="status" aria-live="polite"></p>
 <table id="targets"><thead><tr><th>rank</th><th>person</th><th>score</th><th>network</th><th>activity</th>
-<th>corroboration</th><th>listed links</th><th>international</th><th>financial</th><th>evidence</th></tr></thead>
+<th>corroboration</th><th>listed links</th><th>international</th><th>financial</th><th>concealment</th><th>evidence</th>
+</tr></thead>
 <tbody></tbody></table>"""
 
 REVIEW = """<h1>Review queue</h1>
-<p>Pairs of mentions the model is unsure about. Your verdict is saved at once and applied at the
-next re-resolution; it always wins over the model.</p>
+<p>Pairs of mentions the model is unsure about. Your verdict is saved at once; over a workspace it is
+applied at once too (over files, at the next re-resolution). It always wins over the model.</p>
 <form id="judge-meta">
   <label for="case-number">Case number (required)</label>
   <input id="case-number" name="case_number" required maxlength="64" autocomplete="off">

@@ -56,7 +56,7 @@ from linkgraph.errors import LinkgraphError
 #: What can be logged. ``manage_users`` (an admin changing users or roles) is an alteration too.
 ACTIONS: tuple[str, ...] = (
     "ingest", "resolve", "merge", "split", "judgment", "search", "view", "chart", "export", "erase",
-    "retention", "login", "access_denied", "score", "manage_users",
+    "retention", "login", "access_denied", "score", "manage_users", "init",
 )
 #: ``prev_hash`` of the first record.
 GENESIS = "0" * 64
@@ -339,13 +339,17 @@ def head_path(log: str | Path) -> Path:
 
 def _write_head(path: Path, seq: int, digest: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
     try:
-        os.write(fd, f"{int(seq)}:{digest}\n".encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            os.write(fd, f"{int(seq)}:{digest}\n".encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:  # disk full...: no half-written temporary file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def parse_head(text: str) -> tuple[int, str]:
@@ -415,7 +419,7 @@ def _check_fields(record: dict[str, Any]) -> list[str]:
     missing = [f for f in FIELDS if f not in record]
     if missing:
         problems.append(f"missing field(s) {', '.join(missing)}")
-    extra = sorted(set(record) - set(FIELDS))
+    extra = sorted(set(record) - set(FIELDS) - {"mac"})  # mac: a workspace's signature (store.ledger)
     if extra:
         problems.append(f"unknown field(s) {', '.join(extra)}")
     if not isinstance(record.get("seq"), int) or isinstance(record.get("seq"), bool):

@@ -156,7 +156,7 @@ def user_view(result: Resolution, user: User, *, judgments: pd.DataFrame | None 
 def workspace_view(workspace, user: User) -> Resolution:
     """:func:`user_view` of a :class:`~linkgraph.store.workspace.Workspace` (its stored resolution,
     effective judgments and secret id key)."""
-    from linkgraph.store.workspace import effective_judgments
+    from linkgraph.match.incremental import effective_judgments
 
     result = workspace.result()
     return user_view(result, user, judgments=effective_judgments(workspace.judgments()), key=workspace.view_key())

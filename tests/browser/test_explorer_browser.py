@@ -276,9 +276,9 @@ def test_hostile_names_trigger_nothing(explorer, watched, artifacts):
 
 
 def test_workspace_session_in_chromium_shows_only_what_the_user_may_see(tmp_path, watched, artifacts):
-    """`linkgraph serve --workspace` as user ax: the printed address signs the browser in (cookie),
-    search and entity pages work, hidden agencies' markers appear nowhere, a page without the token
-    is refused."""
+    """`linkgraph serve --workspace` as user ax: the printed address signs the page in (the token in its
+    fragment, kept by the page's script and sent as a header, never a cookie), search and entity pages
+    work, hidden agencies' markers appear nowhere, a request without the token is refused."""
     import uvicorn
 
     from access_world import build_world
@@ -302,8 +302,9 @@ def test_workspace_session_in_chromium_shows_only_what_the_user_may_see(tmp_path
         base = f"http://127.0.0.1:{port}"
         refused = watched.request.get(base + "/api/status")
         assert refused.status == 401
-        watched.goto(f"{base}/?token={session.token}")
-        assert watched.url == base + "/"  # redirected, the token now in an HttpOnly cookie
+        watched.goto(f"{base}/#token={session.token}")
+        assert watched.url == base + "/"  # the script took the token out of the address
+        assert not watched.context.cookies()  # nothing another local service could receive
         watched.fill("#q", "Dupontel")
         watched.click("#search-form button[type=submit]")
         watched.wait_for_selector("#results li[data-entity]", timeout=10000)

@@ -305,8 +305,8 @@ def test_cli_audit_verify_uses_the_head_file(tmp_path):
 
 
 def test_a_workspace_log_removed_with_its_head_file_is_found(tmp_path):
-    """``linkgraph init`` starts the log's head file (seq 0): removing both the log and its head file
-    of an existing workspace does not make an empty, valid log."""
+    """``linkgraph init`` writes the log's first record (``init``) and its head file: removing both the
+    log and its head file of an existing workspace does not make an empty, valid log."""
     from typer.testing import CliRunner
 
     from linkgraph.cli import app
@@ -315,9 +315,9 @@ def test_a_workspace_log_removed_with_its_head_file_is_found(tmp_path):
     ws = tmp_path / "case.lgw"
     assert CliRunner().invoke(app, ["init", str(ws)]).exit_code == 0
     log = AuditLog(str(ws) + ".audit.jsonl")
-    assert verify_log(log.path).ok and head_path(log.path).read_text().strip() == f"0:{GENESIS}"
-    log.append("alice", "view", case_number="PV-1")
-    assert verify_log(log.path).ok
+    first = log.records()
+    assert verify_log(log.path).ok and [r["action"] for r in first] == ["init"]
+    assert head_path(log.path).read_text().strip() == f"1:{first[0]['hash']}"
     log.path.unlink()
     head_path(log.path).unlink()
     result = verify_log(log.path)

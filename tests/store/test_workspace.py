@@ -2,6 +2,7 @@
 time, judgments that survive, erasure and retention that leave no trace."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -46,13 +47,18 @@ def nulls(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
 
 
-def dump(path: Path) -> dict[str, list[tuple]]:
-    """Every table's content, in a canonical order (what "identical workspace" means)."""
+def dump(path: Path, audit: bool = True) -> dict[str, list[tuple]]:
+    """Every table's content, in a canonical order (what "identical workspace" means); ``audit=False``:
+    the data only (without the audit chain and its head)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+        out = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
     finally:
         con.close()
+    if not audit:
+        out.pop("audit")
+        out["meta"] = [r for r in out["meta"] if r[0] != "audit_head"]
+    return out
 
 
 def child(code: str, *args: str, env: dict | None = None) -> subprocess.Popen:
@@ -100,6 +106,9 @@ def ws_copy(tmp_path):
     def copy(src: Path, name: str = "ws.lgw") -> Path:
         dst = tmp_path / name
         shutil.copy(src, dst)
+        for suffix in (".audit.jsonl", ".audit.jsonl.head"):  # a workspace travels with its audit log
+            if Path(str(src) + suffix).exists():
+                shutil.copy(str(src) + suffix, str(dst) + suffix)
         return dst
     return copy
 
@@ -183,13 +192,16 @@ def test_incremental_ingest_keeps_ids_and_agrees_with_a_full_run(base_ws, ws_cop
 
 def test_reingest_same_content_is_a_noop(full_ws, ws_copy):
     path = ws_copy(full_ws)
-    before = dump(path)
+    before = dump(path, audit=False)
     ws = Workspace.open(path)
     reports = ws.ingest_many([(m, None) for m in mappings()])
     assert {r.status for r in reports} == {"unchanged"}
     report = ws.ingest(DATA / "lapi.csv", SOURCES / "lapi.yaml")
     assert report.status == "unchanged" and report.mentions == 0
-    assert dump(path) == before  # counts, ids, id changes, even the write counter: nothing written
+    assert dump(path, audit=False) == before  # counts, ids, id changes, even the write counter: nothing written
+    # only the two attempts are recorded (an access is audited even when it changes nothing)
+    records = [json.loads(line) for (_, line) in dump(path)["audit"]][-2:]
+    assert [(r["action"], r["details"]["status"][0]) for r in records] == [("ingest", "unchanged")] * 2
 
 
 def test_other_content_for_a_source_conflicts_unless_replaced(base_ws, ws_copy, tmp_path):
@@ -355,6 +367,8 @@ def _assert_no_trace(path: Path, source: str, erased: pd.DataFrame, file: str) -
         key = con.execute("SELECT value FROM meta WHERE key = 'id_key'").fetchone()[0]
         derived = {fresh_id(t, m, key) for t, m in zip(erased["entity_type"], erased["mention_id"])}
         for table in TABLES:
+            if table == "audit":  # the append-only trail keeps ids (who acted on which id), never values:
+                continue          # tests/store/test_integrity.py greps every byte for the erased values
             frame = con.execute(f"SELECT * FROM {table}").fetch_df()
             for col in frame.columns:
                 values = frame[col].dropna().astype(str)
@@ -483,14 +497,16 @@ def test_deterministic_types_load_only_the_entities_a_batch_can_join(base_ws, ws
     path = ws_copy(base_ws)
     ws = Workspace.open(path)
     loaded: dict[str, int] = {}
-    original = Workspace._load_neighbourhood
+    from linkgraph.store import tables
 
-    def spy(self, con, entity_type, columns, fresh, identifiers):
-        table = original(self, con, entity_type, columns, fresh, identifiers)
+    original = tables.load_neighbourhood
+
+    def spy(con, entity_type, columns, fresh, identifiers):
+        table = original(con, entity_type, columns, fresh, identifiers)
         loaded[entity_type] = len(table)
         return table
 
-    monkeypatch.setattr(Workspace, "_load_neighbourhood", spy)
+    monkeypatch.setattr(tables, "load_neighbourhood", spy)
     ws.ingest(None, load_mapping(SOURCES / "registre_societes.yaml"))
     stored = ws.result().mentions
     assert loaded["phone"] < 0.5 * (stored["entity_type"] == "phone").sum()

@@ -47,6 +47,20 @@
     box.className = kind || "";
   }
 
+  // The session token: given once in the address fragment (/#token=..., never sent to the server),
+  // kept in sessionStorage (this origin and tab only) and sent as a header on every API call.
+  const TOKEN_KEY = "linkgraph-token";
+  (function takeToken() {
+    const m = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(window.location.hash || "");
+    if (m) {
+      try { window.sessionStorage.setItem(TOKEN_KEY, m[1]); } catch (e) { /* storage off: no session */ }
+      window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+  })();
+  function token() {
+    try { return window.sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
+  }
+
   async function api(path, options) {
     const opts = Object.assign({ headers: { Accept: "application/json" } }, options || {});
     if (opts.json !== undefined) {
@@ -55,6 +69,7 @@
       opts.body = JSON.stringify(opts.json);
       delete opts.json;
     }
+    if (token()) opts.headers["X-Linkgraph-Token"] = token();
     const response = await fetch(path, opts);
     let body = null;
     try { body = await response.json(); } catch (e) { body = null; }
@@ -316,7 +331,8 @@
 
   /* ---------------------------------------------------------------- targets page */
   function targetsPage() {
-    const FACTORS = ["network", "activity", "corroboration", "listed_links", "international", "financial"];
+    const FACTORS = ["network", "activity", "corroboration", "listed_links", "international", "financial",
+      "concealment"];
     async function load(n) {
       say("Loading…");
       const data = await api("/api/targets?" + query({ n: n }));
@@ -372,7 +388,7 @@
           justification: $("#justification").value.trim() } });
         article.dataset.verdict = verdict;
         out.textContent = "Saved: " + (verdict === "same" ? "same entity" : "different entities") + " (case " +
-          data.saved.case_number + "). Applied at the next re-resolution.";
+          data.saved.case_number + "). " + (data.applied ? "Applied at once." : "Applied at the next re-resolution.");
         out.className = "result saved";
       } catch (e) {
         out.textContent = e.message;
