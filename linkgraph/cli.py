@@ -45,8 +45,34 @@ def _specs(mappings: list[Path] | None, files: list[Path] | None, sources_dir: P
 
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
+                    TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
+                    TextColumn("{task.fields[remaining]}"), console=console,
                     disable=not console.is_terminal)
+
+
+class _Steps:
+    """The progress of a run: one bar of steps, and one bar per entity type of pairs compared / total
+    (with the time left, estimated from the pairs compared so far)."""
+
+    def __init__(self, bar: Progress, task) -> None:
+        self.bar, self.task, self.pair_tasks = bar, task, {}
+
+    def __call__(self, message: str) -> None:
+        self.bar.update(self.task, description=message, advance=1)
+
+    def rows(self, file: str, rows: int) -> None:
+        task = self.bar.add_task(f"read {Path(file).name}: rows", total=max(rows, 1), remaining="")
+        self.bar.update(task, completed=max(rows, 1))  # finished: its clock stops
+
+    def pairs(self, entity_type: str, done: int, total: int) -> None:
+        if entity_type not in self.pair_tasks:
+            self.pair_tasks[entity_type] = self.bar.add_task(f"{entity_type}: pairs compared", total=max(total, 1),
+                                                             remaining="")
+        task = self.pair_tasks[entity_type]
+        self.bar.update(task, completed=done, total=max(total, 1))
+        t = self.bar.tasks[[x.id for x in self.bar.tasks].index(task)]
+        left = t.time_remaining
+        self.bar.update(task, remaining=f"~{left:.0f} s left" if left is not None and done < total else "")
 
 
 def _fail(exc: Exception) -> None:
@@ -59,11 +85,8 @@ def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Opt
     import pandas as pd
 
     with _progress() as bar:
-        task = bar.add_task("reading", total=len(specs) + 7)
-
-        def step(message: str) -> None:
-            bar.update(task, description=message, advance=1)
-
+        task = bar.add_task("reading", total=len(specs) + 7, remaining="")
+        step = _Steps(bar, task)
         extraction = read_sources(specs, progress=step, workers=workers)
         prev = pd.read_csv(previous, dtype=str) if previous else None
         judged = pd.read_csv(judgments, dtype=str) if judgments else None
@@ -126,6 +149,9 @@ def resolve_cmd(
         save_resolution(result, out, formats)
     except LinkgraphError as exc:
         _fail(exc)
+    except MemoryError:  # the budgets should prevent it; never a traceback
+        _fail(LinkgraphError("out of memory: lower budget.pairs_per_rule and budget.chunk_pairs in the matching "
+                             f"settings ({rules}), or run with --engine spark on a machine with more memory"))
     summary = summarize(result)
     table = Table(title=f"linkgraph resolve → {out}")
     for col in ("source", "rows in", "resolved", "rejected"):

@@ -25,3 +25,7 @@ class SourceError(LinkgraphError):
         if column is not None:
             where += f", column {column!r}"
         super().__init__(f"{where}: {message}")
+
+
+class BudgetError(LinkgraphError):
+    """A run would exceed its pair or memory budget: it stops before starting the heavy work."""

@@ -62,14 +62,16 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 
 def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
           known_same: np.ndarray | None = None, *, cols: Columns | None = None,
-          levels: np.ndarray | None = None) -> Settings:
+          levels: np.ndarray | None = None, sample_fraction: float = 1.0) -> Settings:
     """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings.
 
     ``known_same``: a label per record grouping records already known to be one entity (shared
     strong identifier); random pairs inside one group are left out of the u estimate, which
     must describe non-matches (this matters when entities are mentioned many times).
     ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
-    caller computed it already) save recomputing them.
+    caller computed it already) save recomputing them. ``sample_fraction``: ``pairs`` are a random
+    sample of the candidate pairs, each kept with this probability (EM then counts the pairs
+    outside the candidates in the same proportion).
     """
     df = positional(df)
     cols = cols or Columns(df)
@@ -86,7 +88,7 @@ def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndar
         levels = comparison_matrix(settings.comparisons, cols, i, j)
     n_total = max(total_pairs(len(df), groups, within), 1)
     prior0 = settings.probability_two_random_records_match or min(0.5, max(len(df), 1) / n_total)
-    params = expectation_maximisation(levels, u, n_total, prior0, settings.training.max_iterations,
+    params = expectation_maximisation(levels, u, n_total * sample_fraction, prior0, settings.training.max_iterations,
                                       settings.training.tolerance)
     return with_parameters(settings, params)
 
@@ -122,30 +124,21 @@ def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
     return np.bincount(pairs % max(n_values, 1), minlength=n_values)
 
 
-def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
-          cols: Columns | None = None, entities: np.ndarray | None = None,
-          tables: dict[str, pd.Series] | None = None, *, levels: np.ndarray | None = None) -> ScoredPairs:
-    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
+def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | None = None,
+                   tables: dict[str, pd.Series] | None = None) -> dict[tuple[int, int], np.ndarray]:
+    """The term-frequency adjustment (log2) of every value, per tf level (comparison, level).
 
-    ``entities``: first-pass cluster labels, to count term frequencies per entity.
-    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them), e.g. by
-    another engine over the whole table when ``df`` is only a batch of it.
-    ``levels``: the pairs' level matrix if already computed (it depends on the data only).
+    Each array is indexed by the value codes of the level's column (``cols.codes``), with one
+    more entry, 0 count, read by a missing value (code -1). ``entities`` and ``tables`` as in
+    :func:`score`. Computed once per table, then read by every chunk of pairs.
     """
     params = parameters_of(settings)
-    cols = cols or Columns(df)
-    if levels is None:
-        levels = comparison_matrix(settings.comparisons, cols, i, j)
-    weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
-    tf_adj = np.zeros(levels.shape, dtype=float)
+    out = {}
     for c, comp in enumerate(settings.comparisons):
         for k, lvl in enumerate(comp.levels):
             if not lvl.tf:
                 continue
             col = lvl.column or comp.column
-            hit = levels[:, c] == k
-            if not hit.any():
-                continue
             if tables is None:
                 per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
                 total = per_code.sum()
@@ -159,8 +152,37 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
             freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (total + TF_PSEUDO_RECORDS)
             freq = np.maximum(freq, max(settings.tf_minimum, 1e-12))
             # Splink's adjustment: replace u of the exact level by the value's own frequency
-            adjustment = np.log2(params.u[c][k] / freq)
-            rows = np.flatnonzero(hit)
+            out[(c, k)] = np.log2(params.u[c][k] / freq)
+    return out
+
+
+def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
+          cols: Columns | None = None, entities: np.ndarray | None = None,
+          tables: dict[str, pd.Series] | None = None, *, levels: np.ndarray | None = None,
+          adjustments: dict[tuple[int, int], np.ndarray] | None = None) -> ScoredPairs:
+    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
+
+    ``entities``: first-pass cluster labels, to count term frequencies per entity.
+    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them), e.g. by
+    another engine over the whole table when ``df`` is only a batch of it.
+    ``levels``: the pairs' level matrix if already computed (it depends on the data only).
+    ``adjustments``: :func:`tf_adjustments` computed once for many calls (then ``entities`` and
+    ``tables`` are not read).
+    """
+    params = parameters_of(settings)
+    cols = cols or Columns(df)
+    if levels is None:
+        levels = comparison_matrix(settings.comparisons, cols, i, j)
+    weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
+    tf_adj = np.zeros(levels.shape, dtype=float)
+    has_tf = any(lvl.tf for comp in settings.comparisons for lvl in comp.levels)
+    if has_tf and adjustments is None and len(i):
+        adjustments = tf_adjustments(settings, cols, entities, tables)
+    for (c, k), adjustment in (adjustments or {}).items():
+        comp = settings.comparisons[c]
+        col = comp.levels[k].column or comp.column
+        rows = np.flatnonzero(levels[:, c] == k)
+        if len(rows):
             tf_adj[rows, c] = adjustment[cols.codes(col)[i[rows]]]  # code -1 reads the last entry
     weight = weight + tf_adj.sum(axis=1)
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -200, 200)))

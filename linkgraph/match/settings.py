@@ -102,6 +102,24 @@ class Training(_Strict):
     seed: int = 42
 
 
+class Budget(_Strict):
+    """How many candidate pairs a run may compare, and how it keeps memory bounded.
+
+    A blocking rule whose blocks hold more than ``pairs_per_rule`` pairs has its largest blocks
+    refined, one key of ``refine`` at a time (a key the rule lacks), until it fits; blocks within
+    budget are left as they are. Pairs stream through comparison and scoring ``chunk_pairs`` at
+    a time; only pairs whose match weight is at most ``keep_margin`` bits below the threshold's
+    are kept (the clustering reads those above it; explanations and the review queue the rest).
+    ``training_pairs``: candidate pairs sampled for EM when the model is not trained yet.
+    """
+
+    pairs_per_rule: int = 5_000_000
+    refine: list[str] = ["birth_year", "first_phon", "last_phon", "postcode", "city"]
+    chunk_pairs: int = 2_000_000
+    keep_margin: float = 6.0
+    training_pairs: int = 2_000_000
+
+
 class Settings(_Strict):
     """The matching model of one entity type."""
 
@@ -111,6 +129,7 @@ class Settings(_Strict):
     blocking: list[list[str]] = []
     comparisons: list[Comparison] = []
     training: Training = Training()
+    budget: Budget = Budget()
     threshold: float = 0.5  # match probability
     constraints: list[Constraint] = []
     one_to_one: bool = False  # link_only: keep each record's best partner only
