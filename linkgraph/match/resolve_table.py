@@ -165,6 +165,25 @@ def _tf_bound(before: dict, after: dict) -> float:
     return float(sum(rise.values()))
 
 
+def train_model(df: pd.DataFrame, settings: Settings, plan: BlockingPlan, known: Edges,
+                cols: Columns) -> tuple[Settings, int]:
+    """Trained settings (EM on at most ``budget.training_pairs`` candidate pairs sampled from ``plan``)
+    and the number of pairs trained on. ``known``: deterministic links (their records are one entity)."""
+    known_same = cluster(len(df), known).labels if len(known.i) else None
+    si, sj, fraction = sample_pairs(plan, settings.budget.training_pairs, settings.training.seed,
+                                    settings.budget.chunk_pairs)
+    levels = comparison_matrix(settings.comparisons, cols, si, sj)
+    trained = train(settings, df, (si, sj), known_same, cols=cols, levels=levels, sample_fraction=fraction)
+    return trained, int(len(si))
+
+
+def rescore_kept_only(trained: Settings, rise: float) -> bool:
+    """Whether the second pass may rescore the kept pairs only: no pair dropped below the floor
+    (threshold weight - ``keep_margin``) can rise by ``rise`` to the threshold."""
+    threshold = threshold_weight(trained)
+    return threshold - trained.budget.keep_margin + rise < threshold
+
+
 def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarray, np.ndarray] | None = None,
                   different: tuple[np.ndarray, np.ndarray] | None = None,
                   progress: PairProgress | None = None) -> TableResolution:
@@ -196,14 +215,7 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
         plan = blocking_plan(df, settings, cols)
         report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
         if not settings.trained:
-            known = Edges.concat(parts)
-            known_same = cluster(n, known).labels if len(known.i) else None
-            si, sj, fraction = sample_pairs(plan, settings.budget.training_pairs, settings.training.seed,
-                                            settings.budget.chunk_pairs)
-            levels = comparison_matrix(settings.comparisons, cols, si, sj)
-            trained = train(settings, df, (si, sj), known_same, cols=cols, levels=levels, sample_fraction=fraction)
-            report["training_pairs"] = int(len(si))
-            del si, sj, levels
+            trained, report["training_pairs"] = train_model(df, settings, plan, Edges.concat(parts), cols)
         floor = threshold_weight(trained) - settings.budget.keep_margin
         has_tf = any(lvl.tf for c in settings.comparisons for lvl in c.levels)
         first_adj = tf_adjustments(trained, cols) if has_tf else None
@@ -215,8 +227,11 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
             tf_entities = clustering.labels
             second_adj = tf_adjustments(trained, cols, tf_entities)
             rise = _tf_bound(first_adj, second_adj)
-            if floor + rise < threshold_weight(trained):  # no dropped pair can reach the threshold
-                scored = score(trained, df, scored.i, scored.j, cols, levels=scored.levels, adjustments=second_adj)
+            if rescore_kept_only(trained, rise):
+                again = score(trained, df, scored.i, scored.j, cols, levels=scored.levels, adjustments=second_adj)
+                kept = _Kept()
+                kept.add(again, again.weight >= floor)
+                scored = kept.joined(n, len(settings.comparisons))
                 report["second_pass"] = "kept pairs rescored"
             else:
                 scored, _ = stream_scores(plan, trained, df, cols, floor, second_adj, progress)
