@@ -56,13 +56,19 @@ def power_law(ranks: np.ndarray, anchors: list[tuple[int, float]]) -> np.ndarray
     return np.exp(y)
 
 
+_FOLD = {c: unicodedata.normalize("NFKD", chr(c)).encode("ascii", "ignore").decode().lower() or None
+         for c in range(0xC0, 0x250)}
+_FOLD.update({ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("ß"): "ss"})
+_NON_LETTER = re.compile(r"[^a-z]")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
 def skeleton(name: str) -> str:
     """A spelling-insensitive key: 'Mohammed' and 'Mohamed', 'Youssouf' and 'Yousouf' share one."""
-    s = strip_accents(name).lower()
-    s = re.sub(r"[^a-z]", "", s)
+    s = _NON_LETTER.sub("", name.translate(_FOLD).lower())
     for a, b in (("ph", "f"), ("ou", "u"), ("y", "i"), ("k", "c"), ("q", "c"), ("ck", "c"), ("dj", "j"), ("h", "")):
         s = s.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", s)
+    return _DOUBLE.sub(lambda m: m.group(1), s)
 
 
 @dataclass

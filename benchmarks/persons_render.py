@@ -45,6 +45,8 @@ ABROAD = {
              ("Moscou", "Russie")],
     "km": [("Moroni", "Comores"), ("Mutsamudu", "Comores"), ("Fomboni", "Comores")],
 }
+PAIRS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+YEARS = np.array([str(1900 + i) for i in range(200)], dtype=object)
 ORIGIN_KEYS = ["fr", "magh", "latin", "waf", "tr", "asia", "east", "km"]
 BIG = {"Marseille": 8, "Paris": 10, "Lyon": 5, "Toulouse": 4, "Nice": 3, "Nantes": 3, "Lille": 3, "Bordeaux": 3,
        "Strasbourg": 3, "Montpellier": 3}
@@ -196,11 +198,8 @@ def render_dob(dob: np.ndarray, rng: np.random.Generator, missing: float, fmt: s
     y = np.where(yt & (alt <= 2006) & (alt >= 1940), alt, y)
     dt = (u[2] > 0.993) & (d > 1) & (d < 28)
     d = np.where(dt, d + np.where(u[3] < 0.5, -1, 1), d)
-    Y = pd.Series(y).astype(str)
-    M = pd.Series(m).astype(str).str.zfill(2)
-    D = pd.Series(d).astype(str).str.zfill(2)
-    s = {"dmy": D + "/" + M + "/" + Y, "iso": Y + "-" + M + "-" + D, "compact": Y + M + D}[fmt]
-    out = s.to_numpy(object)
+    Y, M, D = YEARS[y - 1900], PAIRS[m], PAIRS[d]
+    out = {"dmy": D + "/" + M + "/" + Y, "iso": Y + "-" + M + "-" + D, "compact": Y + M + D}[fmt]
     out[rng.random(n) < missing] = ""
     return out
 
@@ -211,13 +210,13 @@ def render_phone(ctx: dict, who: np.ndarray, when: np.ndarray, rng: np.random.Ge
     pp = ctx["people"]
     second = (pp.n_phone[who] > 1) & (when > 0.5)
     num = np.where(second, pp.phone[who, 1], pp.phone[who, 0])
-    prefix = np.where(num % 7 == 0, "07", "06")
-    digits = pd.Series(prefix) + pd.Series(num).astype(str).str.zfill(8)
+    seven = num % 7 == 0
+    g = [PAIRS[(num // 10 ** e) % 100] for e in (6, 4, 2, 0)]
     u = rng.random(len(who))
-    spaced = digits.str.replace(r"(\d\d)(?=\d)", r"\1 ", regex=True)
-    e164 = "+33" + digits.str[1:]
-    s = digits.where(u < 0.5, spaced.where(u < 0.85, e164))
-    out = s.to_numpy(object)
+    out = np.where(u < 0.5, np.where(seven, "07", "06").astype(object) + g[0] + g[1] + g[2] + g[3],
+                   np.where(u < 0.85, np.where(seven, "07 ", "06 ").astype(object) + g[0] + " " + g[1] + " " + g[2]
+                            + " " + g[3],
+                            np.where(seven, "+337", "+336").astype(object) + g[0] + g[1] + g[2] + g[3]))
     out[~pp.has_phone[who] | (rng.random(len(who)) >= given)] = ""
     return out
 
