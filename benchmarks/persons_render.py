@@ -6,6 +6,7 @@ only Python loops run once per distinct name, city or street).
 """
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fixtures import names as N  # noqa: E402
+from fixtures.noise import Noise  # noqa: E402
 from persons_names import ascii_fold  # noqa: E402
 
 #: agency -> share of the records (four-file layout)
@@ -45,6 +47,7 @@ ABROAD = {
              ("Moscou", "Russie")],
     "km": [("Moroni", "Comores"), ("Mutsamudu", "Comores"), ("Fomboni", "Comores")],
 }
+NUMBERS = np.array([str(i) for i in range(300)], dtype=object)
 PAIRS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
 YEARS = np.array([str(1900 + i) for i in range(200)], dtype=object)
 ORIGIN_KEYS = ["fr", "magh", "latin", "waf", "tr", "asia", "east", "km"]
@@ -65,6 +68,7 @@ class Places:
         self.fr_births = fr_births
         wb = np.array([BIG.get(c, 1.0) for c, _ in fr_births])
         self.fr_birth_cum = np.cumsum(wb) / wb.sum()
+        self._typos: dict | None = None
 
     # -- birthplace ----------------------------------------------------------------------
     def birthplace(self, origin: np.ndarray, abroad: np.ndarray, u: np.ndarray, form_u: np.ndarray,
@@ -109,7 +113,15 @@ class Places:
         if ab.any():
             short = {t: v[0] for t, v in N.STREET_ABBR.items()}
             stype[ab] = pd.Series(stype[ab]).map(lambda t: short.get(t, t)).to_numpy(object)
-        s = pd.Series(num).astype(str) + " " + pd.Series(stype) + " " + pd.Series(sname)
+        u = rng.random((3, n))
+        # street names as clerks write them: a typo (3 %), the number left out (4 %), "bis" (3 %)
+        sname = sname.copy()
+        ty = u[0] < 0.03
+        if ty.any():
+            sname[ty] = self._street_typos(sname[ty], addr[ty])
+        number = NUMBERS[num]
+        number = np.where(u[1] < 0.03, number + " bis", number)
+        s = pd.Series(np.where(u[2] < 0.04, "", number + " ")) + pd.Series(stype) + " " + pd.Series(sname)
         if building:
             b = rng.random(n) < 0.15
             s = s.where(~b, s + " bât " + pd.Series(np.array(list("ABCDEFGH"), dtype=object)[(addr >> 30) % 8]))
@@ -122,6 +134,13 @@ class Places:
             out[up] = pd.Series(out[up]).str.upper().to_numpy(object)
         city = np.array(self.cities, dtype=object)[ci]
         return out, pcs, city
+
+    def _street_typos(self, names: np.ndarray, seed: np.ndarray) -> np.ndarray:
+        """One typo per street name, chosen by the address id (the same slip for a row's rerun)."""
+        if self._typos is None:
+            nz = Noise(random.Random("streets"), 1.0)
+            self._typos = {s: [nz.typo(s) for _ in range(4)] for _, s in N.STREETS}
+        return np.array([self._typos[s][int(h) % 4] for s, h in zip(names, seed >> 5)], dtype=object)
 
     def _postcodes(self, ci: np.ndarray, addr: np.ndarray) -> np.ndarray:
         out = np.empty(len(ci), dtype=object)
