@@ -53,12 +53,14 @@ READY = "READY"  # printed by a child when its clusters are computed, before it 
 
 def measure(cmd: list[str], env: dict) -> tuple[str, float, float, float]:
     """Run ``cmd``; return (stdout, wall seconds until the child printed ``READY``, peak RSS in MB
-    of the process and its children over its whole life, wall seconds until it exited)."""
+    of the process and its children over its whole life, wall seconds until it exited).
+    A child that fails raises :class:`Failed` with its exit code, times, peak and last stderr lines."""
     import threading
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, env=env, cwd=ROOT, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
     lines: list[str] = []
+    errors: list[str] = []
     ready: list[float] = []
 
     def read() -> None:
@@ -67,8 +69,16 @@ def measure(cmd: list[str], env: dict) -> tuple[str, float, float, float]:
                 ready.append(time.perf_counter() - t0)
             lines.append(line)
 
+    def read_err() -> None:
+        for line in proc.stderr:
+            sys.stderr.write(line)
+            errors.append(line)
+            del errors[:-20]
+
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    err_reader = threading.Thread(target=read_err, daemon=True)
+    err_reader.start()
     ps = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
@@ -79,12 +89,20 @@ def measure(cmd: list[str], env: dict) -> tuple[str, float, float, float]:
             pass
         time.sleep(0.05)
     reader.join()
+    err_reader.join()
     total = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd} failed with exit code {proc.returncode}")
-    if not ready:
-        raise RuntimeError(f"{cmd} never reported {READY}")
+    if proc.returncode != 0 or not ready:
+        tail = [e.strip() for e in errors if e.strip()]
+        raise Failed(proc.returncode, total, peak / 2**20, tail[-1] if tail else "(no message on stderr)")
     return "".join(lines), ready[0], peak / 2**20, total
+
+
+class Failed(Exception):
+    """A tool's process that did not finish: exit code, seconds, peak RSS MB, its last stderr line."""
+
+    def __init__(self, code: int, seconds: float, peak: float, message: str) -> None:
+        super().__init__(f"exit code {code} after {seconds:.0f} s, peak RSS {peak:,.0f} MB: {message}")
+        self.code, self.seconds, self.peak, self.message = code, seconds, peak, message
 
 
 MODELS = {"default": ROOT / "rules" / "matching", "scale": HERE / "persons" / "matching"}
@@ -145,15 +163,35 @@ def table(n: int, manifest: dict, rows: list[tuple[str, dict, float, float]]) ->
              "", "| records | tool | precision | recall | F1 | tp | fp | fn | wall s | peak RSS MB |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for tool, r, wall, peak in rows:
+        if isinstance(r, Failed):
+            lines.append(f"| {n:,} | {tool} | failed | | | | | | {wall:.1f} | {peak:,.0f} |")
+            continue
         lines.append(f"| {n:,} | {tool} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['tp']:,} | "
                      f"{r['fp']:,} | {r['fn']:,} | {wall:.1f} | {peak:,.0f} |")
-    if len(rows) == 2:
-        lg, sp = rows[0], rows[1]
+    for tool, r, _, _ in rows:
+        if isinstance(r, Failed):
+            lines.append(f"{tool} FAILED: {r}")
+    ok = [row for row in rows if not isinstance(row[1], Failed)]
+    if len(ok) == 2:
+        lg, sp = ok[0], ok[1]
         lines += ["", f"Ratio linkgraph / Splink: wall time {lg[2] / sp[2]:.2f}, peak RSS {lg[3] / sp[3]:.2f}; "
                   f"F1 linkgraph − Splink {lg[1]['f1'] - sp[1]['f1']:+.4f}."]
-    for tool, r, _, _ in rows:
+    for tool, r, _, _ in ok:
         lines.append(f"{tool} stages (s): {r['timings']}")
     return "\n".join(lines)
+
+
+def run_tool(tool: str, cmd: list[str], env: dict, totals: dict) -> tuple:
+    """(tool, scores or :class:`Failed`, wall s, peak MB) of one measured child run."""
+    try:
+        out, wall, peak, total = measure(cmd, env)
+    except Failed as f:
+        print(f"{tool}: FAILED, {f}", flush=True)
+        return tool, f, f.seconds, f.peak
+    totals[tool] = total
+    scores = json.loads(out.strip().splitlines()[-1])
+    print(f"{tool}: {wall:.1f}s, {peak:.0f} MB, F1 {scores['f1']:.4f}", flush=True)
+    return tool, scores, wall, peak
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -198,15 +236,10 @@ def main(argv: list[str] | None = None) -> None:
                "--folder", str(folder), "--model", args.model]
         if args.profile:
             cmd += ["--profile-out", str(ROOT / "out" / "bench" / f"profile-linkgraph-{args.records}.html")]
-        out, wall, peak, total = measure(cmd, env)
-        totals["linkgraph"] = total
-        rows.append(("linkgraph", json.loads(out.strip().splitlines()[-1]), wall, peak))
-        print(f"linkgraph: {wall:.1f}s, {peak:.0f} MB, F1 {rows[-1][1]['f1']:.4f}", flush=True)
+        rows.append(run_tool("linkgraph", cmd, env, totals))
     if args.only in (None, "splink"):
-        out, wall, peak, total = measure([PY, str(HERE / "splink_persons.py"), str(folder), "--model", args.model], env)
-        totals["Splink 5 (DuckDB)"] = total
-        rows.append(("Splink 5 (DuckDB)", json.loads(out.strip().splitlines()[-1]), wall, peak))
-        print(f"Splink: {wall:.1f}s, {peak:.0f} MB, F1 {rows[-1][1]['f1']:.4f}", flush=True)
+        cmd = [PY, str(HERE / "splink_persons.py"), str(folder), "--model", args.model]
+        rows.append(run_tool("Splink 5 (DuckDB)", cmd, env, totals))
     text = f"Model: {args.model} ({MODELS[args.model].relative_to(ROOT)}/person.yaml; Splink blocks on the same rules)\n"
     text += table(args.records, manifest, rows)
     text += "\nWhole process wall time, truth scoring included (s): " + ", ".join(
