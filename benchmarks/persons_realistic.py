@@ -50,6 +50,7 @@ from persons_names import ORIGINS, Forms, NameTables, ascii_fold  # noqa: E402
 from persons_render import AGENCIES, MENTION, Places, render  # noqa: E402
 
 MAPPINGS = HERE / "persons_realistic"
+VERSION = 2   # bumped whenever the same (records, seed) would give other files: cached data is remade
 ORIGIN_LOYALTY = 0.8      # share of people whose surname comes from their given name's origin
 DOUBLE_SURNAME = 0.04
 MIDDLE_NAME = 0.12
@@ -250,7 +251,7 @@ def generate(out: Path, n_records: int, seed: int = 7, single_file: bool = False
     truth = pd.concat(truth_parts, ignore_index=True)
     truth.to_csv(out / "truth.csv", index=False)
     sizes = np.bincount(person, minlength=pp.n)
-    manifest = {"generator": "realistic", "records": int(n_records), "seed": seed, "single_file": single_file,
+    manifest = {"generator": "realistic", "version": VERSION, "records": int(n_records), "seed": seed, "single_file": single_file,
                 "persons": int((sizes > 0).sum()), "true_pairs": int((sizes * (sizes - 1) // 2).sum()),
                 "files": {n: ("douane.jsonl" if n == "douane" else f"{n}.csv") for n in names}, "rows": rows,
                 "seconds": round(time.perf_counter() - t0, 1)}
@@ -263,8 +264,8 @@ def ensure(out: Path, n_records: int, seed: int = 7, single_file: bool = False) 
     m = out / "manifest.json"
     if m.exists():
         manifest = json.loads(m.read_text())
-        if (manifest.get("generator"), manifest.get("records"), manifest.get("seed"), manifest.get("single_file")) \
-                == ("realistic", n_records, seed, single_file):
+        if (manifest.get("generator"), manifest.get("version"), manifest.get("records"), manifest.get("seed"),
+                manifest.get("single_file")) == ("realistic", VERSION, n_records, seed, single_file):
             return manifest
     shutil.rmtree(out, ignore_errors=True)
     return generate(out, n_records, seed, single_file)
