@@ -201,7 +201,9 @@ class People:
         # a twin or sibling with the same given name as the source is no hard negative: change it
         fam = np.concatenate([twin, sib])
         same = fam[self.first[fam] == self.first[fam - 1]]
-        self.first[same] = np.where(self.first[same] > 0, self.first[same] - 1, 1)
+        alt = self.first[same] - 1                 # the previous name of the same sex's table
+        edge = np.isin(alt, [-1, len(self.tables.given["M"][0]) - 1])
+        self.first[same] = np.where(edge, self.first[same] + 1, alt)
 
 
 def generate(out: Path, n_records: int, seed: int = 7, single_file: bool = False) -> dict:
