@@ -25,3 +25,11 @@ class SourceError(LinkgraphError):
         if column is not None:
             where += f", column {column!r}"
         super().__init__(f"{where}: {message}")
+
+
+class ModelError(LinkgraphError):
+    """A trained matching model is refused (e.g. agreement weighs less than disagreement)."""
+
+    def __init__(self, where: str, comparison: str, message: str) -> None:
+        self.where, self.comparison = where, comparison
+        super().__init__(f"{where}: comparison {comparison!r}: {message}")
