@@ -49,6 +49,8 @@ DERIVED = {"birth_year": ("dob",), "names_key": ("first_name", "last_name"), "na
            "plate_valid": ("plate",), "plate_key": ("plate",), "siren": ("siren", "siret")}
 #: Seed counts below this many pairs say too little: the default start values are kept.
 MIN_SEED_PAIRS = 20
+#: A rule with at most this many times the budget of pairs has them all listed, then subsampled.
+ENUMERATE_FACTOR = 4
 #: Start value of λ inside a session (EM moves it to the session's share of matches).
 SESSION_PRIOR = 0.1
 
@@ -111,8 +113,8 @@ def sample_block_pairs(codes: np.ndarray, budget: int, rng: np.random.Generator,
     """A uniform sample (without replacement) of at most ``budget`` pairs of rows sharing a code.
 
     Returns ``(i, j, total)``: pairs ``i < j`` sorted, and how many pairs the blocks hold in all.
-    When they hold at most ``budget``, every pair is returned. Otherwise no pair list is built: a
-    block is drawn with probability proportional to its pair count, then a pair inside it (across
+    When they hold at most ``budget``, every pair is returned; up to ``ENUMERATE_FACTOR × budget``,
+    a random subset of all of them. Beyond, no pair list is built: a block is drawn with probability proportional to its pair count, then a pair inside it (across
     ``groups`` unless ``within``), in vectorized rounds until ``budget`` distinct pairs are drawn.
     """
     counts = block_pair_counts(codes, groups, within)
@@ -120,12 +122,17 @@ def sample_block_pairs(codes: np.ndarray, budget: int, rng: np.random.Generator,
     empty = np.empty(0, np.int64)
     if total == 0:
         return empty, empty, 0
-    if total <= budget:
+    if total <= ENUMERATE_FACTOR * budget:
+        # few pairs beyond the budget: list them all (at most ENUMERATE_FACTOR × budget) and keep a
+        # random subset; drawing would mostly redraw pairs already drawn
         i, j = pairs_within_groups(codes)
         if groups is not None and not within:
             keep = groups[i] != groups[j]
             i, j = i[keep], j[keep]
-        key = np.sort(i * len(codes) + j)
+        key = i * len(codes) + j
+        if len(key) > budget:
+            key = rng.choice(key, size=budget, replace=False)
+        key = np.sort(key)
         return key // len(codes), key % len(codes), total
     n = len(codes)
     idx = np.flatnonzero(codes >= 0)
@@ -134,13 +141,14 @@ def sample_block_pairs(codes: np.ndarray, budget: int, rng: np.random.Generator,
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     cum = np.cumsum(counts)
     key = empty
-    for _ in range(50):
+    for _ in range(50):  # more than budget / total < 1 / ENUMERATE_FACTOR of the draws are new each round
         want = budget - len(key)
-        k = int(want * 1.1) + 16
+        k = int(want * 1.3) + 16
         block = np.searchsorted(cum, rng.random(k) * total, side="right")
         block = np.minimum(block, len(cum) - 1)
         a, b = _two_members(block, sizes, starts, order, rng, groups, within)
-        key = np.unique(np.concatenate([key, np.minimum(a, b) * n + np.maximum(a, b)]))
+        key = np.sort(np.concatenate([key, np.minimum(a, b) * n + np.maximum(a, b)]))
+        key = key[np.r_[True, key[1:] != key[:-1]]]
         if len(key) >= budget:
             break
     if len(key) > budget:
