@@ -6,6 +6,7 @@ only Python loops run once per distinct name, city or street).
 """
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from fixtures import names as N  # noqa: E402
+from fixtures.noise import Noise  # noqa: E402
 from persons_names import ascii_fold  # noqa: E402
 
 #: agency -> share of the records (four-file layout)
@@ -45,6 +47,9 @@ ABROAD = {
              ("Moscou", "Russie")],
     "km": [("Moroni", "Comores"), ("Mutsamudu", "Comores"), ("Fomboni", "Comores")],
 }
+NUMBERS = np.array([str(i) for i in range(300)], dtype=object)
+PAIRS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+YEARS = np.array([str(1900 + i) for i in range(200)], dtype=object)
 ORIGIN_KEYS = ["fr", "magh", "latin", "waf", "tr", "asia", "east", "km"]
 BIG = {"Marseille": 8, "Paris": 10, "Lyon": 5, "Toulouse": 4, "Nice": 3, "Nantes": 3, "Lille": 3, "Bordeaux": 3,
        "Strasbourg": 3, "Montpellier": 3}
@@ -63,6 +68,7 @@ class Places:
         self.fr_births = fr_births
         wb = np.array([BIG.get(c, 1.0) for c, _ in fr_births])
         self.fr_birth_cum = np.cumsum(wb) / wb.sum()
+        self._typos: dict | None = None
 
     # -- birthplace ----------------------------------------------------------------------
     def birthplace(self, origin: np.ndarray, abroad: np.ndarray, u: np.ndarray, form_u: np.ndarray,
@@ -107,7 +113,15 @@ class Places:
         if ab.any():
             short = {t: v[0] for t, v in N.STREET_ABBR.items()}
             stype[ab] = pd.Series(stype[ab]).map(lambda t: short.get(t, t)).to_numpy(object)
-        s = pd.Series(num).astype(str) + " " + pd.Series(stype) + " " + pd.Series(sname)
+        u = rng.random((3, n))
+        # street names as clerks write them: a typo (3 %), the number left out (4 %), "bis" (3 %)
+        sname = sname.copy()
+        ty = u[0] < 0.03
+        if ty.any():
+            sname[ty] = self._street_typos(sname[ty], addr[ty])
+        number = NUMBERS[num]
+        number = np.where(u[1] < 0.03, number + " bis", number)
+        s = pd.Series(np.where(u[2] < 0.04, "", number + " ")) + pd.Series(stype) + " " + pd.Series(sname)
         if building:
             b = rng.random(n) < 0.15
             s = s.where(~b, s + " bât " + pd.Series(np.array(list("ABCDEFGH"), dtype=object)[(addr >> 30) % 8]))
@@ -120,6 +134,13 @@ class Places:
             out[up] = pd.Series(out[up]).str.upper().to_numpy(object)
         city = np.array(self.cities, dtype=object)[ci]
         return out, pcs, city
+
+    def _street_typos(self, names: np.ndarray, seed: np.ndarray) -> np.ndarray:
+        """One typo per street name, chosen by the address id (the same slip for a row's rerun)."""
+        if self._typos is None:
+            nz = Noise(random.Random("streets"), 1.0)
+            self._typos = {s: [nz.typo(s) for _ in range(4)] for _, s in N.STREETS}
+        return np.array([self._typos[s][int(h) % 4] for s, h in zip(names, seed >> 5)], dtype=object)
 
     def _postcodes(self, ci: np.ndarray, addr: np.ndarray) -> np.ndarray:
         out = np.empty(len(ci), dtype=object)
@@ -196,11 +217,8 @@ def render_dob(dob: np.ndarray, rng: np.random.Generator, missing: float, fmt: s
     y = np.where(yt & (alt <= 2006) & (alt >= 1940), alt, y)
     dt = (u[2] > 0.993) & (d > 1) & (d < 28)
     d = np.where(dt, d + np.where(u[3] < 0.5, -1, 1), d)
-    Y = pd.Series(y).astype(str)
-    M = pd.Series(m).astype(str).str.zfill(2)
-    D = pd.Series(d).astype(str).str.zfill(2)
-    s = {"dmy": D + "/" + M + "/" + Y, "iso": Y + "-" + M + "-" + D, "compact": Y + M + D}[fmt]
-    out = s.to_numpy(object)
+    Y, M, D = YEARS[y - 1900], PAIRS[m], PAIRS[d]
+    out = {"dmy": D + "/" + M + "/" + Y, "iso": Y + "-" + M + "-" + D, "compact": Y + M + D}[fmt]
     out[rng.random(n) < missing] = ""
     return out
 
@@ -211,13 +229,13 @@ def render_phone(ctx: dict, who: np.ndarray, when: np.ndarray, rng: np.random.Ge
     pp = ctx["people"]
     second = (pp.n_phone[who] > 1) & (when > 0.5)
     num = np.where(second, pp.phone[who, 1], pp.phone[who, 0])
-    prefix = np.where(num % 7 == 0, "07", "06")
-    digits = pd.Series(prefix) + pd.Series(num).astype(str).str.zfill(8)
+    seven = num % 7 == 0
+    g = [PAIRS[(num // 10 ** e) % 100] for e in (6, 4, 2, 0)]
     u = rng.random(len(who))
-    spaced = digits.str.replace(r"(\d\d)(?=\d)", r"\1 ", regex=True)
-    e164 = "+33" + digits.str[1:]
-    s = digits.where(u < 0.5, spaced.where(u < 0.85, e164))
-    out = s.to_numpy(object)
+    out = np.where(u < 0.5, np.where(seven, "07", "06").astype(object) + g[0] + g[1] + g[2] + g[3],
+                   np.where(u < 0.85, np.where(seven, "07 ", "06 ").astype(object) + g[0] + " " + g[1] + " " + g[2]
+                            + " " + g[3],
+                            np.where(seven, "+337", "+336").astype(object) + g[0] + g[1] + g[2] + g[3]))
     out[~pp.has_phone[who] | (rng.random(len(who)) >= given)] = ""
     return out
 
