@@ -61,22 +61,23 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 
 def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
           known_same: np.ndarray | None = None, *, cols: Columns | None = None,
-          levels: np.ndarray | None = None) -> Settings:
+          levels: np.ndarray | None = None, sample_fraction: float = 1.0) -> Settings:
     """Trained settings: u on random pairs, m by one EM session per training rule, λ from the sessions.
 
     See :mod:`linkgraph.match.training` (the method does not depend on the size of ``df``: each
     session runs over a bounded sample of its rule's pairs). ``known_same``: a label per record
     grouping records already known to be one entity (shared strong identifier); random pairs
     inside one group are left out of the u estimate, which must describe non-matches.
-    ``cols``: column caches of ``df``. ``pairs`` and ``levels`` (the candidate pairs and their
-    levels) are accepted for compatibility and not used: training draws its own samples.
+    ``cols``: column caches of ``df``. ``pairs``, ``levels`` and ``sample_fraction`` (candidate
+    pairs, their levels, the share of all candidates they are) are accepted for compatibility and
+    not used: training draws its own samples, rule by rule.
     The trained model must pass :func:`linkgraph.match.monotone.check_monotone`, else
     :class:`linkgraph.errors.ModelError`; ``trained.training_report`` says how it was estimated.
     """
     from linkgraph.match.monotone import check_monotone
     from linkgraph.match.training import describe, train_sessions
 
-    del pairs, levels
+    del pairs, levels, sample_fraction
     params, report = train_sessions(settings, df, known_same, cols)
     trained = with_parameters(settings, params)
     trained._training_report = describe(trained, report)
