@@ -153,6 +153,10 @@ def save_resolution(result: Resolution, out_dir: str | Path, formats: tuple[str,
         if settings.probabilistic:
             save_settings(settings, models / f"{entity_type}.yaml")
             written.append(models / f"{entity_type}.yaml")
+            if settings.training_report is not None:  # how the model was trained: sessions, m/u/weights, λ
+                report = models / f"{entity_type}.report.json"
+                report.write_text(json.dumps(settings.training_report, indent=1, default=float), encoding="utf-8")
+                written.append(report)
     summary = summarize(result)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     written.append(out / "summary.json")

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkgraph.match.blocking import candidate_pairs
-from linkgraph.match.compare import NULL, Columns, comparison_matrix, positional
-from linkgraph.match.em import Parameters, estimate_u, expectation_maximisation, log2_ratios, random_pairs
+from linkgraph.match.compare import NULL, Columns, comparison_matrix
+from linkgraph.match.em import Parameters, log2_ratios
 from linkgraph.match.settings import Settings
 
 
@@ -63,34 +62,27 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
           known_same: np.ndarray | None = None, *, cols: Columns | None = None,
           levels: np.ndarray | None = None, sample_fraction: float = 1.0) -> Settings:
-    """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings.
+    """Trained settings: u on random pairs, m by one EM session per training rule, λ from the sessions.
 
-    ``known_same``: a label per record grouping records already known to be one entity (shared
-    strong identifier); random pairs inside one group are left out of the u estimate, which
-    must describe non-matches (this matters when entities are mentioned many times).
-    ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
-    caller computed it already) save recomputing them. ``sample_fraction``: ``pairs`` are a random
-    sample of the candidate pairs, each kept with this probability (EM then counts the pairs
-    outside the candidates in the same proportion).
+    See :mod:`linkgraph.match.training` (the method does not depend on the size of ``df``: each
+    session runs over a bounded sample of its rule's pairs). ``known_same``: a label per record
+    grouping records already known to be one entity (shared strong identifier); random pairs
+    inside one group are left out of the u estimate, which must describe non-matches.
+    ``cols``: column caches of ``df``. ``pairs``, ``levels`` and ``sample_fraction`` (candidate
+    pairs, their levels, the share of all candidates they are) are accepted for compatibility and
+    not used: training draws its own samples, rule by rule.
+    The trained model must pass :func:`linkgraph.match.monotone.check_monotone`, else
+    :class:`linkgraph.errors.ModelError`; ``trained.training_report`` says how it was estimated.
     """
-    df = positional(df)
-    cols = cols or Columns(df)
-    groups, within = _groups(df, settings)
-    rng = np.random.default_rng(settings.training.seed)
-    ri, rj = random_pairs(len(df), settings.training.u_sample_pairs, rng, groups, across_groups=not within)
-    if known_same is not None:
-        apart = known_same[ri] != known_same[rj]
-        ri, rj = ri[apart], rj[apart]
-    n_levels = [len(c.levels) for c in settings.comparisons]
-    u = estimate_u(comparison_matrix(settings.comparisons, cols, ri, rj), n_levels)
-    if levels is None:
-        i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
-        levels = comparison_matrix(settings.comparisons, cols, i, j)
-    n_total = max(total_pairs(len(df), groups, within), 1)
-    prior0 = settings.probability_two_random_records_match or min(0.5, max(len(df), 1) / n_total)
-    params = expectation_maximisation(levels, u, n_total * sample_fraction, prior0, settings.training.max_iterations,
-                                      settings.training.tolerance)
-    return with_parameters(settings, params)
+    from linkgraph.match.monotone import check_monotone
+    from linkgraph.match.training import describe, train_sessions
+
+    del pairs, levels, sample_fraction
+    params, report = train_sessions(settings, df, known_same, cols)
+    trained = with_parameters(settings, params)
+    trained._training_report = describe(trained, report)
+    check_monotone(trained, f"{settings.path or settings.entity_type + ' model'} (as trained on {len(df):,} records)")
+    return trained
 
 
 def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None = None) -> dict[str, pd.Series]:

@@ -138,23 +138,6 @@ def stream_scores(plan: BlockingPlan, settings: Settings, df: pd.DataFrame, cols
     return kept.joined(len(df), len(settings.comparisons)), compared
 
 
-def sample_pairs(plan: BlockingPlan, size: int, seed: int, chunk: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """A random sample of about ``size`` candidate pairs (each kept with one probability, returned
-    too; all of them when there are fewer), drawn while streaming the plan's pairs."""
-    fraction = min(1.0, size / max(plan.total, 1))
-    rng = np.random.default_rng(seed)
-    keep_i, keep_j = [], []
-    for i, j, _ in plan.chunks(chunk):
-        if fraction < 1.0:
-            pick = rng.random(len(i)) < fraction
-            i, j = i[pick], j[pick]
-        keep_i.append(i)
-        keep_j.append(j)
-    if not keep_i:
-        return np.empty(0, np.int64), np.empty(0, np.int64), 1.0
-    return np.concatenate(keep_i), np.concatenate(keep_j), fraction
-
-
 def _tf_bound(before: dict, after: dict) -> float:
     """The most a pair's weight can rise from ``before`` to ``after`` term frequencies: per
     comparison, the largest rise of any value at any tf level (a pair sits at one level each)."""
@@ -165,16 +148,11 @@ def _tf_bound(before: dict, after: dict) -> float:
     return float(sum(rise.values()))
 
 
-def train_model(df: pd.DataFrame, settings: Settings, plan: BlockingPlan, known: Edges,
-                cols: Columns) -> tuple[Settings, int]:
-    """Trained settings (EM on at most ``budget.training_pairs`` candidate pairs sampled from ``plan``)
-    and the number of pairs trained on. ``known``: deterministic links (their records are one entity)."""
+def train_model(df: pd.DataFrame, settings: Settings, known: Edges, cols: Columns) -> Settings:
+    """Trained settings (training draws its own bounded samples, :mod:`linkgraph.match.training`).
+    ``known``: deterministic links (their records are one entity)."""
     known_same = cluster(len(df), known).labels if len(known.i) else None
-    si, sj, fraction = sample_pairs(plan, settings.budget.training_pairs, settings.training.seed,
-                                    settings.budget.chunk_pairs)
-    levels = comparison_matrix(settings.comparisons, cols, si, sj)
-    trained = train(settings, df, (si, sj), known_same, cols=cols, levels=levels, sample_fraction=fraction)
-    return trained, int(len(si))
+    return train(settings, df, known_same=known_same, cols=cols)
 
 
 def rescore_kept_only(trained: Settings, rise: float) -> bool:
@@ -215,7 +193,7 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
         plan = blocking_plan(df, settings, cols)
         report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
         if not settings.trained:
-            trained, report["training_pairs"] = train_model(df, settings, plan, Edges.concat(parts), cols)
+            trained = train_model(df, settings, Edges.concat(parts), cols)
         floor = threshold_weight(trained) - settings.budget.keep_margin
         has_tf = any(lvl.tf for c in settings.comparisons for lvl in c.levels)
         first_adj = tf_adjustments(trained, cols) if has_tf else None

@@ -13,16 +13,16 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from linkgraph.match.cluster import Edges
 from linkgraph.match.compare import Columns
 from linkgraph.match.model import ScoredPairs, tf_adjustments
 from linkgraph.match.resolve_table import (TableResolution, _tf_bound, blocking_plan, rescore_kept_only,
-                                           threshold_weight, train_model)
+                                           threshold_weight)
 from linkgraph.match.settings import Settings
 from linkgraph.match.spark import blocking, cluster as spark_cluster
 from linkgraph.match.spark.compare import level_names, scored_pairs, tf_counts, tf_names
 from linkgraph.match.spark.components import connected_components, materialize as _materialize
 from linkgraph.match.spark.frames import RID, pairs_frame, records_frame, used_columns
+from linkgraph.match.spark.train import train
 
 INF = float("inf")
 
@@ -63,13 +63,6 @@ def model_edges(scored: DataFrame, settings: Settings) -> DataFrame:
                        F.lit(0).cast("long").alias("k1"), F.col("i").alias("k2"), F.col("j").alias("k3"))
 
 
-def _collect_edges(fixed: DataFrame) -> Edges:
-    """The fixed (judgment, identifier) edges on the driver: as many as records at most."""
-    pdf = fixed.select("i", "j", "weight", "origin").toPandas()
-    return Edges(pdf["i"].to_numpy(np.int64), pdf["j"].to_numpy(np.int64), pdf["weight"].to_numpy(float),
-                 pdf["origin"].to_numpy(object))
-
-
 def _collect_scored(scored: DataFrame, settings: Settings) -> ScoredPairs:
     pdf = scored.toPandas()
     pdf = pdf.iloc[np.lexsort([pdf["j"].to_numpy(), pdf["i"].to_numpy()])] if len(pdf) else pdf
@@ -103,9 +96,10 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
         report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
         pairs = _materialize(blocking.planned_pairs(spark, plan))
         if not settings.trained:
-            # the local engine's training (a bounded sample of the plan's pairs, on the driver)
-            known = _collect_edges(fixed)
-            trained, report["training_pairs"] = train_model(table, settings, plan, known, cols)
+            known = None
+            if not fixed.isEmpty():
+                known = connected_components(fixed).select(F.col("node").alias(RID), F.col("component").alias("entity"))
+            trained = train(settings, table, records, columns, pairs, known)
         floor = threshold_weight(trained) - settings.budget.keep_margin
         scores = _materialize(scored_pairs(pairs, records, trained, columns, tf_counts(records, trained)))
         kept = scores.where(F.col("weight") >= floor)

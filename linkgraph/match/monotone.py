@@ -1,0 +1,102 @@
+"""The monotonicity check of a trained model: agreement must weigh more than disagreement.
+
+Two rules per comparison, on the level weights log2(m/u):
+
+1. every ``exact`` level weighs more than ``else``: exact agreement is evidence for a match
+   compared with disagreement. This catches a flipped model, where EM's "match" class learnt
+   something else (e.g. "same name") and exact agreement came out weaker than disagreement;
+2. the *graded* levels of one column — ``exact`` then similarity bands (``jaro_winkler``,
+   ``jaro``) or distance bands (``levenshtein``, ``damerau_levenshtein``) on the same column —
+   do not gain weight as they loosen: exact ≥ Jaro–Winkler 0.92 ≥ Jaro–Winkler 0.8, within
+   :data:`TOLERANCE_BITS` (sampling noise moves rare bands). An exact level with a
+   term-frequency adjustment stays out of this chain: its u is the average over all values,
+   inflated by the common ones (Paris as a birthplace), and scoring replaces it per value.
+
+A band that no pair can reach (a looser band of its measure and column comes first) is not
+checked. Levels that are not graded (``swapped``, ``date_swap``, ``initial``, ``first_token``, and any
+level with ``ordered: false``) are rare patterns whose u is tiny, so their weight may exceed the
+exact level's: the rules leave them alone. ``ordered: true`` puts such a level in the chain of its
+column (and under rule 1). A loose band may weigh less than ``else`` (FEBRL's typos are small
+or replace the whole value, so a middling similarity is rarer among matches than a different
+value): that is data, not a flip. An exact level on another column (a variant key such as
+``first_key``) starts a chain of its own.
+
+>>> from linkgraph.match.settings import Comparison
+>>> c = Comparison(name="dob", column="dob", levels=[{"kind": "exact", "m": 0.05, "u": 0.01},
+...                                                  {"kind": "else", "m": 0.95, "u": 0.99}])
+>>> violations(c)
+[]
+>>> c = Comparison(name="dob", column="dob", levels=[{"kind": "exact", "m": 0.005, "u": 0.01},
+...                                                  {"kind": "else", "m": 0.995, "u": 0.99}])
+>>> violations(c)[0][:2]
+(0, 1)
+"""
+from __future__ import annotations
+
+import math
+
+from linkgraph.errors import ModelError
+from linkgraph.match.settings import Comparison, Level, Settings
+
+GRADED = {"exact", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "else"}
+FLOOR = 1e-9
+#: How much a looser graded level may outweigh a stronger one of its column (log2 units).
+TOLERANCE_BITS = 1.0
+
+
+def weight(level: Level) -> float:
+    """log2(m/u) of a trained level (m and u floored as :class:`linkgraph.match.em.Parameters` does)."""
+    return math.log2(max(level.m or 0.0, FLOOR) / max(level.u or 0.0, FLOOR))
+
+
+def graded(level: Level) -> bool:
+    return level.ordered if level.ordered is not None else level.kind in GRADED
+
+
+def shadowed(k: int, comparison: Comparison) -> bool:
+    """Whether no pair can reach level ``k``: a stronger band of the same measure on the same
+    column has a looser threshold and takes all its pairs (its m and u are then mere floors)."""
+    level = comparison.levels[k]
+    if level.threshold is None or level.kind not in GRADED:
+        return False
+    col = level.column or comparison.column
+    distance = level.kind in ("levenshtein", "damerau_levenshtein")
+    return any(prev.kind == level.kind and (prev.column or comparison.column) == col
+               and (prev.threshold >= level.threshold if distance else prev.threshold <= level.threshold)
+               for prev in comparison.levels[:k])
+
+
+def violations(comparison: Comparison) -> list[tuple[int, int, float, float]]:
+    """(stronger level, weaker level, their weights) for each pair breaking the rules above."""
+    levels = comparison.levels
+    w = [weight(lvl) for lvl in levels]
+    last = len(levels) - 1
+    out = []
+    for k in range(last):  # rule 1: exact agreement outweighs else
+        if (levels[k].kind == "exact" or levels[k].ordered) and not w[k] > w[last]:
+            out.append((k, last, w[k], w[last]))
+    chains: dict[str, list[int]] = {}
+    for k, lvl in enumerate(levels[:-1]):  # rule 2: graded levels of one column fall in order
+        if graded(lvl) and not shadowed(k, comparison) and not (lvl.kind == "exact" and lvl.tf and lvl.ordered is None):
+            chains.setdefault(lvl.column or comparison.column, []).append(k)
+    for chain in chains.values():
+        for a, b in zip(chain, chain[1:]):
+            if w[b] > w[a] + TOLERANCE_BITS:
+                out.append((a, b, w[a], w[b]))
+    return out
+
+
+def check_monotone(settings: Settings, where: str | None = None) -> None:
+    """Raise :class:`ModelError` naming the model, comparison and levels if a trained model breaks the rules."""
+    where = where or settings.path or f"{settings.entity_type} model"
+    for comparison in settings.comparisons:
+        found = violations(comparison)
+        if not found:
+            continue
+        a, b, wa, wb = found[0]
+        la, lb = comparison.levels[a], comparison.levels[b]
+        raise ModelError(where, comparison.name,
+                         f"level {a + 1} ({la.describe(comparison.column)}) weighs {wa:+.2f} bits, not more than "
+                         f"level {b + 1} ({lb.describe(comparison.column)}) at {wb:+.2f} bits: the model is refused "
+                         f"(its m/u must fall from the strongest level to 'else'). Retrain on more or cleaner data, "
+                         f"add a training rule, or mark a level that is not graded with 'ordered: false'")
