@@ -132,3 +132,13 @@ def test_streaming_keeps_the_result_of_scoring_every_pair(people_table):
     assert (second.weight[dropped] < res.report["keep_floor_weight"] + res.report["second_pass_max_rise"]).all()
     assert (second.probability[dropped] < trained.threshold).all()
     assert len(res.scored.i) < len(i)
+
+
+def test_progress_counts_pairs_up_to_the_total(people_table):
+    settings = load_settings(REPO / "rules" / "matching" / "person.yaml")
+    calls = []
+    res = resolve_table(people_table, _with_budget(settings, chunk_pairs=50), progress=lambda d, t: calls.append((d, t)))
+    done = [d for d, _ in calls]
+    assert len(calls) > 10 and done == sorted(done)
+    total = res.report["pairs_to_generate"]
+    assert calls[-1] == (total, total) and {t for _, t in calls} == {total}
