@@ -75,6 +75,20 @@ class _Steps:
         self.bar.update(task, remaining=f"~{left:.0f} s left" if left is not None and done < total else "")
 
 
+def _matching_lines(matching: dict) -> list[str]:
+    """One line per entity type on its candidate pairs, and one per blocking rule the budget refined."""
+    lines = []
+    for entity_type, rep in matching.items():
+        if "pairs_compared" in rep:
+            lines.append(f"{entity_type}: {rep['pairs_compared']:,} candidate pairs compared, {rep.get('pairs_kept', 0):,} kept")
+        for rule in rep.get("blocking", []):
+            if rule["refined_blocks"]:
+                lines.append(f"  rule [{', '.join(rule['rule'])}]: {rule['pairs_counted']:,} pairs over budget → "
+                             f"{rule['pairs_after_refinement']:,} after splitting {rule['refined_blocks']:,} blocks "
+                             f"by {', '.join(rule['keys_added'])}")
+    return lines
+
+
 def _fail(exc: Exception) -> None:
     console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     raise typer.Exit(code=2)
@@ -162,6 +176,8 @@ def resolve_cmd(
     Console().print(table)
     ents = ", ".join(f"{k}: {summary['mentions'].get(k, 0)} mentions → {v} entities" for k, v in summary["entities"].items())
     Console().print(ents)
+    for line in _matching_lines(summary.get("matching", {})):
+        Console().print(line, highlight=False)
 
 
 @app.command()

@@ -213,7 +213,7 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
                 report["second_pass"] = "kept pairs rescored"
             else:
                 scored, _ = stream_scores(plan, trained, df, cols, floor, second_adj, progress)
-                report["second_pass"] = "all pairs streamed again"
+                report["second_pass"] = "all pairs scored again"
             report["second_pass_max_rise"] = rise
             edges, clustering = _cluster(df, settings, parts, scored, different)
     else:
