@@ -86,7 +86,7 @@ def test_refined_blocking_and_kept_pairs_same_result(spark, both):
     local, _ = both
     table, res = local.tables["person"]
     settings = res.settings.model_copy(update={"budget": res.settings.budget.model_copy(
-        update={"pairs_per_rule": 300, "chunk_pairs": 500})})
+        update={"pairs_per_rule": 1000, "chunk_pairs": 500})})
     expected = resolve_table(table, settings)
     assert sum(r["refined_blocks"] for r in expected.report["blocking"]) > 0
     got = resolve_table_spark(spark, table, settings)
