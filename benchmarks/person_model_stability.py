@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--models", type=Path, default=ROOT / "rules" / "matching")
     ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--origins", default="national", help="origin mix of the generator (national, cells)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -96,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     for n in args.records:
-        folder = ROOT / "out" / "bench" / f"realistic-{n}"
-        ensure(folder, n, args.seed)
-        target = OUT / f"person-{n}.yaml"
+        tag = "" if args.origins == "national" else f"{args.origins}-"
+        folder = ROOT / "out" / "bench" / f"realistic-{tag}{n}"
+        ensure(folder, n, args.seed, origins=args.origins)
+        target = OUT / f"person-{tag}{n}.yaml"
         target.unlink(missing_ok=True)
         t = time.perf_counter()
         proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--models", str(args.models),

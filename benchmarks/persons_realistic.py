@@ -55,6 +55,10 @@ ORIGIN_LOYALTY = 0.8      # share of people whose surname comes from their given
 DOUBLE_SURNAME = 0.04
 MIDDLE_NAME = 0.12
 TWINS, SIBLINGS = 0.01, 0.03
+#: origin mixes: "national" = as France's given-name frequencies imply (French ~77 %); "cells" =
+#: closer to the files of the anti-drug cells the fixtures model (fixtures/names.py ORIGINS)
+MIXES = {"cells": {"fr": 0.6, "magh": 0.2, "latin": 0.07, "waf": 0.06, "tr": 0.03, "asia": 0.02, "east": 0.01,
+                   "km": 0.01}}
 MALE = 0.8        # people in police and gendarmerie files are mostly men (~85 % of "mis en cause")
 REPEAT = 0.02
 REF_YEAR = 2024
@@ -110,7 +114,7 @@ def cohort_table(share: np.ndarray, years: np.ndarray, names: np.ndarray | None 
 class People:
     """The population behind the records: one row per person in parallel arrays."""
 
-    def __init__(self, n_records: int, seed: int, tables: NameTables) -> None:
+    def __init__(self, n_records: int, seed: int, tables: NameTables, origins: str = "national") -> None:
         rng = np.random.default_rng([seed, 1])
         self.tables = tables
         n_max = int(n_records / 1.5) + 100
@@ -142,11 +146,26 @@ class People:
             by_bin = cohort_table(tables.given[sex][2], year[rows_sex], tables.given[sex][0])
             rows = np.flatnonzero(rows_sex)
             b = np.clip((year[rows] - YEAR0) // BIN, 0, by_bin.shape[0] - 1)
+            name_origin = tables.given[sex][1]
             for k in np.unique(b):
                 sel = rows[b == k]
-                first[sel] = base + rng.choice(by_bin.shape[1], size=len(sel), p=by_bin[k])
-                mid = sel[has_mid[sel]]
-                middle[mid] = base + rng.choice(by_bin.shape[1], size=len(mid), p=by_bin[k])
+                if origins == "national":
+                    first[sel] = base + rng.choice(by_bin.shape[1], size=len(sel), p=by_bin[k])
+                    mid = sel[has_mid[sel]]
+                    middle[mid] = base + rng.choice(by_bin.shape[1], size=len(mid), p=by_bin[k])
+                    continue
+                # origin first (the mix of the cells' files), then a name of that origin
+                mix = np.array([MIXES[origins][o] for o in ORIGINS])
+                drawn = rng.choice(len(ORIGINS), size=len(sel), p=mix / mix.sum())
+                for o in np.unique(drawn):
+                    cols = np.flatnonzero(name_origin == o)
+                    if not len(cols):
+                        cols = np.flatnonzero(name_origin == 0)
+                    w = by_bin[k, cols] / by_bin[k, cols].sum()
+                    who = sel[drawn == o]
+                    first[who] = base + cols[rng.choice(len(cols), size=len(who), p=w)]
+                    mid = who[has_mid[who]]
+                    middle[mid] = base + cols[rng.choice(len(cols), size=len(mid), p=w)]
         self.first = first
         self.middle = np.where(middle == first, -1, middle)
         self.origin = given_origin[first]
@@ -206,12 +225,12 @@ class People:
         self.first[same] = np.where(edge, self.first[same] + 1, alt)
 
 
-def generate(out: Path, n_records: int, seed: int = 7, single_file: bool = False) -> dict:
+def generate(out: Path, n_records: int, seed: int = 7, single_file: bool = False, origins: str = "national") -> dict:
     """Write the files, their mappings, ``truth.csv`` and ``manifest.json`` into ``out``."""
     t0 = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     tables = NameTables.load()
-    pp = People(n_records, seed, tables)
+    pp = People(n_records, seed, tables, origins)
     rng = np.random.default_rng([seed, 2])
     person = np.repeat(np.arange(pp.n), pp.k)[rng.permutation(n_records)]
     if single_file:
@@ -253,7 +272,8 @@ def generate(out: Path, n_records: int, seed: int = 7, single_file: bool = False
     truth = pd.concat(truth_parts, ignore_index=True)
     truth.to_csv(out / "truth.csv", index=False)
     sizes = np.bincount(person, minlength=pp.n)
-    manifest = {"generator": "realistic", "version": VERSION, "records": int(n_records), "seed": seed, "single_file": single_file,
+    manifest = {"generator": "realistic", "version": VERSION, "records": int(n_records), "seed": seed,
+                "single_file": single_file, "origins": origins,
                 "persons": int((sizes > 0).sum()), "true_pairs": int((sizes * (sizes - 1) // 2).sum()),
                 "files": {n: ("douane.jsonl" if n == "douane" else f"{n}.csv") for n in names}, "rows": rows,
                 "seconds": round(time.perf_counter() - t0, 1)}
@@ -261,16 +281,17 @@ def generate(out: Path, n_records: int, seed: int = 7, single_file: bool = False
     return manifest
 
 
-def ensure(out: Path, n_records: int, seed: int = 7, single_file: bool = False) -> dict:
+def ensure(out: Path, n_records: int, seed: int = 7, single_file: bool = False, origins: str = "national") -> dict:
     """Generate unless ``out`` already holds the same (records, seed, layout)."""
     m = out / "manifest.json"
     if m.exists():
         manifest = json.loads(m.read_text())
         if (manifest.get("generator"), manifest.get("version"), manifest.get("records"), manifest.get("seed"),
-                manifest.get("single_file")) == ("realistic", VERSION, n_records, seed, single_file):
+                manifest.get("single_file"), manifest.get("origins", "national")) \
+                == ("realistic", VERSION, n_records, seed, single_file, origins):
             return manifest
     shutil.rmtree(out, ignore_errors=True)
-    return generate(out, n_records, seed, single_file)
+    return generate(out, n_records, seed, single_file, origins)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -278,9 +299,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--records", type=int, required=True)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--single-file", action="store_true", help="one persons.csv instead of four agency files")
+    ap.add_argument("--origins", choices=["national", *MIXES], default="national",
+                    help="origin mix: national (default) or cells (more Maghrebi and West-African names)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
-    print(json.dumps(ensure(args.out, args.records, args.seed, args.single_file), indent=1))
+    print(json.dumps(ensure(args.out, args.records, args.seed, args.single_file, args.origins), indent=1))
 
 
 if __name__ == "__main__":

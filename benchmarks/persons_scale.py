@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", choices=["default", "scale"], default="default",
                     help="rules/matching/person.yaml (headline) or the old benchmark scale model")
     ap.add_argument("--single-file", action="store_true", help="realistic data in ONE file (persons.csv)")
+    ap.add_argument("--origins", choices=["national", "cells"], default="national",
+                    help="origin mix of the realistic data (persons_realistic.py --origins)")
     ap.add_argument("--only", choices=["linkgraph", "splink"])
     ap.add_argument("--profile", action="store_true", help="pyinstrument report of the linkgraph run")
     ap.add_argument("--append-results", action="store_true", help="append the table to benchmarks/RESULTS.md")
@@ -225,8 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from persons_realistic import ensure as ensure_realistic
 
-        folder = ROOT / "out" / "bench" / f"realistic-{'single-' if args.single_file else ''}{args.records}"
-        manifest = ensure_realistic(folder, args.records, args.seed, args.single_file)
+        tag = ("single-" if args.single_file else "") + ("" if args.origins == "national" else f"{args.origins}-")
+        folder = ROOT / "out" / "bench" / f"realistic-{tag}{args.records}"
+        manifest = ensure_realistic(folder, args.records, args.seed, args.single_file, args.origins)
     print(f"data: {folder} ({time.perf_counter() - t:.1f}s)", flush=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     rows = []
@@ -251,7 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.append_results:
         cmd = (f"python benchmarks/persons_scale.py --records {args.records} --data {args.data} --model {args.model}"
-               + (" --single-file" if args.single_file else ""))
+               + (" --single-file" if args.single_file else "")
+               + (f" --origins {args.origins}" if args.origins != "national" else ""))
         with open(HERE / "RESULTS.md", "a", encoding="utf-8") as fh:
             fh.write(f"\n### {args.records:,} records\n\nCommand: `{cmd}` ({time.strftime('%Y-%m-%d')})\n\n{text}\n")
 

@@ -21,12 +21,15 @@ is read only to score. The set-up is the careful one the FEBRL reference uses
   split into street, postcode, city; street abbreviations expanded and building suffixes
   dropped; birth dates parsed per file format to ISO ``yyyy-mm-dd``; a metaphone key of each
   name (jellyfish, once per distinct value) for blocking and a phonetic level;
-* blocking (prediction): the same rules as linkgraph's benchmark model
-  (``benchmarks/persons/matching/person.yaml``): first+last, metaphone first+last, swapped
-  first/last, dob+metaphone first, dob+metaphone last, dob+postcode, metaphone last+birth year;
+* blocking (prediction): the same rules as the linkgraph model of the run (:data:`BLOCKING`):
+  ``scale`` (``benchmarks/persons/matching/person.yaml``): first+last, metaphone first+last,
+  swapped first/last, dob+metaphone first, dob+metaphone last, dob+postcode, metaphone
+  last+birth year; ``default`` (``rules/matching/person.yaml``): first+last, metaphone
+  first+last, swapped, dob, metaphone last+birth year, metaphone first+birth year, phone;
 * comparisons: first / last name: exact (TF) / swapped (symmetric) / metaphone / JW >= 0.92 /
   JW >= 0.8; dob: exact / day-month swapped / DL <= 1 / within a year; birthplace: exact (TF) /
-  JW >= 0.9; address: exact / JW >= 0.88; postcode: exact; city: exact (TF);
+  JW >= 0.9; address: exact / JW >= 0.88; postcode: exact; city: exact (TF); phone: exact
+  (``default`` only; digits, +33 read as 0);
 * training: prior from deterministic rules (first+last+dob) with recall 0.8; u from 1e7
   random pairs (seed 42); m by EM blocked on dob, then on first+last (u fixed), each on at most
   5M blocked pairs (Splink 5's ``max_pairs`` sampling; without it EM on dob takes ~250 s at 1M);
