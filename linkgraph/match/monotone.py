@@ -2,7 +2,10 @@
 
 Two rules per comparison, on the level weights log2(m/u):
 
-1. every ``exact`` level weighs more than ``else``: exact agreement is evidence for a match
+1. the ``exact`` level of the comparison's own column weighs more than ``else`` (an exact
+   level on a variant key, e.g. ``last_phon``, is a rare pattern left out, unless it says
+   ``ordered: true``; with ``ordered: false`` the exact level itself is left out): exact
+   agreement is evidence for a match
    compared with disagreement. This catches a flipped model, where EM's "match" class learnt
    something else (e.g. "same name") and exact agreement came out weaker than disagreement.
    A model breaking it is refused (:class:`~linkgraph.errors.ModelError`);
@@ -77,7 +80,8 @@ def violations(comparison: Comparison) -> list[tuple[int, int, float, float, boo
     last = len(levels) - 1
     out = []
     for k in range(last):  # rule 1: exact agreement outweighs else
-        if (levels[k].kind == "exact" or levels[k].ordered) and not w[k] > w[last]:
+        own = levels[k].kind == "exact" and (levels[k].column or comparison.column) == comparison.column
+        if (levels[k].ordered if levels[k].ordered is not None else own) and not w[k] > w[last]:
             out.append((k, last, w[k], w[last], True))
     chains: dict[str, list[int]] = {}
     for k, lvl in enumerate(levels[:-1]):  # rule 2: graded levels of one column fall in order
