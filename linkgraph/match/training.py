@@ -305,13 +305,13 @@ def _total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 
 def describe(settings: Settings, report: dict) -> dict:
     """``report`` with each comparison's m, u and log2 weight per level (the trained ``settings``)."""
-    from linkgraph.match.monotone import shadowed, weight
+    from linkgraph.match.monotone import band_warnings, shadowed, weight
 
     out = dict(report)
     out["warnings"] = list(report["warnings"]) + [
         f"comparison {comp.name!r}: level {k + 1} ({lvl.describe(comp.column)}) can never be reached: a looser "
         f"band of the same measure comes before it" for comp in settings.comparisons
-        for k, lvl in enumerate(comp.levels) if shadowed(k, comp)]
+        for k, lvl in enumerate(comp.levels) if shadowed(k, comp)] + band_warnings(settings)
     out["comparisons"] = [{
         "name": comp.name,
         "estimated_in": [s["rule"] for s in report["sessions"] if comp.name in s.get("estimated", ())

@@ -6,7 +6,7 @@ import pytest
 from linkgraph.errors import ModelError
 from linkgraph.match.blocking import pairs_within_groups
 from linkgraph.match.model import train
-from linkgraph.match.monotone import check_monotone
+from linkgraph.match.monotone import band_warnings, check_monotone
 from linkgraph.match.settings import load_settings, parse_settings, save_settings
 from linkgraph.match.training import block_pair_counts, sample_block_pairs, uses_rule
 
@@ -173,7 +173,7 @@ def test_monotonicity_check_refuses_a_flipped_model_at_training_and_at_load(tmp_
     assert load_settings(path).trained
 
 
-def test_monotonicity_check_refuses_a_looser_band_outweighing_a_stronger_one():
+def test_a_looser_band_outweighing_a_stronger_one_is_reported_not_refused():
     base = {**PERSON}
     comparisons = [dict(c) for c in PERSON["comparisons"]]
     comparisons[0] = {"name": "first_name", "column": "first_name", "levels": [
@@ -183,7 +183,13 @@ def test_monotonicity_check_refuses_a_looser_band_outweighing_a_stronger_one():
         c["levels"] = [{**lvl, "m": 0.9 if k == 0 else 0.1 / (len(c["levels"]) - 1),
                         "u": 0.01 if k == 0 else 0.99 / (len(c["levels"]) - 1)} for k, lvl in enumerate(c["levels"])]
     data = {**base, "comparisons": comparisons, "probability_two_random_records_match": 1e-4}
-    with pytest.raises(ModelError, match=r"'first_name': level 2 \(first_name jaro_winkler >= 0\.88\) weighs \+3\.32"):
-        parse_settings(data)
+    settings = parse_settings(data)  # loads: a band breach is a warning
+    (warning,) = band_warnings(settings)
+    assert warning.startswith("comparison 'first_name': level 2 (first_name jaro_winkler >= 0.88) weighs +3.32 bits, "
+                              "not more than level 3 (first_name jaro_winkler >= 0.7) at +6.49 bits")
     comparisons[0]["levels"][2]["ordered"] = False  # a level declared not graded is left alone
-    assert parse_settings(data).trained
+    assert band_warnings(parse_settings(data)) == []
+    comparisons[0]["levels"][0].update(m=0.005, u=0.01)  # exact (-1 bit) weaker than else (-0.28): refused
+    comparisons[0]["levels"][-1].update(m=0.805, u=0.979)
+    with pytest.raises(ModelError, match=r"'first_name': level 1 \(exact first_name\) weighs -1\.00 bits"):
+        parse_settings(data)
