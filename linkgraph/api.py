@@ -50,8 +50,16 @@ def read_sources(specs: Iterable[SourceSpec], progress: Callable[[str], None] | 
             if progress:
                 progress(f"reading {target}")
             parts.append(read_source(mapping, path))
+            _rows_read(progress, target, parts[-1])
     # two files read through one mapping would produce the same mention ids: tell them apart
     return _disambiguate(parts)
+
+
+def _rows_read(progress, target: object, part: Extraction) -> None:
+    """Tell a progress that has a ``rows(file, rows)`` method how many rows a file gave."""
+    rows = getattr(progress, "rows", None)
+    if rows is not None:
+        rows(str(target), int(len(part.rows)))
 
 
 def _read_one(mapping: SourceMapping, path: str | Path | None) -> tuple[bool, object]:
@@ -88,6 +96,7 @@ def _read_parallel(jobs: list, workers: int, progress: Callable[[str], None] | N
                 error.__dict__.update(state)
                 raise error
             parts.append(value)
+            _rows_read(progress, target, value)
         return parts
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -149,11 +158,13 @@ def summarize(result: Resolution) -> dict:
                            "rows_rejected": int((g["status"] == "rejected").sum())}
     by_type = result.entities.groupby("entity_type").size().to_dict() if len(result.entities) else {}
     mentions_by_type = result.mentions.groupby("entity_type").size().to_dict() if len(result.mentions) else {}
+    matching = {t: res.report for t, (_, res) in result.tables.items() if getattr(res, "report", None)}
     return {"sources": per_source,
             "rows_in": int(len(rows)), "rows_resolved": int((rows["status"] == "ok").sum()) if len(rows) else 0,
             "rows_rejected": int((rows["status"] == "rejected").sum()) if len(rows) else 0,
             "mentions": {k: int(v) for k, v in mentions_by_type.items()},
-            "entities": {k: int(v) for k, v in by_type.items()}}
+            "entities": {k: int(v) for k, v in by_type.items()},
+            "matching": matching}
 
 
 def entity_graph_of(result: Resolution, cosighting_window: float | None = 120, cosighting_min_times: int = 3):

@@ -31,7 +31,8 @@ def error_message(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, MemoryError):
         return ("out of memory: the input is too large for this machine's memory. Try --workers 1, fewer files "
-                "at a time, or --engine spark; nothing partial was kept")
+                "at a time, lower budget.pairs_per_rule and budget.chunk_pairs in the matching settings "
+                "(rules/matching/TYPE.yaml), or --engine spark; nothing partial was kept")
     if isinstance(exc, OSError):
         where = exc.filename or "the output"
         if exc.errno == errno.ENOSPC:
@@ -111,9 +112,49 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(), console=console,
+    return Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
+                    TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
+                    TextColumn("{task.fields[remaining]}"), console=console,
                     disable=not console.is_terminal)
+
+
+class _Steps:
+    """The progress of a run: one bar of steps, and one bar per entity type of pairs compared / total
+    (with the time left, estimated from the pairs compared so far)."""
+
+    def __init__(self, bar: Progress, task) -> None:
+        self.bar, self.task, self.pair_tasks = bar, task, {}
+
+    def __call__(self, message: str) -> None:
+        self.bar.update(self.task, description=message, advance=1)
+
+    def rows(self, file: str, rows: int) -> None:
+        task = self.bar.add_task(f"read {Path(file).name}: rows", total=max(rows, 1), remaining="")
+        self.bar.update(task, completed=max(rows, 1))  # finished: its clock stops
+
+    def pairs(self, entity_type: str, done: int, total: int) -> None:
+        if entity_type not in self.pair_tasks:
+            self.pair_tasks[entity_type] = self.bar.add_task(f"{entity_type}: pairs compared", total=max(total, 1),
+                                                             remaining="")
+        task = self.pair_tasks[entity_type]
+        self.bar.update(task, completed=done, total=max(total, 1))
+        t = self.bar.tasks[[x.id for x in self.bar.tasks].index(task)]
+        left = t.time_remaining
+        self.bar.update(task, remaining=f"~{left:.0f} s left" if left is not None and done < total else "")
+
+
+def _matching_lines(matching: dict) -> list[str]:
+    """One line per entity type on its candidate pairs, and one per blocking rule the budget refined."""
+    lines = []
+    for entity_type, rep in matching.items():
+        if "pairs_compared" in rep:
+            lines.append(f"{entity_type}: {rep['pairs_compared']:,} candidate pairs compared, {rep.get('pairs_kept', 0):,} kept")
+        for rule in rep.get("blocking", []):
+            if rule["refined_blocks"]:
+                lines.append(f"  rule [{', '.join(rule['rule'])}]: {rule['pairs_counted']:,} pairs over budget → "
+                             f"{rule['pairs_after_refinement']:,} after splitting {rule['refined_blocks']:,} blocks "
+                             f"by {', '.join(rule['keys_added'])}")
+    return lines
 
 
 def _fail(exc: Exception) -> None:
@@ -126,10 +167,8 @@ def _run_resolution(specs, rules: Path, judgments: Optional[Path], previous: Opt
     import pandas as pd
 
     with _progress() as bar:
-        task = bar.add_task("reading", total=len(specs) + 7)
-
-        def step(message: str) -> None:
-            bar.update(task, description=message, advance=1)
+        task = bar.add_task("reading", total=len(specs) + 7, remaining="")
+        step = _Steps(bar, task)
 
         extraction = read_sources(specs, progress=step, workers=workers)
         prev = pd.read_csv(previous, dtype=str) if previous else None

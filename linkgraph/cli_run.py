@@ -15,7 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from linkgraph.api import DEFAULT_SOURCES, summarize
-from linkgraph.cli_base import CASE_HELP, USER_HELP, USERS_HELP, WORKSPACE_HELP, _run_resolution, _session, app, console
+from linkgraph.cli_base import (CASE_HELP, USER_HELP, USERS_HELP, WORKSPACE_HELP, _matching_lines, _run_resolution, _session,
+                                app, console)
 from linkgraph.cli_inputs import run_folder, source_specs
 from linkgraph.match.pipeline import DEFAULT_RULES
 from linkgraph.run_folder import DEFAULT_RUN, save_run
@@ -86,6 +87,8 @@ def resolve_cmd(
     stdout.print(table)
     ents = ", ".join(f"{k}: {summary['mentions'].get(k, 0)} mentions → {v} entities" for k, v in summary["entities"].items())
     stdout.print(Text(ents))
+    for line in _matching_lines(summary.get("matching", {})):
+        stdout.print(Text(line))
     stdout.print(Text(f"written: {out}/ (mentions, entities, relations, rows, rejects, models) in "
                       f"{time.perf_counter() - start:.1f} s"))
     stdout.print(Text(next_steps(out)))

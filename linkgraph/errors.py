@@ -32,3 +32,15 @@ class UnknownId(LinkgraphError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "unknown id"
+
+
+class BudgetError(LinkgraphError):
+    """A run would exceed its pair or memory budget: it stops before starting the heavy work."""
+
+
+class ModelError(LinkgraphError):
+    """A trained matching model is refused (e.g. agreement weighs less than disagreement)."""
+
+    def __init__(self, where: str, comparison: str, message: str) -> None:
+        self.where, self.comparison = where, comparison
+        super().__init__(f"{where}: comparison {comparison!r}: {message}")

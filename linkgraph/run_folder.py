@@ -16,6 +16,7 @@ Layout::
     id_changes.csv          merges and splits against --previous
     links.parquet           the links holding each entity together (for ``why``)
     models/TYPE.yaml        the trained matching settings of each entity type
+    models/TYPE.report.json how it was trained (EM sessions, m/u/weights per level, λ, warnings)
     models/TYPE.tf.parquet  the groups term frequencies were counted over (exact waterfalls)
     summary.json            rows in = rows resolved + rows rejected, per source
     inputs.json             the mapping and file of each source (written by ``linkgraph resolve``)
@@ -135,6 +136,10 @@ def _write_all(result: Resolution, out: Path, formats: tuple[str, ...], inputs: 
     for entity_type, settings in result.models.items():
         save_settings(settings, models / f"{entity_type}.yaml")
         written.append(models / f"{entity_type}.yaml")
+        if getattr(settings, "training_report", None) is not None:  # how it was trained: sessions, m/u, λ
+            report = models / f"{entity_type}.report.json"
+            report.write_text(json.dumps(settings.training_report, indent=1, default=float), encoding="utf-8")
+            written.append(report)
     for entity_type, frame in tf.items():
         written.append(_state_parquet(frame, models / f"{entity_type}.tf.parquet"))
     summary = summarize(result)

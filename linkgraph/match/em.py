@@ -123,10 +123,13 @@ def log2_ratios(levels: np.ndarray, bfs: list[np.ndarray]) -> np.ndarray:
 
 def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pairs: int,
                              prior: float, max_iterations: int = 40, tolerance: float = 1e-5,
-                             counts: np.ndarray | None = None) -> Parameters:
+                             counts: np.ndarray | None = None, *, m_start: list[np.ndarray] | None = None,
+                             max_prior: float = 0.5) -> Parameters:
     """Estimate m and λ over candidate pairs (u fixed); pairs outside the candidates count as non-matches.
 
     ``counts``: ``levels`` already holds distinct patterns (as ``_patterns`` sorts them), this many pairs each.
+    ``m_start``: start values of m (default: strongest level most likely); ``max_prior``: λ's upper bound
+    (a training session over one rule's pairs may hold mostly matches).
     """
     patterns, weights = _patterns(levels) if counts is None else (levels, np.asarray(counts, dtype=float))
     n_levels = [len(x) for x in u]
@@ -137,6 +140,8 @@ def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pa
     # a Dirichlet pseudo-count of one match spread as the start values: a level no candidate
     # pair reaches keeps a small m instead of zero (which would veto it outright)
     pseudo = [x.copy() for x in m]
+    if m_start is not None:
+        m = [np.asarray(x, dtype=float) / np.sum(x) for x in m_start]
     converged = False
     it = 0
     for it in range(1, max_iterations + 1):
@@ -150,7 +155,7 @@ def expectation_maximisation(levels: np.ndarray, u: list[np.ndarray], n_total_pa
             ok = col != NULL
             counts = np.bincount(col[ok], weights=pw[ok], minlength=k) + pseudo[c]
             new_m.append(np.maximum(counts / counts.sum(), FLOOR))
-        new_prior = float(np.clip(pw.sum() / n_total_pairs, 1e-12, 0.5))
+        new_prior = float(np.clip(pw.sum() / n_total_pairs, 1e-12, max_prior))
         delta = max(max(np.abs(a - b).max() for a, b in zip(new_m, m)), abs(new_prior - prior) / prior)
         m, prior = new_m, new_prior
         if delta < tolerance:

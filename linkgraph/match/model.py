@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkgraph.match.blocking import candidate_pairs
-from linkgraph.match.compare import NULL, Columns, comparison_matrix, positional
-from linkgraph.match.em import Parameters, estimate_u, expectation_maximisation, log2_ratios, random_pairs
+from linkgraph.match.compare import NULL, Columns, comparison_matrix
+from linkgraph.match.em import Parameters, log2_ratios
 from linkgraph.match.settings import Settings
 
 
@@ -62,33 +61,28 @@ def total_pairs(n: int, groups: np.ndarray | None, within: bool) -> int:
 
 def train(settings: Settings, df: pd.DataFrame, pairs: tuple[np.ndarray, np.ndarray] | None = None,
           known_same: np.ndarray | None = None, *, cols: Columns | None = None,
-          levels: np.ndarray | None = None) -> Settings:
-    """Estimate u on random pairs and m, λ by EM on the candidate pairs; return trained settings.
+          levels: np.ndarray | None = None, sample_fraction: float = 1.0) -> Settings:
+    """Trained settings: u on random pairs, m by one EM session per training rule, λ from the sessions.
 
-    ``known_same``: a label per record grouping records already known to be one entity (shared
-    strong identifier); random pairs inside one group are left out of the u estimate, which
-    must describe non-matches (this matters when entities are mentioned many times).
-    ``cols`` (column caches of ``df``) and ``levels`` (the level matrix of ``pairs``, when the
-    caller computed it already) save recomputing them.
+    See :mod:`linkgraph.match.training` (the method does not depend on the size of ``df``: each
+    session runs over a bounded sample of its rule's pairs). ``known_same``: a label per record
+    grouping records already known to be one entity (shared strong identifier); random pairs
+    inside one group are left out of the u estimate, which must describe non-matches.
+    ``cols``: column caches of ``df``. ``pairs``, ``levels`` and ``sample_fraction`` (candidate
+    pairs, their levels, the share of all candidates they are) are accepted for compatibility and
+    not used: training draws its own samples, rule by rule.
+    The trained model must pass :func:`linkgraph.match.monotone.check_monotone`, else
+    :class:`linkgraph.errors.ModelError`; ``trained.training_report`` says how it was estimated.
     """
-    df = positional(df)
-    cols = cols or Columns(df)
-    groups, within = _groups(df, settings)
-    rng = np.random.default_rng(settings.training.seed)
-    ri, rj = random_pairs(len(df), settings.training.u_sample_pairs, rng, groups, across_groups=not within)
-    if known_same is not None:
-        apart = known_same[ri] != known_same[rj]
-        ri, rj = ri[apart], rj[apart]
-    n_levels = [len(c.levels) for c in settings.comparisons]
-    u = estimate_u(comparison_matrix(settings.comparisons, cols, ri, rj), n_levels)
-    if levels is None:
-        i, j = pairs if pairs is not None else candidate_pairs(df, settings.blocking, groups, within)
-        levels = comparison_matrix(settings.comparisons, cols, i, j)
-    n_total = max(total_pairs(len(df), groups, within), 1)
-    prior0 = settings.probability_two_random_records_match or min(0.5, max(len(df), 1) / n_total)
-    params = expectation_maximisation(levels, u, n_total, prior0, settings.training.max_iterations,
-                                      settings.training.tolerance)
-    return with_parameters(settings, params)
+    from linkgraph.match.monotone import check_monotone
+    from linkgraph.match.training import describe, train_sessions
+
+    del pairs, levels, sample_fraction
+    params, report = train_sessions(settings, df, known_same, cols)
+    trained = with_parameters(settings, params)
+    trained._training_report = describe(trained, report)
+    check_monotone(trained, f"{settings.path or settings.entity_type + ' model'} (as trained on {len(df):,} records)")
+    return trained
 
 
 def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None = None) -> dict[str, pd.Series]:
@@ -122,30 +116,21 @@ def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
     return np.bincount(pairs % max(n_values, 1), minlength=n_values)
 
 
-def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
-          cols: Columns | None = None, entities: np.ndarray | None = None,
-          tables: dict[str, pd.Series] | None = None, *, levels: np.ndarray | None = None) -> ScoredPairs:
-    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
+def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | None = None,
+                   tables: dict[str, pd.Series] | None = None) -> dict[tuple[int, int], np.ndarray]:
+    """The term-frequency adjustment (log2) of every value, per tf level (comparison, level).
 
-    ``entities``: first-pass cluster labels, to count term frequencies per entity.
-    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them), e.g. by
-    another engine over the whole table when ``df`` is only a batch of it.
-    ``levels``: the pairs' level matrix if already computed (it depends on the data only).
+    Each array is indexed by the value codes of the level's column (``cols.codes``), with one
+    more entry, 0 count, read by a missing value (code -1). ``entities`` and ``tables`` as in
+    :func:`score`. Computed once per table, then read by every chunk of pairs.
     """
     params = parameters_of(settings)
-    cols = cols or Columns(df)
-    if levels is None:
-        levels = comparison_matrix(settings.comparisons, cols, i, j)
-    weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
-    tf_adj = np.zeros(levels.shape, dtype=float)
+    out = {}
     for c, comp in enumerate(settings.comparisons):
         for k, lvl in enumerate(comp.levels):
             if not lvl.tf:
                 continue
             col = lvl.column or comp.column
-            hit = levels[:, c] == k
-            if not hit.any():
-                continue
             if tables is None:
                 per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
                 total = per_code.sum()
@@ -159,8 +144,37 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
             freq = (count + TF_PSEUDO_RECORDS * params.u[c][k]) / (total + TF_PSEUDO_RECORDS)
             freq = np.maximum(freq, max(settings.tf_minimum, 1e-12))
             # Splink's adjustment: replace u of the exact level by the value's own frequency
-            adjustment = np.log2(params.u[c][k] / freq)
-            rows = np.flatnonzero(hit)
+            out[(c, k)] = np.log2(params.u[c][k] / freq)
+    return out
+
+
+def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
+          cols: Columns | None = None, entities: np.ndarray | None = None,
+          tables: dict[str, pd.Series] | None = None, *, levels: np.ndarray | None = None,
+          adjustments: dict[tuple[int, int], np.ndarray] | None = None) -> ScoredPairs:
+    """Levels, weights (log2 Bayes factor incl. prior and tf adjustment) and probability per pair.
+
+    ``entities``: first-pass cluster labels, to count term frequencies per entity.
+    ``tables``: term-frequency counts computed elsewhere (as :func:`tf_tables` returns them), e.g. by
+    another engine over the whole table when ``df`` is only a batch of it.
+    ``levels``: the pairs' level matrix if already computed (it depends on the data only).
+    ``adjustments``: :func:`tf_adjustments` computed once for many calls (then ``entities`` and
+    ``tables`` are not read).
+    """
+    params = parameters_of(settings)
+    cols = cols or Columns(df)
+    if levels is None:
+        levels = comparison_matrix(settings.comparisons, cols, i, j)
+    weight = log2_ratios(levels, params.log2_bayes_factors()) + np.log2(params.prior / (1 - params.prior))
+    tf_adj = np.zeros(levels.shape, dtype=float)
+    has_tf = any(lvl.tf for comp in settings.comparisons for lvl in comp.levels)
+    if has_tf and adjustments is None and len(i):
+        adjustments = tf_adjustments(settings, cols, entities, tables)
+    for (c, k), adjustment in (adjustments or {}).items():
+        comp = settings.comparisons[c]
+        col = comp.levels[k].column or comp.column
+        rows = np.flatnonzero(levels[:, c] == k)
+        if len(rows):
             tf_adj[rows, c] = adjustment[cols.codes(col)[i[rows]]]  # code -1 reads the last entry
     weight = weight + tf_adj.sum(axis=1)
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -200, 200)))

@@ -152,6 +152,8 @@ def resolve(extraction: Extraction, settings: dict[str, Settings] | str | Path |
     ``previous``: an earlier mention→entity table (``mention_id``, ``entity_id``) whose ids to keep.
     ``judgments``: analysts' verdicts (``mention_a``, ``mention_b``, ``verdict`` = same | different).
     ``table_resolver``: resolves one type's table in place of :func:`resolve_table` (the Spark engine).
+    ``progress(message)`` is called at each step; if it also has a ``pairs(entity_type, done, total)``
+    method, that is called as candidate pairs are compared.
     """
     if settings is None or isinstance(settings, (str, Path)):
         settings = load_settings_dir(settings or DEFAULT_RULES)
@@ -165,8 +167,12 @@ def resolve(extraction: Extraction, settings: dict[str, Settings] | str | Path |
             progress(f"resolving {entity_type}")
         table = _type_table(mentions, entity_type)
         config = settings.get(entity_type) or Settings(entity_type=entity_type)
+        extra = {}
+        pairs = getattr(progress, "pairs", None)  # a progress that can show pairs compared / total
+        if pairs is not None and config.probabilistic:
+            extra["progress"] = lambda done, total, t=entity_type: pairs(t, done, total)
         res = (table_resolver or resolve_table)(table, config, same=_judgment_positions(judgments, table, "same"),
-                            different=_judgment_positions(judgments, table, "different"))
+                                                different=_judgment_positions(judgments, table, "different"), **extra)
         tables[entity_type] = (table, res)
         models[entity_type] = res.settings
         keys.append(pd.Series(entity_type + ":" + pd.Series(res.labels).astype(str).to_numpy(),

@@ -1,15 +1,16 @@
 """Resolve one table of records of one entity type: identifiers, model, clustering."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from linkgraph.match.blocking import candidate_pairs
+from linkgraph.match.blocking import BlockingPlan, plan_blocking
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns, comparison_matrix, positional
-from linkgraph.match.model import ScoredPairs, _groups, score, train
+from linkgraph.match.model import ScoredPairs, _groups, score, tf_adjustments, train
 from linkgraph.match.settings import Settings
 
 
@@ -23,6 +24,7 @@ class TableResolution:
     edges: Edges
     clustering: Clustering
     tf_entities: np.ndarray | None = None  # first-pass labels the term frequencies were counted over
+    report: dict = field(default_factory=dict)  # blocking per rule, pairs compared and kept, passes
 
 
 def identifier_edges(df: pd.DataFrame, identifiers: list[str], within: np.ndarray | None = None) -> Edges:
@@ -71,12 +73,109 @@ def model_edges(scored: ScoredPairs, settings: Settings) -> Edges:
     return Edges(scored.i[keep], scored.j[keep], scored.weight[keep], np.full(int(keep.sum()), "model", dtype=object))
 
 
+PairProgress = Callable[[int, int], None]  # (pairs generated so far, pairs to generate)
+
+
+def blocking_plan(df: pd.DataFrame, settings: Settings, cols: Columns | None = None) -> BlockingPlan:
+    """The blocking of ``settings`` over ``df`` within its pair budget (see :func:`plan_blocking`)."""
+    df = positional(df)
+    cols = cols or Columns(df)
+    groups, within = _groups(df, settings)
+    # blocking reuses the comparison columns' codes (one factorization per column)
+    factorized = {c: (cols.codes(c), len(cols.uniques(c))) for rule in settings.blocking for c in rule if c in df}
+    budget = settings.budget
+    return plan_blocking(df, settings.blocking, budget=budget.pairs_per_rule, refine=budget.refine, groups=groups,
+                         within_groups=within, factorized=factorized,
+                         name=f"{settings.entity_type} ({settings.path or 'matching settings'})")
+
+
+def threshold_weight(settings: Settings) -> float:
+    """The match weight at which the probability reaches the threshold."""
+    return float(np.log2(settings.threshold / (1 - settings.threshold)))
+
+
+@dataclass
+class _Kept:
+    """Scored pairs kept while streaming (weight at or above a floor), in chunks until joined."""
+
+    parts: list[ScoredPairs] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, scored: ScoredPairs, keep: np.ndarray) -> None:
+        if keep.any():
+            self.parts.append(ScoredPairs(scored.i[keep], scored.j[keep], scored.levels[keep], scored.weight[keep],
+                                          scored.probability[keep], scored.tf_adjustment[keep]))
+            self.size += int(keep.sum())
+
+    def joined(self, n: int, n_comparisons: int) -> ScoredPairs:
+        """All kept pairs sorted by (i, j), as the unchunked run orders them."""
+        if not self.parts:
+            e = np.empty(0, np.int64)
+            return ScoredPairs(e, e, np.empty((0, n_comparisons), np.int8), np.empty(0), np.empty(0),
+                               np.empty((0, n_comparisons)))
+        cat = {f: np.concatenate([getattr(p, f) for p in self.parts]) for f in
+               ("i", "j", "levels", "weight", "probability", "tf_adjustment")}
+        order = np.argsort(cat["i"] * np.int64(n) + cat["j"], kind="stable")
+        return ScoredPairs(**{f: v[order] for f, v in cat.items()})
+
+
+def stream_scores(plan: BlockingPlan, settings: Settings, df: pd.DataFrame, cols: Columns, floor: float,
+                  adjustments: dict | None, progress: PairProgress | None = None) -> tuple[ScoredPairs, int]:
+    """Compare and score every candidate pair of ``plan``, ``budget.chunk_pairs`` at a time, keeping
+    those weighing at least ``floor``: (kept pairs sorted by (i, j), pairs compared)."""
+    kept = _Kept()
+    done = compared = 0
+    total = plan.total
+    for i, j, generated in plan.chunks(settings.budget.chunk_pairs):
+        if len(i):
+            levels = comparison_matrix(settings.comparisons, cols, i, j)
+            scored = score(settings, df, i, j, cols, levels=levels, adjustments=adjustments)
+            kept.add(scored, scored.weight >= floor)
+            compared += len(i)
+        done += generated
+        if progress:
+            progress(done, total)
+    return kept.joined(len(df), len(settings.comparisons)), compared
+
+
+def _tf_bound(before: dict, after: dict) -> float:
+    """The most a pair's weight can rise from ``before`` to ``after`` term frequencies: per
+    comparison, the largest rise of any value at any tf level (a pair sits at one level each)."""
+    rise: dict[int, float] = {}
+    for (c, k), adj in after.items():
+        up = float(np.max(adj - before[(c, k)])) if len(adj) else 0.0
+        rise[c] = max(rise.get(c, 0.0), up, 0.0)
+    return float(sum(rise.values()))
+
+
+def train_model(df: pd.DataFrame, settings: Settings, known: Edges, cols: Columns) -> Settings:
+    """Trained settings (training draws its own bounded samples, :mod:`linkgraph.match.training`).
+    ``known``: deterministic links (their records are one entity)."""
+    known_same = cluster(len(df), known).labels if len(known.i) else None
+    return train(settings, df, known_same=known_same, cols=cols)
+
+
+def rescore_kept_only(trained: Settings, rise: float) -> bool:
+    """Whether the second pass may rescore the kept pairs only: no pair dropped below the floor
+    (threshold weight - ``keep_margin``) can rise by ``rise`` to the threshold."""
+    threshold = threshold_weight(trained)
+    return threshold - trained.budget.keep_margin + rise < threshold
+
+
 def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarray, np.ndarray] | None = None,
-                  different: tuple[np.ndarray, np.ndarray] | None = None) -> TableResolution:
+                  different: tuple[np.ndarray, np.ndarray] | None = None,
+                  progress: PairProgress | None = None) -> TableResolution:
     """Link the records of ``df`` (index 0..n-1) as ``settings`` say.
 
     ``same`` / ``different`` are analysts' judgments as pairs of record positions; they win
-    over the model.
+    over the model. ``progress(done, total)`` is called as candidate pairs are compared.
+
+    Memory does not grow with the number of candidate pairs: blocking is counted and refined
+    within ``settings.budget`` first, then pairs stream through comparison and scoring in chunks;
+    only pairs at most ``budget.keep_margin`` bits below the threshold weight are kept (``scored``).
+    The second pass (term frequencies counted per first-pass entity) rescores the kept pairs; it
+    is exact when no dropped pair can rise to the threshold (the largest possible rise of a weight
+    between the passes is computed), else every pair is streamed again.
     """
     df = positional(df)
     n = len(df)
@@ -88,27 +187,38 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
     scored = None
     trained = settings
     tf_entities = None
+    report: dict = {}
     if settings.probabilistic and n > 1:
-        groups, within = _groups(df, settings)
         cols = Columns(df)
-        # blocking reuses the comparison columns' codes (one factorization per column)
-        factorized = {c: (cols.codes(c), len(cols.uniques(c))) for rule in settings.blocking for c in rule if c in df}
-        i, j = candidate_pairs(df, settings.blocking, groups, within, factorized)
-        levels = comparison_matrix(settings.comparisons, cols, i, j)  # once: training and both passes
+        plan = blocking_plan(df, settings, cols)
+        report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
         if not settings.trained:
-            known = Edges.concat(parts)
-            known_same = cluster(n, known).labels if len(known.i) else None
-            trained = train(settings, df, (i, j), known_same, cols=cols, levels=levels)
-        scored = score(trained, df, i, j, cols, levels=levels)
-        edges, clustering = _cluster(df, settings, parts, scored, different)
-        if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
+            trained = train_model(df, settings, Edges.concat(parts), cols)
+        floor = threshold_weight(trained) - settings.budget.keep_margin
+        has_tf = any(lvl.tf for c in settings.comparisons for lvl in c.levels)
+        first_adj = tf_adjustments(trained, cols) if has_tf else None
+        scored, compared = stream_scores(plan, trained, df, cols, floor, first_adj, progress)
+        report.update({"pairs_compared": compared, "pairs_kept": int(len(scored.i)), "keep_floor_weight": floor})
+        edges, clustering = _cluster(df, trained, parts, scored, different)
+        if has_tf:
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
-            scored = score(trained, df, i, j, cols, entities=tf_entities, levels=levels)
+            second_adj = tf_adjustments(trained, cols, tf_entities)
+            rise = _tf_bound(first_adj, second_adj)
+            if rescore_kept_only(trained, rise):
+                again = score(trained, df, scored.i, scored.j, cols, levels=scored.levels, adjustments=second_adj)
+                kept = _Kept()
+                kept.add(again, again.weight >= floor)
+                scored = kept.joined(n, len(settings.comparisons))
+                report["second_pass"] = "kept pairs rescored"
+            else:
+                scored, _ = stream_scores(plan, trained, df, cols, floor, second_adj, progress)
+                report["second_pass"] = "all pairs scored again"
+            report["second_pass_max_rise"] = rise
             edges, clustering = _cluster(df, settings, parts, scored, different)
     else:
         edges, clustering = _cluster(df, settings, parts, None, different)
-    return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities)
+    return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities, report)
 
 
 def _cluster(df: pd.DataFrame, settings: Settings, fixed: list[Edges], scored: ScoredPairs | None,

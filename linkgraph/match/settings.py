@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 
 from linkgraph.documents import read_yaml, validate
 from linkgraph.errors import MappingError
@@ -35,6 +35,10 @@ class Level(_Strict):
     label: str | None = None
     m: float | None = None
     u: float | None = None
+    #: whether the level's weight must fall in order with the graded levels of its column (default:
+    #: by kind; ``swapped``, ``date_swap``, ``initial`` and ``first_token`` are not graded), see
+    #: :mod:`linkgraph.match.monotone`
+    ordered: bool | None = None
 
     @model_validator(mode="after")
     def _threshold_needed(self) -> "Level":
@@ -96,10 +100,47 @@ class Constraint(_Strict):
 
 
 class Training(_Strict):
+    """How the model is trained (:mod:`linkgraph.match.training`).
+
+    ``rules``: one EM session per rule, over a uniform sample of at most ``session_pairs`` of its
+    pairs (default: the blocking rules). ``seed_rules``: pairs sharing these values start EM as
+    near-certain matches (default: one rule per identifier). ``recall``: the share of true
+    matches the rules find together (λ is the estimated matches among their pairs / recall).
+    """
+
     u_sample_pairs: int = 1_000_000
-    max_iterations: int = 40
+    max_iterations: int = 100
     tolerance: float = 1e-5
     seed: int = 42
+    rules: list[list[str]] | None = None
+    seed_rules: list[list[str]] | None = None
+    session_pairs: int = 300_000
+    min_session_matches: float = 30.0
+    recall: float = 1.0
+
+    @model_validator(mode="after")
+    def _recall_is_a_share(self) -> "Training":
+        if not 0 < self.recall <= 1:
+            raise ValueError("recall: must be in (0, 1]")
+        if self.session_pairs < 1:
+            raise ValueError("session_pairs: must be at least 1")
+        return self
+
+
+class Budget(_Strict):
+    """How many candidate pairs a run may compare, and how it keeps memory bounded.
+
+    A blocking rule whose blocks hold more than ``pairs_per_rule`` pairs has its largest blocks
+    refined, one key of ``refine`` at a time (a key the rule lacks), until it fits; blocks within
+    budget are left as they are. Pairs stream through comparison and scoring ``chunk_pairs`` at
+    a time; only pairs whose match weight is at most ``keep_margin`` bits below the threshold's
+    are kept (the clustering reads those above it; explanations and the review queue the rest).
+    """
+
+    pairs_per_rule: int = 5_000_000
+    refine: list[str] = ["birth_year", "first_phon", "last_phon", "postcode", "city"]
+    chunk_pairs: int = 2_000_000
+    keep_margin: float = 6.0
 
 
 class Settings(_Strict):
@@ -111,12 +152,19 @@ class Settings(_Strict):
     blocking: list[list[str]] = []
     comparisons: list[Comparison] = []
     training: Training = Training()
+    budget: Budget = Budget()
     threshold: float = 0.5  # match probability
     constraints: list[Constraint] = []
     one_to_one: bool = False  # link_only: keep each record's best partner only
     probability_two_random_records_match: float | None = None
     tf_minimum: float = 0.0
     path: str | None = None
+    #: how training went (:func:`linkgraph.match.training.describe`), set on a freshly trained model
+    _training_report: dict | None = PrivateAttr(default=None)
+
+    @property
+    def training_report(self) -> dict | None:
+        return self._training_report
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -140,8 +188,17 @@ class Settings(_Strict):
 
 
 def parse_settings(data: Any, path: str = "<settings>") -> Settings:
-    """Validate a settings document; errors name the file and the key."""
-    return validate(Settings, data, path, "settings")
+    """Validate a settings document; errors name the file and the key.
+
+    A trained model (m and u given) must pass the monotonicity check
+    (:func:`linkgraph.match.monotone.check_monotone`), else :class:`~linkgraph.errors.ModelError`.
+    """
+    settings = validate(Settings, data, path, "settings")
+    if settings.trained:
+        from linkgraph.match.monotone import check_monotone
+
+        check_monotone(settings)
+    return settings
 
 
 def load_settings(path: str | Path) -> Settings:

@@ -81,6 +81,22 @@ def test_judgments_same_result(spark, both):
     assert any(expected.clustering.refused["reason"].str.contains("analyst"))
 
 
+def test_refined_blocking_and_kept_pairs_same_result(spark, both):
+    """A pair budget small enough to refine blocks: both engines block, keep and score the same pairs."""
+    local, _ = both
+    table, res = local.tables["person"]
+    settings = res.settings.model_copy(update={"budget": res.settings.budget.model_copy(
+        update={"pairs_per_rule": 1000, "chunk_pairs": 500})})
+    expected = resolve_table(table, settings)
+    assert sum(r["refined_blocks"] for r in expected.report["blocking"]) > 0
+    got = resolve_table_spark(spark, table, settings)
+    assert got.report["blocking"] == expected.report["blocking"]
+    assert np.array_equal(got.labels, expected.labels)
+    for f in ("i", "j", "levels", "weight", "tf_adjustment"):
+        assert np.array_equal(getattr(got.scored, f), getattr(expected.scored, f)), f
+    assert got.report["second_pass"] == expected.report["second_pass"]
+
+
 def test_cli_rejects_unknown_engine():
     result = CliRunner().invoke(app, ["resolve", "--engine", "hadoop"])
     assert result.exit_code != 0 and "engine" in result.output

@@ -13,8 +13,10 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from linkgraph.match.model import ScoredPairs
-from linkgraph.match.resolve_table import TableResolution
+from linkgraph.match.compare import Columns
+from linkgraph.match.model import ScoredPairs, tf_adjustments
+from linkgraph.match.resolve_table import (TableResolution, _tf_bound, blocking_plan, rescore_kept_only,
+                                           threshold_weight)
 from linkgraph.match.settings import Settings
 from linkgraph.match.spark import blocking, cluster as spark_cluster
 from linkgraph.match.spark.compare import level_names, scored_pairs, tf_counts, tf_names
@@ -86,29 +88,43 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
     records = _materialize(records_frame(spark, table, columns))
     cannot = pairs_frame(spark, *different) if different is not None and len(different[0]) else None
     fixed = _materialize(fixed_edges(records, settings, same))
-    trained, scored, tf_entities = settings, None, None
+    trained, scored, tf_entities, report = settings, None, None, {}
     if settings.probabilistic and n > 1:
-        pairs = _materialize(blocking.candidate_pairs(records, settings.blocking, settings.link_type))
+        # counting and refining the blocks is O(records) on the driver: the same plan as locally
+        cols = Columns(table)
+        plan = blocking_plan(table, settings, cols)
+        report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
+        pairs = _materialize(blocking.planned_pairs(spark, plan))
         if not settings.trained:
             known = None
             if not fixed.isEmpty():
                 known = connected_components(fixed).select(F.col("node").alias(RID), F.col("component").alias("entity"))
             trained = train(settings, table, records, columns, pairs, known)
+        floor = threshold_weight(trained) - settings.budget.keep_margin
         scores = _materialize(scored_pairs(pairs, records, trained, columns, tf_counts(records, trained)))
+        kept = scores.where(F.col("weight") >= floor)
+        report.update({"pairs_compared": scores.count(), "keep_floor_weight": floor})
         edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
                                                   settings.constraints, cannot)
         if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
+            rise = _tf_bound(tf_adjustments(trained, cols), tf_adjustments(trained, cols, tf_entities))
             entities = pairs_frame(spark, np.arange(n), tf_entities, names=(RID, "entity"))
-            scores = _materialize(scored_pairs(pairs, records, trained, columns,
+            again = kept.select("i", "j") if rescore_kept_only(trained, rise) else pairs
+            report["second_pass"] = "kept pairs rescored" if rescore_kept_only(trained, rise) else "all pairs scored again"
+            report["second_pass_max_rise"] = rise
+            scores = _materialize(scored_pairs(again, records, trained, columns,
                                                tf_counts(records, trained, entities)))
+            kept = scores.where(F.col("weight") >= floor)
             edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
                                                       settings.constraints, cannot)
-        scored = _collect_scored(scores, trained) if collect_pairs else None
+        scored = _collect_scored(kept, trained) if collect_pairs else None
+        if scored is not None:
+            report["pairs_kept"] = int(len(scored.i))
     else:
         edges, clustering = spark_cluster.cluster(records, n, fixed, settings.constraints, cannot)
-    return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities)
+    return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities, report)
 
 
 class SparkTableResolver:
@@ -118,6 +134,8 @@ class SparkTableResolver:
         self.spark = spark
         self.collect_pairs = collect_pairs
 
-    def __call__(self, table: pd.DataFrame, settings: Settings, *, same=None, different=None) -> TableResolution:
+    def __call__(self, table: pd.DataFrame, settings: Settings, *, same=None, different=None,
+                 progress=None) -> TableResolution:
+        # progress of pairs is not reported from Spark jobs (the Spark UI shows their stages)
         return resolve_table_spark(self.spark, table, settings, same=same, different=different,
                                    collect_pairs=self.collect_pairs)
