@@ -619,13 +619,21 @@ def audit_verify(
 
 @app.command()
 def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or settings YAML files to check.")) -> None:
-    """Check mapping documents; print the first error of each invalid one."""
-    from linkgraph.sources.mapping import load_mapping
+    """Check source mappings and matching models (rules/matching/*.yaml); print the first error of each invalid one."""
+    from linkgraph.documents import read_yaml
+    from linkgraph.match.settings import parse_settings
+    from linkgraph.sources.mapping import parse_mapping
 
     bad = 0
     for path in mappings:
         try:
-            m = load_mapping(path)
+            data = read_yaml(path)
+            if isinstance(data, dict) and "entity_type" in data and "source" not in data:  # a matching model
+                s = parse_settings(data, str(path))
+                print(f"{path}: ok (matching model of {s.entity_type}, {len(s.comparisons)} comparisons, "
+                      f"{'trained' if s.trained else 'untrained' if s.probabilistic else 'deterministic'})")
+                continue
+            m = parse_mapping(data, str(path))
             print(f"{path}: ok ({m.source}, {len(m.mentions)} mentions, {len(m.relations)} relations)")
         except LinkgraphError as exc:
             bad += 1
