@@ -10,6 +10,7 @@ import pandas as pd
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import Resolution, resolve
 from linkgraph.match.settings import Settings, save_settings
+from linkgraph.normalize.placeholders import report as placeholder_report
 from linkgraph.sources.extract import Extraction, read_source
 from linkgraph.sources.mapping import SourceMapping, load_mapping
 from linkgraph.store.files import write_table
@@ -114,7 +115,12 @@ def _disambiguate(parts: list[Extraction]) -> Extraction:
         if counts[src] > 1:
             raise LinkgraphError(f"source {src!r} given twice: give each file its own mapping `source:` id, "
                                  "or concatenate the files")
-    return Extraction.concat(parts)
+    extraction = Extraction.concat(parts)
+    # an identifier shared by mentions whose names disagree is a placeholder (rules/placeholders.yaml)
+    from linkgraph.normalize.placeholders import drop_shared, load_stoplist
+
+    extraction.mentions = drop_shared(extraction.mentions, load_stoplist())
+    return extraction
 
 
 def resolve_sources(specs: Iterable[SourceSpec], settings: dict[str, Settings] | str | Path | None = None,
@@ -147,6 +153,7 @@ def save_resolution(result: Resolution, out_dir: str | Path, formats: tuple[str,
         written += write_table(result.relations, out, "relations", formats)
     written += write_table(result.rejects, out, "rejects", ("csv",))
     written += write_table(result.id_changes, out, "id_changes", ("csv",))
+    written += write_table(placeholder_report(result.mentions), out, "placeholders", ("csv",))
     models = out / "models"
     models.mkdir(exist_ok=True)
     for entity_type, settings in result.models.items():
@@ -178,7 +185,8 @@ def summarize(result: Resolution) -> dict:
             "rows_rejected": int((rows["status"] == "rejected").sum()) if len(rows) else 0,
             "mentions": {k: int(v) for k, v in mentions_by_type.items()},
             "entities": {k: int(v) for k, v in by_type.items()},
-            "matching": matching}
+            "matching": matching,
+            "placeholders": placeholder_report(result.mentions).to_dict("records")}
 
 
 def entity_graph_of(result: Resolution, cosighting_window: float | None = 120, cosighting_min_times: int = 3):

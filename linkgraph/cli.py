@@ -178,6 +178,9 @@ def resolve_cmd(
     Console().print(ents)
     for line in _matching_lines(summary.get("matching", {})):
         Console().print(line, highlight=False)
+    for p in summary.get("placeholders", []):  # rules/placeholders.yaml: treated as missing
+        Console().print(f"placeholder {p['entity_type']}.{p['column']} {p['value']!r}: {p['mentions']} mentions, "
+                        "not used as an identifier (placeholders.csv)", highlight=False)
 
 
 @app.command()
