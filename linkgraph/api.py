@@ -9,6 +9,7 @@ import pandas as pd
 from linkgraph.errors import LinkgraphError
 from linkgraph.match.pipeline import Resolution, resolve
 from linkgraph.match.settings import Settings
+from linkgraph.normalize.placeholders import report as placeholder_report
 from linkgraph.sources.extract import Extraction, read_source
 from linkgraph.sources.mapping import SourceMapping, load_mapping
 
@@ -112,7 +113,12 @@ def _disambiguate(parts: list[Extraction]) -> Extraction:
         if counts[src] > 1:
             raise LinkgraphError(f"source {src!r} given twice: give each file its own mapping `source:` id, "
                                  "or concatenate the files")
-    return Extraction.concat(parts)
+    extraction = Extraction.concat(parts)
+    # an identifier shared by mentions whose names disagree is a placeholder (rules/placeholders.yaml)
+    from linkgraph.normalize.placeholders import drop_shared, load_stoplist
+
+    extraction.mentions = drop_shared(extraction.mentions, load_stoplist())
+    return extraction
 
 
 def resolve_sources(specs: Iterable[SourceSpec], settings: dict[str, Settings] | str | Path | None = None,
@@ -164,7 +170,8 @@ def summarize(result: Resolution) -> dict:
             "rows_rejected": int((rows["status"] == "rejected").sum()) if len(rows) else 0,
             "mentions": {k: int(v) for k, v in mentions_by_type.items()},
             "entities": {k: int(v) for k, v in by_type.items()},
-            "matching": matching}
+            "matching": matching,
+            "placeholders": placeholder_report(result.mentions).to_dict("records")}
 
 
 def entity_graph_of(result: Resolution, cosighting_window: float | None = 120, cosighting_min_times: int = 3):

@@ -21,19 +21,27 @@ from linkgraph.errors import LinkgraphError
 def validate(mappings: list[Path] = typer.Argument(..., help="Mapping or settings YAML files to check."),
              file: Optional[list[Path]] = typer.Option(None, "--file", "-f", help="Check against this data file "
                                                        "(its header and a sample of rows); one per mapping.")) -> None:
-    """Check mapping documents; print the first error of each invalid one."""
-    from linkgraph.sources.mapping import load_mapping
-
+    """Check source mappings and matching models (rules/matching/*.yaml); print the first error of each invalid one."""
     if file:
         from linkgraph.sources.cli_mapping import validate_with_files
         if validate_with_files(mappings, file):
             raise typer.Exit(code=2)
         return
 
+    from linkgraph.documents import read_yaml
+    from linkgraph.match.settings import parse_settings
+    from linkgraph.sources.mapping import parse_mapping
+
     bad = 0
     for path in mappings:
         try:
-            m = load_mapping(path)
+            data = read_yaml(path)
+            if isinstance(data, dict) and "entity_type" in data and "source" not in data:  # a matching model
+                s = parse_settings(data, str(path))
+                print(f"{path}: ok (matching model of {s.entity_type}, {len(s.comparisons)} comparisons, "
+                      f"{'trained' if s.trained else 'untrained' if s.probabilistic else 'deterministic'})")
+                continue
+            m = parse_mapping(data, str(path))
             print(f"{path}: ok ({m.source}, {len(m.mentions)} mentions, {len(m.relations)} relations)")
         except LinkgraphError as exc:
             bad += 1

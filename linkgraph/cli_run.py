@@ -89,6 +89,9 @@ def resolve_cmd(
     stdout.print(Text(ents))
     for line in _matching_lines(summary.get("matching", {})):
         stdout.print(Text(line))
+    for p in summary.get("placeholders", []):  # rules/placeholders.yaml: treated as missing
+        stdout.print(Text(f"placeholder {p['entity_type']}.{p['column']} {p['value']!r}: {p['mentions']} mentions, "
+                          "not used as an identifier (placeholders.csv)"))
     stdout.print(Text(f"written: {out}/ (mentions, entities, relations, rows, rejects, models) in "
                       f"{time.perf_counter() - start:.1f} s"))
     stdout.print(Text(next_steps(out)))

@@ -42,6 +42,7 @@ from linkgraph.errors import LinkgraphError
 from linkgraph.match.cluster import Clustering, Edges
 from linkgraph.match.pipeline import Resolution, _type_table
 from linkgraph.match.settings import Settings, load_settings, save_settings
+from linkgraph.normalize.placeholders import report as placeholder_report
 from linkgraph.store.files import write_table
 
 #: Where ``resolve`` writes and later commands read when no folder is given.
@@ -129,6 +130,7 @@ def _write_all(result: Resolution, out: Path, formats: tuple[str, ...], inputs: 
     written += _write(result.rows, out, "rows", formats)
     written += write_table(result.rejects, out, "rejects", ("csv",))
     written += write_table(result.id_changes, out, "id_changes", ("csv",))
+    written += write_table(placeholder_report(result.mentions), out, "placeholders", ("csv",))
     links, tf = _links(result)
     written.append(_state_parquet(links, out / "links.parquet"))
     models = out / "models"

@@ -114,3 +114,16 @@ def test_judge_and_retention_commands_check_roles_and_visibility(tmp_path):
     # refusals (role, hidden or missing mention) are access_denied with the action; each change one record
     assert actions == ["init", "manage_users", "ingest", "access_denied", "access_denied", "access_denied", "judgment",
                        "access_denied", "retention"]
+
+
+def test_validate_checks_matching_models(tmp_path, repo):
+    ok = _run("validate", str(repo / "rules/matching/company.yaml"), str(repo / "rules/sources/gendarmerie.yaml")).stdout
+    assert "company.yaml: ok (matching model of company" in ok and "gendarmerie.yaml: ok" in ok
+    model = (repo / "rules/matching/company.yaml").read_text()
+    strict, loose = "{kind: jaro_winkler, threshold: 0.8}", "{kind: jaro_winkler, threshold: 0.52}"
+    dead = tmp_path / "company.yaml"
+    dead.write_text(model.replace(strict, "@").replace(loose, strict).replace("@", loose))
+    proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "validate", str(dead)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    assert f"error: {dead}: comparisons[0]: comparison 'name': level 4 (name jaro_winkler >= 0.8) can never be reached" \
+        in proc.stdout

@@ -82,6 +82,13 @@ class Comparison(_Strict):
             raise ValueError(f"comparison {self.name!r}: 'else' may only be the last level")
         if any(level.kind == "swapped" for level in self.levels) and not self.other_column:
             raise ValueError(f"comparison {self.name!r}: a 'swapped' level needs other_column")
+        from linkgraph.match.reachable import unreachable
+
+        for k, j in unreachable(self.levels, self.column):
+            raise ValueError(
+                f"comparison {self.name!r}: level {k + 1} ({self.levels[k].describe(self.column)}) can never be "
+                f"reached: level {j + 1} ({self.levels[j].describe(self.column)}) comes first and takes every pair "
+                f"it would; list the stricter level first")
         return self
 
     def columns(self) -> set[str]:

@@ -12,6 +12,11 @@
 * ``cie``, with the ``et``/``&``/``and`` before it (``Dupont et Cie`` -> ``dupont``); the
   full word ``compagnie`` is kept, it is usually part of the trading name (``Compagnie des
   Bateaux``);
+* misspelt, glued or spaced-out forms: a spelled-out form may lose its spaces or the last
+  letters of a long word (``Société civileimmobilière``, ``responsabilité limité``), a form
+  in initials may be split into one- or two-letter words (``E.U.RL..``, ``S A R L``), and a
+  space shifted one letter left (``StéB âtiment``: a capital glued to the end of a word, then
+  a word in lower case) is put back (``Sté Bâtiment``);
 * then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``): ``LE FOURNIL`` ->
   ``fournil``.
 
@@ -97,13 +102,29 @@ LEGAL_FORMS: dict[str, str] = {
 }
 #: Words that only say "this is a company": removed from names, not a legal form.
 COMPANY_WORDS: frozenset[str] = frozenset({
-    "societe", "ste", "ets", "etablissement", "etablissements", "entreprise", "entreprises",
+    "societe", "ste", "ets", "etablissement", "etablissements", "entreprise", "entreprises", "unipersonnelle",
 })
 _ARTICLES = frozenset({"le", "la", "les", "l", "the"})
 _LEGAL_RE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, LEGAL_FORMS), key=len, reverse=True)) + r")\b")
+
+
+def _loose_phrase(phrase: str) -> str:
+    """A spelled-out form as a pattern that forgives glued words (``civileimmobiliere``) and a
+    misspelt ending of a long word (``limite`` for ``limitee``)."""
+    words = [re.escape(w[:-2]) + r"[a-z]{0,3}" if len(w) >= 7 else re.escape(w) for w in phrase.split()]
+    return r"\s*".join(words)
+
+
 _DROP_RE = re.compile(
-    r"\b(?:" + "|".join(sorted(map(re.escape, [*LEGAL_FORMS, *COMPANY_WORDS]), key=len, reverse=True))
+    r"\b(?:" + "|".join(sorted([_loose_phrase(f) for f in LEGAL_FORMS if " " in f]
+                               + [re.escape(w) for w in [*LEGAL_FORMS, *COMPANY_WORDS] if " " not in w],
+                               key=len, reverse=True))
     + r"|(?:et|and)?\s*cie)\b")
+#: Legal forms written as initials (``eurl``), to find among short words (``e u rl``).
+_ACRONYMS = frozenset(f for f in LEGAL_FORMS if " " not in f and len(f) <= 6)
+#: A space shifted one letter to the left: ``StéB âtiment`` (a capital glued to the end of a
+#: word, then a word in lower case) is ``Sté Bâtiment``.
+_SHIFTED_SPACE = re.compile(r"(?<=[^\W\d_])(?<![A-Z])([A-ZÀ-ÖØ-Þ])\s+(?=[a-zß-öø-ÿ])")
 #: Dotted acronyms (``S.A.R.L.``, ``S. A. S.``): dots and inner spaces removed before folding.
 _DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?![^\W\d_])")
 _SPACES = re.compile(r"\s+")
@@ -115,12 +136,30 @@ def _undot(text: str) -> str:
     return _DOTTED.sub(lambda m: " " + re.sub(r"[\s.]", "", m.group(0)) + " ", text)
 
 
+def _drop_spelled_initials(text: str) -> str:
+    """Remove a legal form spelled as a run of one- or two-letter words (``s a r l``, ``e u rl``)."""
+    words = text.split(" ")
+    keep = [True] * len(words)
+    k = 0
+    while k < len(words):
+        end = k
+        while end < len(words) and 0 < len(words[end]) <= 2 and words[end].isalpha():
+            end += 1
+        for i in range(k, end - 1):  # the longest run of initials from each start
+            hit = next((j for j in range(end, i + 1, -1) if "".join(words[i:j]) in _ACRONYMS and keep[i]), None)
+            if hit is not None:
+                keep[i:hit] = [False] * (hit - i)
+        k = end + 1
+    return " ".join(w for w, kept in zip(words, keep) if kept)
+
+
 @lru_cache(maxsize=1 << 16)
 def _company(text: str) -> str | None:
-    folded = fold(_undot(text))
+    folded = fold(_undot(_SHIFTED_SPACE.sub(r" \1", text)))
     if folded is None:
         return None
     stripped = _SPACES.sub(" ", _DROP_RE.sub(" ", folded)).strip()
+    stripped = _drop_spelled_initials(stripped) if " " in stripped else stripped
     head, _, rest = stripped.partition(" ")
     if head in _ARTICLES and rest:
         stripped = rest

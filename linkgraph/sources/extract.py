@@ -16,6 +16,7 @@ import pandas as pd
 from linkgraph.normalize import NormalizationError, parse_past_date, parse_past_datetime
 from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_names
+from linkgraph.normalize.placeholders import blank_placeholders, load_stoplist, mark
 from linkgraph.normalize.vectorize import apply_unique, spread
 from linkgraph.sources.mapping import SourceMapping
 from linkgraph.sources.readers import INTERNAL, REJECT_COLUMN, REJECT_REASON, ROW, read_records
@@ -121,6 +122,7 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
     attrs = pd.DataFrame({name: records[col].to_numpy() for name, col in mapping.attributes.items()})
     base["attributes"] = _json_rows(attrs, n)
 
+    stoplist = load_stoplist()
     mention_frames: dict[str, pd.DataFrame] = {}
     for slot, spec in mapping.mentions.items():
         raw_cols = {name: records[f.column] for name, f in spec.fields.items()}
@@ -139,7 +141,9 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
                         frame[col] = v
         for name, fspec in fields.items():
             raw = records[fspec.column]
-            out, errs = normalize_field(spec.type, name, raw, dayfirst=fspec.dayfirst, format=fspec.format,
+            kept, placeholder = blank_placeholders(raw, stoplist, spec.type, name)  # "0000000000": missing
+            mark(frame, placeholder, name, raw)
+            out, errs = normalize_field(spec.type, name, kept, dayfirst=fspec.dayfirst, format=fspec.format,
                                         region=fspec.region)
             rejects.add(fspec.column, raw, errs)
             for col, v in out.items():

@@ -100,6 +100,35 @@ def test_normalize_company_name(raw, expected):
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
+    # misspelt, glued or spaced-out legal forms and company words (issue 12)
+    ("Transports Lamy E.U.RL..", "transports lamy"),
+    ("Transports Lamy EURL", "transports lamy"),
+    ("Société civileimmobilière Marion", "marion"),
+    ("SCI Marion", "marion"),
+    ("Societe civile immobilier Marion", "marion"),
+    ("StéB âtiment Turpin", "batiment turpin"),
+    ("Sté Bâtiment Turpin", "batiment turpin"),
+    ("Sté Locaiton Gaudin", "locaiton gaudin"),
+    ("Société Location Gaudin", "location gaudin"),
+    ("Kebab S A R L", "kebab"),
+    ("Kebab S. A. R. L.", "kebab"),
+    ("Kebab Sarl unipersonnelle", "kebab"),
+    ("Société à responsabilité limité Kebab", "kebab"),
+    ("Kebab société par action simplifiée", "kebab"),
+    ("entreprise individuel Kebab", "kebab"),
+    # left alone: short words that spell no legal form, a capital inside a word, a lone letter
+    ("Garage de la Gare", "garage de la gare"),
+    ("A B C Transports", "a b c transports"),
+    ("DeLuxe Autos", "deluxe autos"),
+    ("McDonald s", "mcdonald s"),
+    ("STEB Electronique", "steb electronique"),
+    ("Le Grain de Sel", "grain de sel"),
+])
+def test_company_name_misspelt_and_glued_forms(raw, expected):
+    assert normalize_company_name(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
     ("SARL Kebab Express", "SARL"),
     ("S.A.R.L. KEBAB EXPRESS", "SARL"),
     ("Kebab Express S.A.S.", "SAS"),
