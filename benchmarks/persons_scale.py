@@ -147,9 +147,10 @@ def run_linkgraph(folder: Path, profile: Path | None = None, model: str = "scale
 
     truth = pd.read_csv(folder / "truth.csv", dtype=str).set_index("mention_id")["entity_id"]
     labels = res.mentions.set_index("mention_id")["entity_id"].reindex(truth.index)
+    # a truth mention linkgraph does not hold (its row was rejected) is scored as a singleton
     s = pairwise_scores(labels.to_numpy(), truth.to_numpy())
     return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn,
-            "seconds": seconds, "timings": timings, "rejects": int(len(res.rejects)),
+            "seconds": seconds, "timings": timings, "rejects": int(len(res.rejects)), "unresolved": int(labels.isna().sum()),
             "entities": int(len(res.entities))}
 
 
