@@ -43,7 +43,7 @@ demo: install
 	@echo "  linkgraph score $(OUT)              # priority targets -> $(OUT)/score/ranked.csv"
 	@echo "  linkgraph chart $(OUT) --top 10     # link chart -> $(OUT)/chart.html (open in a browser)"
 	@echo "  linkgraph export $(OUT)             # GraphML, GEXF, i2, Neo4j, SVG -> $(OUT)/export/"
-	@echo "  linkgraph serve $(OUT)              # the explorer on http://127.0.0.1:8765"
+	@echo "  linkgraph serve $(OUT) --case CASE   # the explorer (audited; open the printed address)"
 
 ## Debian's Chromium for the browser tests (playwright drives it; no browser download).
 browser:

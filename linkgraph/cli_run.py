@@ -43,7 +43,7 @@ def next_steps(run: Path) -> str:
             f"  linkgraph chart {r} --top 10         # link chart ({r}/chart.html)\n"
             f"  linkgraph chart {r} --ego NAME_OR_ID # one entity's neighbourhood\n"
             f"  linkgraph export {r}                 # GraphML, GEXF, i2, Neo4j, SVG ({r}/export/)\n"
-            f"  linkgraph serve {r}                  # the explorer on http://127.0.0.1:8765")
+            f"  linkgraph serve {r} --case CASE      # the explorer (audited; open the printed address)")
 
 
 @app.command(name="resolve")
