@@ -112,8 +112,10 @@ def test_cli_and_api_rank_caviar_in_the_same_order(tmp_path):
                         "callee": {"type": "phone", "fields": {"number": "appele"}}},
            "relations": [{"type": "called", "from": "caller", "to": "callee", "attributes": {"calls": "nb_appels"}}]}
     (folder / "network.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
-    out = tmp_path / "score"
-    subprocess.run([sys.executable, "-m", "linkgraph", "score", "--sources", str(folder), "--top", "15", "--out", str(out)],
+    out, run = tmp_path / "score", tmp_path / "run"
+    subprocess.run([sys.executable, "-m", "linkgraph", "resolve", "--sources", str(folder), "-o", str(run)],
+                   check=True, capture_output=True, cwd=REPO)
+    subprocess.run([sys.executable, "-m", "linkgraph", "score", str(run), "--top", "15", "--out", str(out)],
                    check=True, capture_output=True, cwd=REPO)
     cli = list(pd.read_csv(out / "ranked.csv", dtype=str)["label"])
     state = ExplorerState(tmp_path / "explorer", [(folder / "network.yaml", None)])

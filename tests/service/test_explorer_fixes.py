@@ -103,13 +103,15 @@ def test_files_mode_serve_needs_a_case_and_is_audited(tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(app_module, "run", lambda **kw: seen.update(kw))
     monkeypatch.setattr("linkgraph.service.run", lambda **kw: seen.update(kw))
-    out = CliRunner().invoke(cli.app, ["serve", "--folder", str(tmp_path)])
+    run, folder = tmp_path / "run", tmp_path / "explorer"
+    assert CliRunner().invoke(cli.app, ["resolve", "-o", str(run)]).exit_code == 0
+    out = CliRunner().invoke(cli.app, ["serve", str(run), "--folder", str(folder)])
     assert out.exit_code == 2 and "--case" in out.output
-    out = CliRunner().invoke(cli.app, ["serve", "--folder", str(tmp_path), "--case", "PV-1"])
+    out = CliRunner().invoke(cli.app, ["serve", str(run), "--folder", str(folder), "--case", "PV-1"])
     assert out.exit_code == 0, out.output
     session = seen["session"]
     assert session.token and f"#token={session.token}" in out.output and "?token=" not in out.output
-    assert AuditLog(tmp_path / "audit.jsonl").records()[-1]["action"] == "login"
+    assert AuditLog(folder / "audit.jsonl").records()[-1]["action"] == "login"
 
 
 def test_a_read_on_a_busy_workspace_is_a_503_with_retry_after(world):
