@@ -201,16 +201,20 @@ class SavedTable:
 
     @cached_property
     def scored(self):
-        from linkgraph.match.blocking import candidate_pairs
+        """The kept scored pairs of the run, recomputed as the run made them (same blocking plan,
+        same passes and floor) from the saved trained model and first-pass entities."""
         from linkgraph.match.compare import Columns
-        from linkgraph.match.model import _groups, score
+        from linkgraph.match.resolve_table import blocking_plan, first_pass, second_pass
 
         s = self.settings
         if not (s.probabilistic and s.trained) or len(self._table) < 2:
             return None
-        groups, within = _groups(self._table, s)
-        i, j = candidate_pairs(self._table, s.blocking, groups, within)
-        return score(s, self._table, i, j, Columns(self._table), entities=self.tf_entities)
+        cols = Columns(self._table)
+        plan = blocking_plan(self._table, s, cols)
+        scored, first_adj, _ = first_pass(plan, s, self._table, cols)
+        if first_adj is not None and self.tf_entities is not None:
+            scored, _ = second_pass(plan, s, self._table, cols, scored, first_adj, self.tf_entities)
+        return scored
 
 
 class SavedTables(Mapping):

@@ -162,6 +162,37 @@ def rescore_kept_only(trained: Settings, rise: float) -> bool:
     return threshold - trained.budget.keep_margin + rise < threshold
 
 
+def first_pass(plan: BlockingPlan, trained: Settings, df: pd.DataFrame, cols: Columns,
+               progress: PairProgress | None = None) -> tuple[ScoredPairs, dict | None, int]:
+    """Score every candidate pair of ``plan`` with term frequencies counted per record, keeping those
+    at most ``budget.keep_margin`` bits below the threshold weight: (kept pairs, the term-frequency
+    adjustments used — None when no level has one —, pairs compared)."""
+    floor = threshold_weight(trained) - trained.budget.keep_margin
+    has_tf = any(lvl.tf for c in trained.comparisons for lvl in c.levels)
+    first_adj = tf_adjustments(trained, cols) if has_tf else None
+    scored, compared = stream_scores(plan, trained, df, cols, floor, first_adj, progress)
+    return scored, first_adj, compared
+
+
+def second_pass(plan: BlockingPlan, trained: Settings, df: pd.DataFrame, cols: Columns, scored: ScoredPairs,
+                first_adj: dict, tf_entities: np.ndarray,
+                progress: PairProgress | None = None) -> tuple[ScoredPairs, dict]:
+    """The first pass's kept pairs scored again with term frequencies counted once per first-pass
+    entity (``tf_entities``); every pair is streamed again when a dropped pair could rise to the
+    threshold. Returns (kept pairs, a report of how)."""
+    floor = threshold_weight(trained) - trained.budget.keep_margin
+    second_adj = tf_adjustments(trained, cols, tf_entities)
+    rise = _tf_bound(first_adj, second_adj)
+    if rescore_kept_only(trained, rise):
+        again = score(trained, df, scored.i, scored.j, cols, levels=scored.levels, adjustments=second_adj)
+        kept = _Kept()
+        kept.add(again, again.weight >= floor)
+        return kept.joined(len(df), len(trained.comparisons)), {"second_pass": "kept pairs rescored",
+                                                                 "second_pass_max_rise": rise}
+    scored, _ = stream_scores(plan, trained, df, cols, floor, second_adj, progress)
+    return scored, {"second_pass": "all pairs scored again", "second_pass_max_rise": rise}
+
+
 def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarray, np.ndarray] | None = None,
                   different: tuple[np.ndarray, np.ndarray] | None = None,
                   progress: PairProgress | None = None) -> TableResolution:
@@ -194,27 +225,15 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
         report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
         if not settings.trained:
             trained = train_model(df, settings, Edges.concat(parts), cols)
-        floor = threshold_weight(trained) - settings.budget.keep_margin
-        has_tf = any(lvl.tf for c in settings.comparisons for lvl in c.levels)
-        first_adj = tf_adjustments(trained, cols) if has_tf else None
-        scored, compared = stream_scores(plan, trained, df, cols, floor, first_adj, progress)
-        report.update({"pairs_compared": compared, "pairs_kept": int(len(scored.i)), "keep_floor_weight": floor})
+        scored, first_adj, compared = first_pass(plan, trained, df, cols, progress)
+        report.update({"pairs_compared": compared, "pairs_kept": int(len(scored.i)),
+                       "keep_floor_weight": threshold_weight(trained) - trained.budget.keep_margin})
         edges, clustering = _cluster(df, trained, parts, scored, different)
-        if has_tf:
+        if first_adj is not None:
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
-            second_adj = tf_adjustments(trained, cols, tf_entities)
-            rise = _tf_bound(first_adj, second_adj)
-            if rescore_kept_only(trained, rise):
-                again = score(trained, df, scored.i, scored.j, cols, levels=scored.levels, adjustments=second_adj)
-                kept = _Kept()
-                kept.add(again, again.weight >= floor)
-                scored = kept.joined(n, len(settings.comparisons))
-                report["second_pass"] = "kept pairs rescored"
-            else:
-                scored, _ = stream_scores(plan, trained, df, cols, floor, second_adj, progress)
-                report["second_pass"] = "all pairs scored again"
-            report["second_pass_max_rise"] = rise
+            scored, second = second_pass(plan, trained, df, cols, scored, first_adj, tf_entities, progress)
+            report.update(second)
             edges, clustering = _cluster(df, settings, parts, scored, different)
     else:
         edges, clustering = _cluster(df, settings, parts, None, different)
