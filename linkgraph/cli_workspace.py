@@ -9,10 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from linkgraph.cli_base import (CASE_HELP, DEFAULT_WAIT, USER_HELP, USERS_HELP, WAIT_HELP, _fail, _session, _view, app,
-                                console)
+from linkgraph.cli_base import CASE_HELP, DEFAULT_WAIT, USER_HELP, USERS_HELP, WAIT_HELP, _fail, _session, app
 from linkgraph.errors import LinkgraphError
-from linkgraph.store.access import can
 
 
 @app.command()
@@ -158,7 +156,6 @@ def judge(
     wait: float = typer.Option(DEFAULT_WAIT, "--wait", help=WAIT_HELP),
 ) -> None:
     """Record an analyst's verdict on two mentions; it wins over the model now and on every later run."""
-    from linkgraph.store.access import AccessDenied
     from linkgraph.store.view import workspace_view
 
     try:
