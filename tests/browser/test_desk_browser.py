@@ -18,6 +18,13 @@ PIXEL = """([sel, x, y]) => { const c = document.querySelector(sel); const b = c
   Math.round((y - b.top) * r), 1, 1).data; return '#' + [d[0], d[1], d[2]].map(v => v.toString(16).padStart(2, '0')).join(''); }"""
 
 
+# Move a node clear of every other node (physics off) so that the pixel sampled on its disc is its own,
+# not a neighbour's drawn over it where the layout happened to overlap them.
+ISOLATE = """id => { const n = NET; n.setOptions({physics: false});
+  const pos = n.getPositions(); const xs = Object.keys(pos).filter(k => k !== id).map(k => pos[k].x);
+  n.moveNode(id, Math.max(0, ...xs) + 600, pos[id].y); n.focus(id, {scale: 2.5, animation: false}); n.redraw(); }"""
+
+
 def _close(a: str, b: str, tol: int = 24) -> bool:
     return all(abs(int(a[i:i + 2], 16) - int(b[i:i + 2], 16)) <= tol for i in (1, 3, 5))
 
@@ -39,6 +46,7 @@ def test_same_icon_and_colour_in_chart_explorer_and_svg(explorer, watched, brows
     for i in checked:
         kind = page.evaluate("id => window.chartContext.byId[id].type", i)
         style = page.evaluate("k => window.chartContext.style(k)", kind)
+        page.evaluate(ISOLATE.replace("NET", "window.chartNetwork"), i)
         x, y = opened.node_point(i)
         r = page.evaluate("id => window.chartNetwork.body.nodes[id].options.size * window.chartNetwork.getScale()", i)
         offline[i] = (style["icon"], style["colour"], page.evaluate(PIXEL, ["#chart canvas", x, y - 0.85 * r]))
@@ -54,7 +62,7 @@ def test_same_icon_and_colour_in_chart_explorer_and_svg(explorer, watched, brows
     watched.wait_for_timeout(200)
     online = {}
     for i in checked:
-        watched.evaluate("id => window.lgChart.network.focus(id, {scale: 2.5, animation: false})", i)
+        watched.evaluate(ISOLATE.replace("NET", "window.lgChart.network"), i)
         p = _node_point(watched, i)
         r = watched.evaluate("id => window.lgChart.network.body.nodes[id].options.size * window.lgChart.network.getScale()", i)
         style = watched.evaluate("id => window.LinkgraphGlyphs.entityStyle(JSON.parse(document.body.dataset.vocabulary), "
