@@ -358,6 +358,7 @@ def instrument() -> None:
 def run_linkgraph(data: dict, args) -> dict:
     from linkgraph.graph.analytics import analyse, as_igraph
     from linkgraph.graph.attribution import attribute_lines, home_towns, inferred_uses
+    from linkgraph.graph.edge_refs import carry
     from linkgraph.graph.edges import edge_table
     from linkgraph.scoring.config import load_scoring
     from linkgraph.graph.projection import person_projection, projection_nodes
@@ -366,8 +367,8 @@ def run_linkgraph(data: dict, args) -> dict:
 
     ent, rel = data["entities"], data["relations"]
     out: dict = {}
-    with stage("build: edge_table(relations)", None, len(rel), "relation rows in") as row:
-        edges = edge_table(rel)
+    with stage("build: edge_table(relations, lists=False)", None, len(rel), "relation rows in") as row:
+        edges = edge_table(rel, lists=False)   # as ScoringContext.of: evidence as integer arrays, no list per edge
         row["nodes"] = int(pd.unique(np.concatenate([edges["from_entity"].to_numpy(), edges["to_entity"].to_numpy()])).size)
         row["edges"] = len(edges)
         row["note"] = f"{len(rel):,} relation rows in; {len(ent):,} entities"
@@ -380,7 +381,7 @@ def run_linkgraph(data: dict, args) -> dict:
         with stage("build: attribute_lines(edges, entities)", None, len(edges)) as row:
             attributed = attribute_lines(edges, ent, rules, home_towns(data["mentions"]))
             if len(attributed):
-                edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
+                edges = carry(pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True), edges)
             row["nodes"] = int(attributed["phone"].nunique()) if len(attributed) else 0
             row["note"] = f"{len(attributed):,} lines attributed (scoring.yaml rules); nodes = attributed lines"
     with stage("build: person_projection(edges, entities, lists=False)") as row:

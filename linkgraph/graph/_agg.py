@@ -12,7 +12,8 @@ def joined_sets(groups: np.ndarray, values: pd.Series, n_groups: int, sep: str =
     per distinct combination); more fall back to a pandas groupby.
     """
     values = pd.Series(values).fillna("").astype(str).to_numpy()
-    uniques, codes = np.unique(values, return_inverse=True)
+    codes, uniques = pd.factorize(values, sort=True)   # hashing, then only the distinct values sorted
+    uniques = np.asarray(uniques, dtype=object)
     if len(uniques) <= 62:
         masks = np.zeros(n_groups, dtype=np.int64)
         np.bitwise_or.at(masks, groups, np.left_shift(np.int64(1), codes.astype(np.int64)))

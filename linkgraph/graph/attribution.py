@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkgraph.graph.edge_refs import edge_evidence
 from linkgraph.graph.kinds import entity_types
 
 CALL_TYPES = ("called", "texted")
@@ -57,11 +58,32 @@ class AttributionRules:
     margin: float = 0.5                 # the best candidate beats the runner-up by this much
 
 
-def _refs(frame: pd.DataFrame) -> pd.Series:
-    ev = frame["evidence"] if "evidence" in frame else pd.Series([[]] * len(frame), index=frame.index)
-    if pd.api.types.infer_dtype(ev, skipna=True) == "string":
-        ev = ev.str.split(";")
-    return ev
+class _Clues:
+    """The clues found so far: one frame per clue kind (``line, person, kind, points``[, ``n``], and
+    ``cid`` a clue row id) and their evidence as (``cid``, edge position) rows, made into text only
+    for the attributions kept."""
+
+    def __init__(self):
+        self.frames: list[pd.DataFrame] = []
+        self.evidence: list[pd.DataFrame] = []
+        self.next = 0
+
+    def add(self, frame: pd.DataFrame, ev_rows: np.ndarray | None, ev_pos: list[np.ndarray]) -> None:
+        """``frame``'s rows get the next ids; ``ev_pos`` are edge positions, one array per evidence
+        column, of the frame's rows (``ev_rows`` None) or of the rows ``ev_rows`` (frame row numbers)."""
+        if len(frame) == 0:
+            return
+        cid = np.arange(self.next, self.next + len(frame), dtype=np.int64)
+        self.next += len(frame)
+        self.frames.append(frame.reset_index(drop=True).assign(cid=cid))
+        owner = cid if ev_rows is None else cid[ev_rows]
+        self.evidence += [pd.DataFrame({"cid": owner, "pos": np.asarray(p, dtype=np.int64)}) for p in ev_pos]
+
+    def __bool__(self) -> bool:
+        return bool(self.frames)
+
+    def pairs(self) -> pd.DataFrame:
+        return pd.concat([x[["line", "person"]] for x in self.frames]).drop_duplicates()
 
 
 def _empty() -> pd.DataFrame:
@@ -78,15 +100,16 @@ def home_towns(mentions: pd.DataFrame) -> pd.Series:
     return m.drop_duplicates("entity_id", keep="last").set_index("entity_id")["city"]
 
 
-def _shared_clue(shared: pd.DataFrame, thing: str, kind: str, points: float, cap: int) -> pd.DataFrame:
+def _shared_clue(clues: _Clues, shared: pd.DataFrame, thing: str, kind: str, points: float, cap: int) -> None:
     """One clue per (line, person) from what the open line shares with the person's known lines
-    (``thing``: a correspondent or a cell; ``ev``/``ev_k`` the two sides' evidence): ``points`` per
-    distinct shared ``thing``, at most ``cap`` of them."""
+    (``thing``: a correspondent or a cell; ``ev``/``ev_k`` the two sides' edge positions): ``points``
+    per distinct shared ``thing``, at most ``cap`` of them; evidence: every such edge."""
     per = shared.drop_duplicates(["line", "person", thing])
-    n = per.groupby(["line", "person"]).agg(n=(thing, "size"), ev=("ev", "sum"), ev_k=("ev_k", "sum")).reset_index()
-    return pd.DataFrame({"line": n["line"], "person": n["person"], "kind": kind,
-                         "points": points * np.minimum(n["n"], cap),
-                         "ev": (n["ev"] + n["ev_k"]).to_numpy(), "n": n["n"].to_numpy()})
+    group = per.groupby(["line", "person"], sort=True).ngroup().to_numpy()
+    n = per.groupby(["line", "person"], sort=True).size().reset_index(name="n")
+    frame = pd.DataFrame({"line": n["line"], "person": n["person"], "kind": kind,
+                          "points": points * np.minimum(n["n"], cap), "n": n["n"].to_numpy()})
+    clues.add(frame, group, [per["ev"].to_numpy(), per["ev_k"].to_numpy()])
 
 
 def _relay_window(old: pd.DataFrame, new: pd.DataFrame, relay_days: float, silent_days: float) -> pd.DataFrame:
@@ -170,17 +193,18 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     rules = rules or AttributionRules()
     if edges is None or len(edges) == 0:
         return _empty()
-    edges = edges[edges["from_entity"] != edges["to_entity"]]
+    every_edge = edges
+    keep = (edges["from_entity"] != edges["to_entity"]).to_numpy()
+    edges = edges[keep]
+    position = np.flatnonzero(keep)   # evidence: edge positions in the caller's table, text at the end
     ftype = entity_types(edges["from_entity"], entities).to_numpy()
     ttype = entity_types(edges["to_entity"], entities).to_numpy()
     etype = edges["type"].to_numpy()
-    refs = _refs(edges)
-
 
     def links(mask: np.ndarray, source: str, target: str, ev: str = "ev") -> pd.DataFrame:
-        """The edges under ``mask`` as (source, target, evidence) columns."""
+        """The edges under ``mask`` as (source, target, edge position) columns."""
         return pd.DataFrame({source: edges["from_entity"].to_numpy()[mask], target: edges["to_entity"].to_numpy()[mask],
-                             ev: refs.to_numpy()[mask]})
+                             ev: position[mask]})
 
     known = links((etype == "uses") & (ftype == "person") & (ttype == "phone"), "person", "line")
     calls_mask = np.isin(etype, CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
@@ -197,10 +221,10 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
             return _empty()
     c = edges[calls_mask]
     calls = pd.concat([
-        pd.DataFrame({"line": c["from_entity"].to_numpy(), "other": c["to_entity"].to_numpy(), "ev": refs[calls_mask].to_numpy(),
+        pd.DataFrame({"line": c["from_entity"].to_numpy(), "other": c["to_entity"].to_numpy(), "ev": position[calls_mask],
                       "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
                       "n": c["count"].to_numpy()}),
-        pd.DataFrame({"line": c["to_entity"].to_numpy(), "other": c["from_entity"].to_numpy(), "ev": refs[calls_mask].to_numpy(),
+        pd.DataFrame({"line": c["to_entity"].to_numpy(), "other": c["from_entity"].to_numpy(), "ev": position[calls_mask],
                       "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
                       "n": c["count"].to_numpy()})], ignore_index=True)
     # the lines to attribute: in the call records, with no person known to use them
@@ -211,22 +235,22 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     every_known = known
     if focus is not None:   # the other clues only for the people who can get a line
         known = known[known["person"].isin(focus)]
-    clues = []
+    clues = _Clues()
 
     # company contact numbers
     company_line = company_line[company_line["line"].isin(open_lines)]
     if len(company_line) and len(directs):
         direct = company_line.merge(directs, on="company")
-        clues.append(pd.DataFrame({"line": direct["line"], "person": direct["person"], "kind": "company",
-                                   "points": rules.company, "ev": (direct["ev_c"] + direct["ev_d"]).to_numpy()}))
+        clues.add(pd.DataFrame({"line": direct["line"], "person": direct["person"], "kind": "company",
+                                "points": rules.company}), None, [direct["ev_c"].to_numpy(), direct["ev_d"].to_numpy()])
         # co-directors: people directing another company with one of this company's directors
         co = directs.merge(directs, on="company", suffixes=("", "_co"))
         co = co[co["person"] != co["person_co"]][["person", "person_co", "ev_d", "ev_d_co"]]
         group = direct.rename(columns={"person": "director"}).merge(co, left_on="director", right_on="person_co")
         group = group[group["person"] != group["director"]]
-        clues.append(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
-                                   "points": rules.company_group,
-                                   "ev": (group["ev_c"] + group["ev_d_x"] + group["ev_d_y"] + group["ev_d_co"]).to_numpy()}))
+        clues.add(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
+                                "points": rules.company_group}), None,
+                  [group[c].to_numpy() for c in ("ev_c", "ev_d_x", "ev_d_y", "ev_d_co")])
 
     # shared correspondents (switchboards left out)
     degree = calls.groupby("line")["other"].nunique()
@@ -236,7 +260,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     shared = theirs.merge(mine[["person", "other", "ev"]], on="other", suffixes=("", "_k"))
     shared = shared[shared["person"] != shared["line"]]
     if len(shared):
-        clues.append(_shared_clue(shared, "other", "correspondents", rules.correspondent, rules.max_correspondents))
+        _shared_clue(clues, shared, "other", "correspondents", rules.correspondent, rules.max_correspondents)
 
     # shared cell sites
     cells = links((etype == "located_at") & (ftype == "phone") & (ttype == "place"), "line", "cell")
@@ -244,7 +268,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         kc = cells.merge(known[["person", "line"]], on="line")[["person", "cell", "ev"]]
         oc = cells[cells["line"].isin(open_lines)].merge(kc, on="cell", suffixes=("", "_k"))
         if len(oc):
-            clues.append(_shared_clue(oc, "cell", "cells", rules.cell, rules.max_cells))
+            _shared_clue(clues, oc, "cell", "cells", rules.cell, rules.max_cells)
 
         if homes is not None and len(homes):
             # a cell's town: the most common home town of the known users of the lines seen there
@@ -257,11 +281,11 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
             # candidates: people with another clue for the line (a town holds many people)
             hc = oc.merge(cand, on="city")
             if len(hc) and clues:
-                have = pd.concat([x[["line", "person"]] for x in clues]).drop_duplicates()
-                hc = hc.merge(have, on=["line", "person"]).drop_duplicates(["line", "person", "cell"])
-                n = hc.groupby(["line", "person"]).agg(ev=("ev", "sum")).reset_index()
-                clues.append(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "home_cells",
-                                           "points": rules.home_cells, "ev": n["ev"].to_numpy()}))
+                hc = hc.merge(clues.pairs(), on=["line", "person"]).drop_duplicates(["line", "person", "cell"])
+                group = hc.groupby(["line", "person"], sort=True).ngroup().to_numpy()
+                n = hc.groupby(["line", "person"], sort=True).size().reset_index()
+                clues.add(pd.DataFrame({"line": n["line"], "person": n["person"], "kind": "home_cells",
+                                        "points": rules.home_cells}), group, [hc["ev"].to_numpy()])
 
     # relay: a known line falls silent, this one starts shortly before
     span = calls.assign(first=pd.to_datetime(calls["first"], errors="coerce", format="mixed"),
@@ -273,8 +297,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         old = known[["person", "line", "ev"]].merge(span, left_on="line", right_index=True)
         old = old[(end - old["last"]).dt.days >= rules.silent_days]
         new = span[span.index.isin(open_lines)].rename_axis("new").reset_index()
-        have = pd.concat([x[["line", "person"]] for x in clues if len(x)]).drop_duplicates() \
-            if any(len(x) for x in clues) else pd.DataFrame(columns=["line", "person"])
+        have = clues.pairs() if clues else pd.DataFrame(columns=["line", "person"])
         if len(old) and len(new) and rules.min_kinds >= 2:
             # a relay alone never attributes a line: only the pairs another clue names are looked at
             pairs = _relay_candidates(have, old, new, rules.relay_days, rules.silent_days)
@@ -283,13 +306,12 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         if len(old) and len(new):
             ok = (pairs["last_new"] > pairs["last_old"]) & (pairs["first_new"] > pairs["first_old"])
             r = pairs[ok.to_numpy()]
-            clues.append(pd.DataFrame({"line": r["new"], "person": r["person"], "kind": "relay", "points": rules.relay,
-                                       "ev": r["ev"].to_numpy()}))
+            clues.add(pd.DataFrame({"line": r["new"], "person": r["person"], "kind": "relay", "points": rules.relay}),
+                      None, [r["ev"].to_numpy()])
 
-    clues = [x for x in clues if len(x)]
     if not clues:
         return _empty()
-    allc = pd.concat(clues, ignore_index=True)
+    allc = pd.concat(clues.frames, ignore_index=True)
     # a line calling one of the person's own lines is not theirs
     self_call = calls.merge(known[["person", "line"]].rename(columns={"line": "other"}), on="other")[["line", "person"]]
     self_call = self_call.drop_duplicates().assign(_x=True)
@@ -314,7 +336,8 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                                    "(" + why.get("n", pd.Series(0, index=why.index)).fillna(0).astype(int).astype(str) + ")", "")
     why = why.assign(label=label.to_numpy())
     reasons = why.sort_values(["line", "kind"]).groupby(["line", "person"])["label"].agg(";".join)
-    evidence = why.groupby(["line", "person"])["ev"].agg(lambda s: sorted({r for refs in s for r in refs}))
+    ev = pd.concat(clues.evidence, ignore_index=True).merge(why[["cid", "line", "person"]], on="cid")
+    evidence = ev.groupby(["line", "person"])["pos"].agg(lambda pos: edge_evidence(every_edge, pos.to_numpy()))
     best = best.set_index(["line", "person"])
     out = pd.DataFrame({"person": best.index.get_level_values(1), "phone": best.index.get_level_values(0),
                         "points": best["points"].to_numpy(), "runner_up": best["runner_up"].to_numpy(),

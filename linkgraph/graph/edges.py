@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets, lists_by_group
+from linkgraph.graph._agg import joined_sets
+from linkgraph.graph.edge_refs import KEY as REFS_KEY, EdgeRefs
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
 EDGE_KEY = ["from_entity", "to_entity", "type"]
@@ -57,7 +58,7 @@ def edge_id(from_entity: pd.Series, type_: pd.Series, to_entity: pd.Series) -> p
     return from_entity.astype(str) + "|" + type_.astype(str) + "|" + to_entity.astype(str)
 
 
-def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls") -> pd.DataFrame:
+def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: bool = True) -> pd.DataFrame:
     """Aggregate relations (``Resolution.relations``) into one row per (from_entity, to_entity, type).
 
     Columns: ``edge_id``, the key, ``directed``, ``self_loop`` (from == to, kept), ``count`` (relation
@@ -67,40 +68,71 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls") -> pd.D
     (sorted, ';'-joined) with their counts, ``classification`` (highest level of the evidence),
     ``total_duration``/``total_quantity`` (sums where present, NaN when never given) and
     ``evidence`` (list of distinct ``source:row``, in source then row order).
+
+    ``lists=False`` (the scaling paths: scoring, the benchmarks): no ``evidence`` column; the same
+    references are kept as integer arrays in ``attrs["evidence_refs"]``
+    (:class:`~linkgraph.graph.edge_refs.EdgeRefs`, read with :func:`~linkgraph.graph.edge_refs.edge_evidence`).
+    Groups are found on integer codes of the key (each column factorized with its distinct values
+    sorted), so the rows come in (from, to, type) string order without sorting strings.
     """
     if relations is None or len(relations) == 0:
-        return empty_edges()
+        out = empty_edges()
+        if not lists:
+            out = out.drop(columns="evidence")
+            out.attrs[REFS_KEY] = EdgeRefs(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                                           np.zeros(0, dtype=object), np.zeros(0, dtype=object))
+        return out
     rel = relations.dropna(subset=["from_entity", "to_entity"])
     frm, to = rel["from_entity"].astype(str).to_numpy(), rel["to_entity"].astype(str).to_numpy()
-    swap = is_symmetric(rel["type"]) & (frm > to)
+    types = rel["type"].astype(str).to_numpy()
+    swap = np.asarray(is_symmetric(pd.Series(types))) & (frm > to)
     frm, to = np.where(swap, to, frm), np.where(swap, frm, to)
-    key = pd.DataFrame({"from_entity": frm, "to_entity": to, "type": rel["type"].astype(str).to_numpy()})
-    groups = key.groupby(EDGE_KEY, sort=True).ngroup().to_numpy()
-    n = int(groups.max()) + 1 if len(groups) else 0
+    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to, types)))
+    key = (codes[0].astype(np.int64) * len(names[1]) + codes[1]) * len(names[2]) + codes[2]
+    _, first, groups = np.unique(key, return_index=True, return_inverse=True)
+    groups = groups.reshape(-1).astype(np.int64)
+    n = len(first)
 
     unit = _numbers(rel, weight_column).fillna(1.0).to_numpy()
-    work = pd.DataFrame({
-        "g": groups, "w": unit,
-        "duration": _numbers(rel, "duration").to_numpy(), "quantity": _numbers(rel, "quantity").to_numpy(),
-        "level": rel["classification"].map(CLASSIFICATION_RANK).fillna(-1).to_numpy(),
-    })
-    g = work.groupby("g", sort=True)
-    out = key.iloc[np.unique(groups, return_index=True)[1]].reset_index(drop=True)
+    out = pd.DataFrame({"from_entity": frm[first], "to_entity": to[first], "type": types[first]})
     out["directed"] = ~is_symmetric(out["type"])
     out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
-    out["count"] = g.size().to_numpy()
-    out["weight"] = g["w"].sum().to_numpy()
+    out["count"] = np.bincount(groups, minlength=n)
+    out["weight"] = np.bincount(groups, weights=unit, minlength=n)
     out["first_seen"], out["last_seen"] = _span(groups, seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
-    level = g["level"].max().to_numpy().astype(int)
-    out["classification"] = np.where(level >= 0, _LEVELS[np.clip(level, 0, None)], None)
-    out["total_duration"] = g["duration"].sum(min_count=1).to_numpy()
-    out["total_quantity"] = g["quantity"].sum(min_count=1).to_numpy()
-    refs = rel["source"].astype(str) + ":" + rel["row"].astype(str)
-    order = np.lexsort((pd.to_numeric(rel["row"], errors="coerce").fillna(-1).to_numpy(), rel["source"].astype(str).to_numpy()))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    out["evidence"] = lists_by_group(groups, refs.to_numpy(), n, order=rank).to_numpy()
+    level = rel["classification"].map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
+    top = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(top, groups, level)
+    out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
+    out["total_duration"] = _sum_present(groups, _numbers(rel, "duration").to_numpy(), n)
+    out["total_quantity"] = _sum_present(groups, _numbers(rel, "quantity").to_numpy(), n)
+    refs = _refs(groups, rel["source"], rel["row"], n)
+    if lists:
+        out["evidence"] = refs.lists()
     out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]))
-    return out[EDGE_COLUMNS]
+    out = out[[c for c in EDGE_COLUMNS if lists or c != "evidence"]]
+    if not lists:
+        out.attrs[REFS_KEY] = refs
+    return out
+
+
+def _sum_present(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per group the sum of its non-NaN values, NaN when it has none."""
+    have = ~np.isnan(values)
+    total = np.bincount(groups[have], weights=values[have], minlength=n)
+    return np.where(np.bincount(groups[have], minlength=n) > 0, total, np.nan)
+
+
+def _refs(groups: np.ndarray, source: pd.Series, row: pd.Series, n: int) -> EdgeRefs:
+    """Per group its distinct (source, row) in source then numeric row order (ties: first seen)."""
+    cs, sources = pd.factorize(source.astype(str).to_numpy(), sort=True)
+    row_text = row.astype(str).to_numpy()
+    cr, _ = pd.factorize(row_text)
+    distinct = np.unique((groups * max(len(sources), 1) + cs) * max(int(cr.max()) + 1 if len(cr) else 1, 1) + cr,
+                         return_index=True)[1]
+    number = pd.to_numeric(row, errors="coerce").fillna(-1).to_numpy()
+    pick = distinct[np.lexsort((distinct, number[distinct], cs[distinct], groups[distinct]))]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
+    return EdgeRefs(offsets, cs[pick].astype(np.int64), row_text[pick], np.asarray(sources, dtype=object))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph._agg import joined_sets, lists_by_group
+from linkgraph.graph.edge_refs import KEY as REFS_KEY, edge_evidence, evidence_lists
 from linkgraph.graph.kinds import entity_types
 
 CALL_TYPES = frozenset({"called", "texted"})
@@ -79,6 +80,8 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
             out = out.drop(columns=["via", "evidence"])
             out.attrs["via_index"] = ViaIndex(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
         return out
+    if lists and REFS_KEY in edges.attrs:   # an edge table made with lists=False: its lists made here
+        edges = edges.assign(evidence=evidence_lists(edges))
     position = np.arange(len(edges), dtype=np.int64)
     loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else \
         (edges["from_entity"] == edges["to_entity"]).to_numpy()
@@ -207,18 +210,16 @@ def pair_evidence(projection: pd.DataFrame, edges: pd.DataFrame, pairs: np.ndarr
     ``edges`` (the table the projection was built from)."""
     pairs = np.asarray(pairs, dtype=np.int64)
     if "evidence" in projection:
-        cells = projection["evidence"].to_numpy()[pairs]
-    else:
-        offsets, positions = projection.attrs["via_index"]
-        rows = np.concatenate([positions[offsets[i]:offsets[i + 1]] for i in pairs]) if len(pairs) else positions[:0]
-        cells = edges["evidence"].to_numpy()[np.unique(rows)]
-    refs = set()
-    for cell in cells:
-        if isinstance(cell, str):
-            refs.update(cell.split(";"))
-        elif cell is not None and not (isinstance(cell, float) and np.isnan(cell)):
-            refs.update(cell)
-    return sorted(refs)
+        refs = set()
+        for cell in projection["evidence"].to_numpy()[pairs]:
+            if isinstance(cell, str):
+                refs.update(cell.split(";"))
+            elif cell is not None and not (isinstance(cell, float) and np.isnan(cell)):
+                refs.update(cell)
+        return sorted(refs)
+    offsets, positions = projection.attrs["via_index"]
+    rows = np.concatenate([positions[offsets[i]:offsets[i + 1]] for i in pairs]) if len(pairs) else positions[:0]
+    return edge_evidence(edges, rows)
 
 
 def projection_nodes(projection: pd.DataFrame, entities: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import igraph as ig
 import pandas as pd
 
 from linkgraph.graph.assemble import resolution_edges
+from linkgraph.graph.edge_refs import carry
 from linkgraph.graph.attribution import AttributionRules, attribute_lines, home_towns, inferred_uses
 from linkgraph.graph.projection import person_projection
 from linkgraph.match.pipeline import Resolution
@@ -39,13 +40,14 @@ class ScoringContext:
            cosighting_min_times: int = 3, attribution: AttributionRules | None = None) -> "ScoringContext":
         """``attribution``: rules for attributing lines nobody is known to use (None = no attribution;
         a scoring document's are ``settings.attribution.rules()``)."""
-        edges = resolution_edges(result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times)
+        edges = resolution_edges(result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times,
+                                 lists=False)   # evidence as integer arrays, text for the people shown
         entities = result.entities
         attributed = None
         if attribution is not None:
             attributed = attribute_lines(edges, entities, attribution, home_towns(result.mentions))
             if len(attributed):
-                edges = pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True)
+                edges = carry(pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True), edges)
         projection = person_projection(edges, entities, lists=False)   # evidence made per person shown
         people = entities.loc[entities["entity_type"] == "person", "entity_id"]
         holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],

@@ -69,6 +69,15 @@ class EvidenceIndex(Mapping):
         return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), resolve)
 
     @staticmethod
+    def of_edges(keys: np.ndarray | pd.Series, positions: np.ndarray, edges: pd.DataFrame) -> "EvidenceIndex":
+        """Evidence as the references behind edge rows (``positions`` in ``edges``), read from the
+        edge's ``evidence`` cell or the table's integer store
+        (:func:`~linkgraph.graph.edge_refs.edge_evidence`) for the person asked for only."""
+        from linkgraph.graph.edge_refs import edge_evidence
+
+        return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), lambda items: edge_evidence(edges, items))
+
+    @staticmethod
     def of_pairs(keys: np.ndarray | pd.Series, pairs: np.ndarray, projection: pd.DataFrame,
                  edges: pd.DataFrame) -> "EvidenceIndex":
         """Evidence as the references behind projection rows (``pairs``: positions), read from the

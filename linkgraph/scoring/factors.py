@@ -161,7 +161,7 @@ def international(ctx: ScoringContext) -> Factor:
            + foreign_plate.groupby("entity_id")["asset"].nunique().reindex(ctx.persons, fill_value=0)
            + containers.groupby("entity_id")["asset"].nunique().reindex(ctx.persons, fill_value=0)).astype(float)
     ev = pd.concat([foreign, foreign_plate, containers])[["entity_id", "pos"]]
-    return raw, EvidenceIndex.of_lists(ev["entity_id"], ev["pos"].to_numpy(), ctx.edges["evidence"])
+    return raw, EvidenceIndex.of_edges(ev["entity_id"], ev["pos"].to_numpy(), ctx.edges)
 
 
 def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
@@ -196,7 +196,7 @@ def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor
     signals = laundering_rows(ctx, cfg)
     laundering = pd.Series(cfg.laundering, index=pd.Index(signals["entity_id"].unique()), dtype=float)
     raw = pd.concat([companies, laundering], axis=1).max(axis=1).reindex(ctx.persons, fill_value=0.0)
-    ev = merge(EvidenceIndex.of_lists(ties["entity_id"], ties["pos"].to_numpy(), ctx.edges["evidence"]),
+    ev = merge(EvidenceIndex.of_edges(ties["entity_id"], ties["pos"].to_numpy(), ctx.edges),
                EvidenceIndex.of_rows(signals["entity_id"], signals["source"], signals["row"]))
     return raw, ev
 

@@ -78,3 +78,28 @@ def test_many_agencies_fall_back_without_bitmasks(rel):
     relations = pd.DataFrame([rel("P-a", "P-b", "mentioned_with", f"s{i}", i, agency=f"a{i:02d}") for i in range(70)])
     e = edge_table(relations).iloc[0]
     assert e.n_agencies == 70 and e.agencies.split(";") == sorted(f"a{i:02d}" for i in range(70))
+
+
+def test_integer_evidence_gives_every_edge_the_lists_references(rel):
+    """lists=False keeps no list per edge; each edge's references, made into text on demand, are the
+    lists=True column's (distinct, source then numeric row order), the other columns unchanged."""
+    from linkgraph.graph.edge_refs import KEY, edge_evidence, evidence_lists
+
+    relations = pd.DataFrame([
+        rel("T-1", "T-2", "called", "fadettes", 10), rel("T-1", "T-2", "called", "fadettes", 2),
+        rel("T-1", "T-2", "called", "fadettes", 2), rel("T-1", "T-2", "called", "douane", 30),
+        rel("P-b", "P-a", "co_arrested", "police", 1), rel("P-a", "P-b", "co_arrested", "gendarmerie", 7),
+        rel("P-b", "C-x", "directs", "registre", "A12"),
+    ])
+    full, lean = edge_table(relations), edge_table(relations, lists=False)
+    assert "evidence" not in lean and KEY in lean.attrs
+    pd.testing.assert_frame_equal(full.drop(columns="evidence"), lean)
+    assert [edge_evidence(lean, [i]) for i in range(len(lean))] == [sorted(e) for e in full["evidence"]]
+    assert list(evidence_lists(lean)) == list(full["evidence"])
+    calls = full.index[full["type"] == "called"][0]
+    assert full.at[calls, "evidence"] == ["douane:30", "fadettes:2", "fadettes:10"]
+    # rows appended with their own cells (inferred uses) keep them; the store answers for the others
+    extra = pd.concat([lean, pd.DataFrame({"edge_id": ["P-a|uses~inferred|T-1"], "evidence": [["x:1"]]})],
+                      ignore_index=True)
+    extra.attrs[KEY] = lean.attrs[KEY]
+    assert edge_evidence(extra, [calls, len(lean)]) == ["douane:30", "fadettes:10", "fadettes:2", "x:1"]
