@@ -197,8 +197,19 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     keep = (edges["from_entity"] != edges["to_entity"]).to_numpy()
     edges = edges[keep]
     position = np.flatnonzero(keep)   # evidence: edge positions in the caller's table, text at the end
-    ftype = entity_types(edges["from_entity"], entities).to_numpy()
-    ttype = entity_types(edges["to_entity"], entities).to_numpy()
+    # entity ids as integer codes in id order (joins on integers; sorting codes sorts the ids)
+    codes, names = pd.factorize(np.concatenate([edges["from_entity"].to_numpy(dtype=object),
+                                                edges["to_entity"].to_numpy(dtype=object)]), sort=True)
+    names = np.asarray(names, dtype=object)
+    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    ne = len(edges)
+    ftype, ttype = kinds[codes[:ne]], kinds[codes[ne:]]
+    edges = pd.DataFrame({"from_entity": codes[:ne].astype(np.int64), "to_entity": codes[ne:].astype(np.int64),
+                          "type": edges["type"].to_numpy(),
+                          **{c: edges[c].to_numpy() for c in ("first_seen", "last_seen", "count") if c in edges}})
+    if homes is not None and len(homes):
+        at = pd.Index(names).get_indexer(homes.index)
+        homes = pd.Series(homes.to_numpy()[at >= 0], index=at[at >= 0])
     etype = edges["type"].to_numpy()
 
     def links(mask: np.ndarray, source: str, target: str, ev: str = "ev") -> pd.DataFrame:
@@ -339,7 +350,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     ev = pd.concat(clues.evidence, ignore_index=True).merge(why[["cid", "line", "person"]], on="cid")
     evidence = ev.groupby(["line", "person"])["pos"].agg(lambda pos: edge_evidence(every_edge, pos.to_numpy()))
     best = best.set_index(["line", "person"])
-    out = pd.DataFrame({"person": best.index.get_level_values(1), "phone": best.index.get_level_values(0),
+    out = pd.DataFrame({"person": names[best.index.get_level_values(1)], "phone": names[best.index.get_level_values(0)],
                         "points": best["points"].to_numpy(), "runner_up": best["runner_up"].to_numpy(),
                         "reasons": reasons.reindex(best.index).to_numpy(),
                         "evidence": evidence.reindex(best.index).to_numpy()})

@@ -82,20 +82,29 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         return out
     if lists and REFS_KEY in edges.attrs:   # an edge table made with lists=False: its lists made here
         edges = edges.assign(evidence=evidence_lists(edges))
+    edges = edges[[c for c in ("edge_id", "from_entity", "to_entity", "type", "weight", "self_loop", "inferred", "evidence")
+                   if c in edges and (lists or c not in ("edge_id", "evidence"))]]   # only what is read below
     position = np.arange(len(edges), dtype=np.int64)
     loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else \
         (edges["from_entity"] == edges["to_entity"]).to_numpy()
     position = position[~loops]
     edges = edges[~loops]
-    ftype = entity_types(edges["from_entity"], entities).set_axis(edges.index)
-    ttype = entity_types(edges["to_entity"], entities).set_axis(edges.index)
-    weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0) if "weight" in edges \
-        else pd.Series(1.0, index=edges.index)
     if not lists:   # an edge is referred to by its position in the caller's table
         ids = pd.Series(position, index=edges.index)
     else:
         ids = edges["edge_id"] if "edge_id" in edges else \
             edges["from_entity"] + "|" + edges["type"] + "|" + edges["to_entity"]
+    # entity ids as integer codes in id order: joins and group-bys on integers, same order as the ids
+    codes, names = pd.factorize(np.concatenate([edges["from_entity"].to_numpy(dtype=object),
+                                                edges["to_entity"].to_numpy(dtype=object)]), sort=True)
+    names = np.asarray(names, dtype=object)
+    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    ne = len(edges)
+    ftype = pd.Series(kinds[codes[:ne]], index=edges.index, dtype=object)
+    ttype = pd.Series(kinds[codes[ne:]], index=edges.index, dtype=object)
+    edges = edges.assign(from_entity=codes[:ne].astype(np.int64), to_entity=codes[ne:].astype(np.int64))
+    weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0) if "weight" in edges \
+        else pd.Series(1.0, index=edges.index)
     parts = []
 
     direct = (ftype == "person") & (ttype == "person")
@@ -111,7 +120,7 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         for end, col in (("x", "hx"), ("y", "hy")):
             c = c.merge(holders.rename(columns={"phone": end, "holder": col, "inferred": f"i{col}", "via": f"v{col}"}),
                         on=end, how="left")
-            c[col] = c[col].fillna(c[end])
+            c[col] = c[col].fillna(c[end]).astype(np.int64)
         inferred = c["ihx"].eq(True).to_numpy() | c["ihy"].eq(True).to_numpy()
         parts.append(_pairs(c["hx"].to_numpy(), c["hy"].to_numpy(), np.where(inferred, "calls:inferred", "calls"),
                             c["w"].to_numpy(), [c["via0"].to_numpy(), c["vhx"].to_numpy(), c["vhy"].to_numpy()], not lists))
@@ -144,8 +153,8 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()[rule_codes]
     out = allp.iloc[np.unique(groups, return_index=True)[1]][["a", "b"]].reset_index(drop=True)
     out.columns = ["from_entity", "to_entity"]
-    out["from_type"] = entity_types(out["from_entity"], entities).to_numpy()
-    out["to_type"] = entity_types(out["to_entity"], entities).to_numpy()
+    out["from_type"], out["to_type"] = kinds[out["from_entity"].to_numpy()], kinds[out["to_entity"].to_numpy()]
+    out["from_entity"], out["to_entity"] = names[out["from_entity"].to_numpy()], names[out["to_entity"].to_numpy()]
     for name in ("direct", "calls", "shared"):
         out[name] = np.bincount(groups, weights=np.where(family == name, allp["w"].to_numpy(), 0.0), minlength=n)
     out["weight"] = out["direct"] + out["calls"] + out["shared"]
@@ -198,7 +207,8 @@ def _via_index(groups: np.ndarray, via: list[np.ndarray], n: int) -> ViaIndex:
     keep = v >= 0
     g, v = g[keep], v[keep]
     width = int(v.max()) + 1 if len(v) else 1
-    key = np.unique(g * width + v)
+    key = np.sort(g * width + v)
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     g, v = key // width, key % width
     offsets = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=n))]).astype(np.int64)
     return ViaIndex(offsets, v)
