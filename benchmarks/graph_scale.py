@@ -102,7 +102,7 @@ def stage(name: str, nodes: int | None = None, edges: int | None = None, note: s
     start_rss = _rss_mb()
     _CURRENT["stage"] = name
     row = {"stage": name, "nodes": nodes, "edges": edges, "note": note}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     print(f"[{time.strftime('%H:%M:%S')}] {name} ...", flush=True)
     try:
         yield row
@@ -113,12 +113,13 @@ def stage(name: str, nodes: int | None = None, edges: int | None = None, note: s
         print(row["traceback"], file=sys.stderr, flush=True)
     finally:
         row["seconds"] = time.perf_counter() - t0
+        row["cpu"] = time.process_time() - c0   # CPU of the process: less sensitive than wall time to a shared machine
         row["peak_rss_mb"] = _hwm_mb()
         row["start_rss_mb"] = start_rss
         row["delta_mb"] = row["peak_rss_mb"] - start_rss
         _CURRENT["stage"] = None
         RESULTS.append(row)
-        print(f"[{time.strftime('%H:%M:%S')}] {name}: {row['seconds']:.1f} s, peak RSS {row['peak_rss_mb']:.0f} MB "
+        print(f"[{time.strftime('%H:%M:%S')}] {name}: {row['seconds']:.1f} s (CPU {row['cpu']:.1f} s), peak RSS {row['peak_rss_mb']:.0f} MB "
               f"(+{row['delta_mb']:.0f}) {row['status']}", flush=True)
 
 
@@ -522,10 +523,10 @@ def _fmt(v) -> str:
 
 
 def stage_table(rows: list[dict]) -> str:
-    lines = ["| stage | nodes | edges | seconds | peak RSS MB | Δ RSS MB | note |", "|---|---|---|---|---|---|---|"]
+    lines = ["| stage | nodes | edges | seconds | CPU s | peak RSS MB | Δ RSS MB | note |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         note = r["note"] if r["status"] == "ok" else f"{r['status']} {r['note']}"
-        lines.append(f"| {r['stage']} | {_fmt(r['nodes'])} | {_fmt(r['edges'])} | {r['seconds']:.1f} | "
+        lines.append(f"| {r['stage']} | {_fmt(r['nodes'])} | {_fmt(r['edges'])} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
                      f"{r['peak_rss_mb']:.0f} | {r['delta_mb']:+.0f} | {note} |")
     return "\n".join(lines)
 
@@ -599,6 +600,12 @@ def main() -> None:
     if side:
         print("\n## networkx vs linkgraph on the projection\n")
         print(side_table(side))
+    pipe = [r for r in main_stages if not r["stage"].startswith("generate")]
+    wall, cpu = sum(r["seconds"] for r in pipe), sum(r["cpu"] for r in pipe)
+    sc = [r for r in pipe if r["stage"].startswith("scoring")]
+    print(f"\npipeline (stages after generation): {wall:.1f} s wall, {cpu:.1f} s CPU; peak RSS "
+          f"{max(r['peak_rss_mb'] for r in pipe):.0f} MB; scoring's share {sum(r['seconds'] for r in sc) / wall:.0%} of wall, "
+          f"{sum(r['cpu'] for r in sc) / cpu:.0%} of CPU; load average at the end {os.getloadavg()[0]:.1f}")
     print(f"\npeak RSS of the whole run (max over stages, MB): {max(r['peak_rss_mb'] for r in RESULTS):.0f}")
     if "scores" in lg:
         print("\ntop 5:\n", lg["scores"].persons.head(5)[["rank", "entity_id", "label", "score"]].to_string(index=False))
