@@ -128,11 +128,14 @@ def _sum_present(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 def _refs(groups: np.ndarray, source: pd.Series, row: pd.Series, n: int) -> EdgeRefs:
     """Per group its distinct (source, row) in source then numeric row order (ties: first seen)."""
     cs, sources = pd.factorize(source.astype(str).to_numpy(), sort=True)
-    row_text = row.astype(str).to_numpy()
-    cr, _ = pd.factorize(row_text)
+    raw, values = pd.factorize(row.to_numpy(), use_na_sentinel=False)   # each distinct row value made text once
+    values = pd.Index(values)
+    text = np.asarray(values.astype(str), dtype=object)
+    codes, _ = pd.factorize(text)
+    cr = codes[raw]
     distinct = np.unique((groups * max(len(sources), 1) + cs) * max(int(cr.max()) + 1 if len(cr) else 1, 1) + cr,
                          return_index=True)[1]
-    number = pd.to_numeric(row, errors="coerce").fillna(-1).to_numpy()
+    number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=float)[raw]
     pick = distinct[np.lexsort((distinct, number[distinct], cs[distinct], groups[distinct]))]
     offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
-    return EdgeRefs(offsets, cs[pick].astype(np.int64), row_text[pick], np.asarray(sources, dtype=object))
+    return EdgeRefs(offsets, cs[pick].astype(np.int64), text[raw[pick]], np.asarray(sources, dtype=object))
