@@ -154,6 +154,11 @@ def test_listed_links_read_their_evidence_through_the_projection_index():
     ctx = ScoringContext.of(result, attribution=load_scoring().attribution.rules())
     p = ctx.projection
     assert "evidence" not in p                          # no list per pair
+    from linkgraph.graph.edge_refs import KEY
+    cells = ctx.edges["evidence"] if "evidence" in ctx.edges else pd.Series(dtype=object)
+    lists = cells.map(lambda c: isinstance(c, list)).to_numpy()
+    assert KEY in ctx.edges.attrs and len(ctx.edges.attrs[KEY]) > 0   # no list per edge: integer arrays
+    assert not lists[:len(ctx.edges.attrs[KEY])].any()  # lists only on appended rows (attributed lines, co-sightings)
     i = int(np.argmax(p["weight"].to_numpy()))
     a, b = p["from_entity"].iat[i], p["to_entity"].iat[i]
     raw, evidence = listed_links(ctx, {b})
