@@ -1,7 +1,7 @@
 """What scoring reads from a resolution: persons, their rows, the entity graph and projection."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import igraph as ig
 import pandas as pd
@@ -26,6 +26,7 @@ class ScoringContext:
     attributed: pd.DataFrame | None = None   # graph.attribution.attribute_lines: person, phone, reasons, evidence
     graph: ig.Graph | None = None            # the projection as igraph (built once, shared with analyse and charts)
     analysis: pd.DataFrame | None = None     # graph.analytics.analyse on that graph, when the caller ran it
+    cache: dict = field(default_factory=dict, repr=False, compare=False)   # joins several factors read, made once
 
     def projection_graph(self) -> ig.Graph:
         """The projection's igraph form (vertex ``name``, edge ``weight``), built on first use and kept."""

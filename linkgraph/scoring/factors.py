@@ -23,9 +23,15 @@ Factor = tuple[pd.Series, EvidenceIndex]
 
 
 def _person_rows(ctx: ScoringContext) -> pd.DataFrame:
-    """One line per (person, row) the person is mentioned in, with the row's attributes."""
+    """One line per (person, row) the person is mentioned in, with the row's attributes (joined once
+    per context: activity, the financial factor and the known population read it)."""
+    cached = ctx.cache.get("person_rows")
+    if cached is not None and cached[0] is ctx.mentions and cached[1] is ctx.rows:
+        return cached[2]
     mine = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row"]].drop_duplicates()
-    return mine.merge(ctx.rows, on=["source", "row"], how="inner")
+    rows = mine.merge(ctx.rows, on=["source", "row"], how="inner")
+    ctx.cache["person_rows"] = (ctx.mentions, ctx.rows, rows)
+    return rows
 
 
 def _decay(dates: pd.Series, ref: pd.Timestamp, half_life: float) -> np.ndarray:
