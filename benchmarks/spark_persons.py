@@ -45,8 +45,20 @@ def _tree_rss(proc: psutil.Process) -> dict[str, int]:
     return out
 
 
-def run_measured(cmd: list[str], log: Path, tty: bool) -> dict:
-    """Run ``cmd``; wall seconds, exit code and peak RSS of its process tree (total and by kind)."""
+def _kill_tree(proc: psutil.Process) -> None:
+    """End ``proc`` and every process it started (by their ids)."""
+    tree = [*proc.children(recursive=True), proc]
+    for p in tree:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+
+
+def run_measured(cmd: list[str], log: Path, tty: bool, timeout: float | None = None) -> dict:
+    """Run ``cmd``; wall seconds, exit code and peak RSS of its process tree (total and by kind).
+
+    After ``timeout`` seconds the whole tree is ended and the exit code is ``"timeout"``."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
     if tty:
         cmd = ["script", "-q", "-e", "-c", shlex.join(cmd), str(log)]
@@ -69,7 +81,12 @@ def run_measured(cmd: list[str], log: Path, tty: bool) -> dict:
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    code = child.wait()
+    try:
+        code = child.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc)
+        child.wait()
+        code = "timeout"
     wall = time.perf_counter() - start
     stop.set()
     thread.join()
@@ -121,6 +138,7 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=["local", "spark"])
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--tty", action="store_true", help="run under `script` to record the progress bars")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds an engine may run before it is ended")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     saved = args.out / "results.json"
@@ -133,7 +151,7 @@ def main() -> None:
         log = args.out / f"{engine}.log"
         load = os.getloadavg()[0]
         print(f"[{time.strftime('%H:%M:%S')}] {engine}: {shlex.join(cmd)} (load {load:.2f})", flush=True)
-        got = run_measured(cmd, log, args.tty)
+        got = run_measured(cmd, log, args.tty, args.timeout)
         got["load_before"] = round(load, 2)
         got["load_after"] = round(os.getloadavg()[0], 2)
         results[engine] = got
