@@ -14,12 +14,12 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
-from linkgraph.match.model import ScoredPairs, tf_adjustments
+from linkgraph.match.model import ScoredPairs, tf_adjustments, tf_tables
 from linkgraph.match.resolve_table import (PairProgress, TableResolution, _tf_bound, blocking_plan,
                                            rescore_kept_only, threshold_weight)
 from linkgraph.match.settings import Settings
 from linkgraph.match.spark import blocking, cluster as spark_cluster
-from linkgraph.match.spark.compare import level_names, scored_pairs, tf_counts, tf_names
+from linkgraph.match.spark.compare import level_names, scored_pairs, tf_names
 from linkgraph.match.spark.components import connected_components, materialize as _materialize
 from linkgraph.match.spark.frames import RID, pairs_frame, records_frame, used_columns
 from linkgraph.match.spark.progress import PairCounter, partitions_for
@@ -125,7 +125,8 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
         floor = threshold_weight(trained) - settings.budget.keep_margin
         counter = PairCounter(spark, progress)
         per_task = max(settings.budget.chunk_pairs // 4, 1)
-        kept = _kept_scores(pairs, compared, records, trained, columns, tf_counts(records, trained), floor,
+        # term-frequency counts by the local function on the driver's table (O(records), as the plan)
+        kept = _kept_scores(pairs, compared, records, trained, columns, tf_tables(trained, table), floor,
                             counter, per_task)
         report.update({"pairs_compared": compared, "pairs_kept": kept.count(), "keep_floor_weight": floor})
         edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(kept, settings)),
@@ -134,8 +135,7 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
             rise = _tf_bound(tf_adjustments(trained, cols), tf_adjustments(trained, cols, tf_entities))
-            entities = pairs_frame(spark, np.arange(n), tf_entities, names=(RID, "entity"))
-            tables = tf_counts(records, trained, entities)
+            tables = tf_tables(trained, table, tf_entities)
             if rescore_kept_only(trained, rise):
                 report["second_pass"] = "kept pairs rescored"
                 kept = _kept_scores(kept.select("i", "j"), report["pairs_kept"], records, trained, columns, tables,
