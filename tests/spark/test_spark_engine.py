@@ -89,8 +89,13 @@ def test_refined_blocking_and_kept_pairs_same_result(spark, both):
         update={"pairs_per_rule": 1000, "chunk_pairs": 500})})
     expected = resolve_table(table, settings)
     assert sum(r["refined_blocks"] for r in expected.report["blocking"]) > 0
-    got = resolve_table_spark(spark, table, settings)
-    assert got.report["blocking"] == expected.report["blocking"]
+    calls = []
+    got = resolve_table_spark(spark, table, settings, progress=lambda done, total: calls.append((done, total)))
+    assert got.report == expected.report  # plan, pairs compared and kept, floor, second pass
+    # progress: the bar appears at 0 of the pairs to generate, then counts the pairs compared up to all of them
+    assert calls[0] == (0, expected.report["pairs_to_generate"])
+    done = [d for d, t in calls[1:]]
+    assert done == sorted(done) and calls[-1] == (expected.report["pairs_compared"],) * 2
     assert np.array_equal(got.labels, expected.labels)
     for f in ("i", "j", "levels", "weight", "tf_adjustment"):
         assert np.array_equal(getattr(got.scored, f), getattr(expected.scored, f)), f

@@ -62,10 +62,11 @@ def pair_levels(pairs: DataFrame, records: DataFrame, settings: Settings, column
 
 
 def scored_pairs(pairs: DataFrame, records: DataFrame, trained: Settings, columns: list[str],
-                 tables: dict[str, pd.Series]) -> DataFrame:
+                 tables: dict[str, pd.Series], counter=None) -> DataFrame:
     """``i, j, weight, probability, l0..lk, t0..tk`` by :func:`linkgraph.match.model.score`.
 
     ``tables``: the term-frequency counts of the whole table (broadcast with the function).
+    ``counter``: a Spark accumulator the pairs compared are added to (for progress).
     """
     lnames, tnames = level_names(trained), tf_names(trained)
     schema = StructType([StructField("i", LongType()), StructField("j", LongType()),
@@ -76,6 +77,8 @@ def scored_pairs(pairs: DataFrame, records: DataFrame, trained: Settings, column
         for batch in batches:
             table, i, j = _two_sided(batch, columns)
             s = score(trained, table, i, j, Columns(table), tables=tables)
+            if counter is not None:
+                counter.add(len(i))
             out = pd.DataFrame({"i": batch["i"].to_numpy(), "j": batch["j"].to_numpy(),
                                 "weight": s.weight, "probability": s.probability})
             for c, name in enumerate(lnames):

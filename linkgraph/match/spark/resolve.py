@@ -14,14 +14,15 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
-from linkgraph.match.model import ScoredPairs, tf_adjustments
-from linkgraph.match.resolve_table import (TableResolution, _tf_bound, blocking_plan, rescore_kept_only,
-                                           threshold_weight)
+from linkgraph.match.model import ScoredPairs, tf_adjustments, tf_tables
+from linkgraph.match.resolve_table import (PairProgress, TableResolution, _tf_bound, blocking_plan,
+                                           rescore_kept_only, threshold_weight)
 from linkgraph.match.settings import Settings
 from linkgraph.match.spark import blocking, cluster as spark_cluster
-from linkgraph.match.spark.compare import level_names, scored_pairs, tf_counts, tf_names
+from linkgraph.match.spark.compare import level_names, scored_pairs, tf_names
 from linkgraph.match.spark.components import connected_components, materialize as _materialize
 from linkgraph.match.spark.frames import RID, pairs_frame, records_frame, used_columns
+from linkgraph.match.spark.progress import PairCounter, partitions_for
 from linkgraph.match.spark.train import train
 
 INF = float("inf")
@@ -73,13 +74,31 @@ def _collect_scored(scored: DataFrame, settings: Settings) -> ScoredPairs:
                        pdf["weight"].to_numpy(float), pdf["probability"].to_numpy(float), tf)
 
 
+def _kept_scores(pairs: DataFrame, n_pairs: int, records: DataFrame, trained: Settings, columns: list[str],
+                 tables: dict[str, pd.Series], floor: float, counter: PairCounter | None, per_task: int) -> DataFrame:
+    """The scores of ``pairs`` weighing at least ``floor``, computed once: as the local engine's
+    streamed pass, only the kept pairs outlive their task (the others are never stored)."""
+    spark = pairs.sparkSession
+    with partitions_for(spark, n_pairs, per_task):
+        if counter is None:
+            return _materialize(scored_pairs(pairs, records, trained, columns, tables).where(F.col("weight") >= floor))
+        with counter.running(n_pairs):
+            scored = scored_pairs(pairs, records, trained, columns, tables, counter.accumulator)
+            return _materialize(scored.where(F.col("weight") >= floor))
+
+
 def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
                         same: tuple[np.ndarray, np.ndarray] | None = None,
                         different: tuple[np.ndarray, np.ndarray] | None = None,
-                        collect_pairs: bool = True) -> TableResolution:
+                        collect_pairs: bool = True, progress: PairProgress | None = None) -> TableResolution:
     """Link the records of ``table`` as ``settings`` say, in Spark; the result equals the local engine's.
 
-    ``collect_pairs=False`` leaves the scored candidate pairs in Spark (``scored`` is then None);
+    The blocking plan (counted and refined within ``settings.budget``), the training, the floor of
+    the kept pairs and the second pass are the local engine's own functions and rules
+    (:mod:`linkgraph.match.resolve_table`); Spark joins the plan's block codes, compares and scores
+    the pairs with the local code, keeps those at or above the floor and clusters them.
+    ``progress(done, total)``: pairs compared so far, as the tasks end.
+    ``collect_pairs=False`` leaves the kept pairs in Spark (``scored`` is then None);
     the explorer's review queue reads them, so keep the default unless they do not fit the driver.
     """
     table = table.reset_index(drop=True)
@@ -94,34 +113,40 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
         cols = Columns(table)
         plan = blocking_plan(table, settings, cols)
         report = {"blocking": plan.report(), "pairs_to_generate": plan.total}
+        if progress:
+            progress(0, plan.total)  # the bar shows while the blocks are joined
         pairs = _materialize(blocking.planned_pairs(spark, plan))
+        compared = pairs.count()  # distinct pairs: those the local engine compares
         if not settings.trained:
             known = None
             if not fixed.isEmpty():
                 known = connected_components(fixed).select(F.col("node").alias(RID), F.col("component").alias("entity"))
             trained = train(settings, table, records, columns, pairs, known)
         floor = threshold_weight(trained) - settings.budget.keep_margin
-        scores = _materialize(scored_pairs(pairs, records, trained, columns, tf_counts(records, trained)))
-        kept = scores.where(F.col("weight") >= floor)
-        report.update({"pairs_compared": scores.count(), "keep_floor_weight": floor})
-        edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
+        counter = PairCounter(spark, progress)
+        per_task = max(settings.budget.chunk_pairs // 4, 1)
+        # term-frequency counts by the local function on the driver's table (O(records), as the plan)
+        kept = _kept_scores(pairs, compared, records, trained, columns, tf_tables(trained, table), floor,
+                            counter, per_task)
+        report.update({"pairs_compared": compared, "pairs_kept": kept.count(), "keep_floor_weight": floor})
+        edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(kept, settings)),
                                                   settings.constraints, cannot)
         if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
             rise = _tf_bound(tf_adjustments(trained, cols), tf_adjustments(trained, cols, tf_entities))
-            entities = pairs_frame(spark, np.arange(n), tf_entities, names=(RID, "entity"))
-            again = kept.select("i", "j") if rescore_kept_only(trained, rise) else pairs
-            report["second_pass"] = "kept pairs rescored" if rescore_kept_only(trained, rise) else "all pairs scored again"
+            tables = tf_tables(trained, table, tf_entities)
+            if rescore_kept_only(trained, rise):
+                report["second_pass"] = "kept pairs rescored"
+                kept = _kept_scores(kept.select("i", "j"), report["pairs_kept"], records, trained, columns, tables,
+                                    floor, None, per_task)
+            else:  # every pair again, as the local engine streams them again (with progress)
+                report["second_pass"] = "all pairs scored again"
+                kept = _kept_scores(pairs, compared, records, trained, columns, tables, floor, counter, per_task)
             report["second_pass_max_rise"] = rise
-            scores = _materialize(scored_pairs(again, records, trained, columns,
-                                               tf_counts(records, trained, entities)))
-            kept = scores.where(F.col("weight") >= floor)
-            edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
+            edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(kept, settings)),
                                                       settings.constraints, cannot)
         scored = _collect_scored(kept, trained) if collect_pairs else None
-        if scored is not None:
-            report["pairs_kept"] = int(len(scored.i))
     else:
         edges, clustering = spark_cluster.cluster(records, n, fixed, settings.constraints, cannot)
     return TableResolution(clustering.labels, trained, scored, edges, clustering, tf_entities, report)
@@ -136,6 +161,5 @@ class SparkTableResolver:
 
     def __call__(self, table: pd.DataFrame, settings: Settings, *, same=None, different=None,
                  progress=None) -> TableResolution:
-        # progress of pairs is not reported from Spark jobs (the Spark UI shows their stages)
         return resolve_table_spark(self.spark, table, settings, same=same, different=different,
-                                   collect_pairs=self.collect_pairs)
+                                   collect_pairs=self.collect_pairs, progress=progress)
