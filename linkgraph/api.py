@@ -50,7 +50,7 @@ def read_sources(specs: Iterable[SourceSpec], progress: Callable[[str], None] | 
         for mapping, path, target in jobs:
             if progress:
                 progress(f"reading {target}")
-            parts.append(read_source(mapping, path))
+            parts.append(read_source(mapping, path, on_rows=_rows_so_far(progress, target)))
             _rows_read(progress, target, parts[-1])
     # two files read through one mapping would produce the same mention ids: tell them apart
     return _disambiguate(parts)
@@ -61,6 +61,14 @@ def _rows_read(progress, target: object, part: Extraction) -> None:
     rows = getattr(progress, "rows", None)
     if rows is not None:
         rows(str(target), int(len(part.rows)))
+
+
+def _rows_so_far(progress, target: object) -> Callable[[int, int], None] | None:
+    """A ``read_source`` rows callback for a progress that has a ``reading(file, done, total)`` method."""
+    reading = getattr(progress, "reading", None)
+    if reading is None:
+        return None
+    return lambda done, total: reading(str(target), done, total)
 
 
 def _read_one(mapping: SourceMapping, path: str | Path | None) -> tuple[bool, object]:

@@ -123,14 +123,24 @@ class _Steps:
     (with the time left, estimated from the pairs compared so far)."""
 
     def __init__(self, bar: Progress, task) -> None:
-        self.bar, self.task, self.pair_tasks = bar, task, {}
+        self.bar, self.task, self.pair_tasks, self.row_tasks = bar, task, {}, {}
 
     def __call__(self, message: str) -> None:
         self.bar.update(self.task, description=message, advance=1)
 
+    def reading(self, file: str, done: int, total: int) -> None:
+        """Rows of a file extracted so far (a large file is extracted in chunks), with the time left."""
+        if file not in self.row_tasks:
+            self.row_tasks[file] = self.bar.add_task(f"read {Path(file).name}: rows", total=max(total, 1), remaining="")
+        task = self.row_tasks[file]
+        self.bar.update(task, completed=done, total=max(total, 1))
+        left = self.bar.tasks[[x.id for x in self.bar.tasks].index(task)].time_remaining
+        self.bar.update(task, remaining=f"~{left:.0f} s left" if left is not None and done < total else "")
+
     def rows(self, file: str, rows: int) -> None:
-        task = self.bar.add_task(f"read {Path(file).name}: rows", total=max(rows, 1), remaining="")
-        self.bar.update(task, completed=max(rows, 1))  # finished: its clock stops
+        if file not in self.row_tasks:
+            self.row_tasks[file] = self.bar.add_task(f"read {Path(file).name}: rows", total=max(rows, 1), remaining="")
+        self.bar.update(self.row_tasks[file], completed=max(rows, 1), remaining="")  # finished: its clock stops
 
     def pairs(self, entity_type: str, done: int, total: int) -> None:
         if entity_type not in self.pair_tasks:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -239,10 +240,47 @@ def _reject_frame(rejects: _Rejects, records: pd.DataFrame, mapping: SourceMappi
                          "reason": items["reason"].to_numpy(), "record": record_json.to_numpy()})
 
 
-def read_source(mapping: SourceMapping, path: str | Path | None = None) -> Extraction:
-    """Read one file through its mapping (``path`` defaults to the mapping's ``file:``)."""
+CHUNK_ROWS = 250_000
+
+
+def read_source(mapping: SourceMapping, path: str | Path | None = None,
+                on_rows: Callable[[int, int], None] | None = None, chunk_rows: int = CHUNK_ROWS) -> Extraction:
+    """Read one file through its mapping (``path`` defaults to the mapping's ``file:``).
+
+    A large file is extracted ``chunk_rows`` rows at a time (every row is extracted on its own, so
+    the result is the same as in one piece; mentions and relations are put back in the one-piece
+    order); ``on_rows(done, total)`` is told the rows extracted so far after each chunk.
+    """
     target = Path(path) if path is not None else mapping.default_file()
     if target is None:
         from linkgraph.errors import SourceError
         raise SourceError(mapping.path or mapping.source, "no file given and the mapping has no 'file:' key")
-    return extract(read_records(target, mapping), mapping, str(target))
+    records = read_records(target, mapping)
+    total = len(records)
+    if total <= chunk_rows:
+        result = extract(records, mapping, str(target))
+        if on_rows:
+            on_rows(total, total)
+        return result
+    parts = []
+    for start in range(0, total, chunk_rows):
+        chunk = records.iloc[start:start + chunk_rows].reset_index(drop=True)
+        parts.append(extract(chunk, mapping, str(target)))
+        if on_rows:
+            on_rows(min(start + chunk_rows, total), total)
+    del records
+    return _in_one_piece_order(Extraction.concat(parts), mapping)
+
+
+def _in_one_piece_order(ext: Extraction, mapping: SourceMapping) -> Extraction:
+    """Chunks give slot A, slot B per chunk; one piece gives every slot A mention, then slot B."""
+    slots = {slot: k for k, slot in enumerate(mapping.mentions)}
+    if len(ext.mentions):
+        rank = ext.mentions["slot"].map(slots).to_numpy()
+        ext.mentions = ext.mentions.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+    if len(ext.relations) and len(mapping.relations) > 1:
+        order = {f"{r.type}\x1f{r.from_}\x1f{r.to}": k for k, r in enumerate(mapping.relations)}
+        keys = ext.relations["type"] + "\x1f" + ext.relations["from_slot"] + "\x1f" + ext.relations["to_slot"]
+        rank = keys.map(order).to_numpy()
+        ext.relations = ext.relations.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+    return ext
