@@ -54,11 +54,7 @@ def normalize_query(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], lis
     if unknown:
         raise QueryError(f"unknown field(s) {', '.join(map(str, unknown))}; a record may hold "
                          f"{', '.join(QUERY_FIELDS)}")
-    records = records.reset_index(drop=True).astype(object)
-    records = records.where(records.notna(), None)
-    for c in records.columns:
-        s = records[c].astype("string").str.strip()
-        records[c] = s.where(s.notna() & (s != ""), None).astype(object)
+    records = pd.DataFrame({c: [_text(v) for v in records[c].tolist()] for c in records.columns}, dtype=object)
     errors: list[dict] = []
     columns: dict[str, dict[str, pd.Series]] = {}
     for name in records.columns:
@@ -98,6 +94,14 @@ def normalize_query(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], lis
         out["person"] = person.reset_index(drop=True)
     return {t: f.reset_index(drop=True).astype({c: object for c in f.columns if c != "q"})
             for t, f in out.items() if len(f)}, errors
+
+
+def _text(value) -> str | None:
+    """A query value as stripped text (None when missing or blank)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
 
 
 @dataclass
@@ -156,11 +160,11 @@ def match_pairs(ti, query: pd.DataFrame, visible: np.ndarray | None = None,
     if probabilistic and len(q):
         urows, inverse = np.unique(row, return_inverse=True)
         cols = [c for c in ti.records.columns if c in query.columns or c in _compared(ti.settings)]
-        qpart = query.reindex(columns=cols)
-        rpart = ti.records.iloc[urows][cols]
-        frame = pd.concat([qpart, rpart], ignore_index=True)
-        frame = frame.astype(object).where(frame.notna(), None)
-        i, j = q.astype(np.int64), len(qpart) + inverse.astype(np.int64)
+        nq = len(query)
+        frame = pd.DataFrame({c: np.concatenate([_objects(query[c]) if c in query else np.full(nq, None, dtype=object),
+                                                 _objects(ti.records[c].to_numpy(dtype=object)[urows])])
+                              for c in cols})
+        i, j = q.astype(np.int64), nq + inverse.astype(np.int64)
         scored = score(ti.settings, frame, i, j, Columns(frame), tables=ti.tf)
         probability = np.where(idf, 1.0, scored.probability)
         weight = np.where(idf, np.inf, scored.weight)
@@ -169,6 +173,16 @@ def match_pairs(ti, query: pd.DataFrame, visible: np.ndarray | None = None,
         scored = ScoredPairs(scored.i[keep], scored.j[keep], scored.levels[keep], scored.weight[keep],
                              scored.probability[keep], scored.tf_adjustment[keep])
     return Pairs(q[keep], row[keep], idf[keep], probability[keep], weight[keep], scored)
+
+
+def _objects(values) -> np.ndarray:
+    """Values as an object array with None for missing."""
+    a = np.asarray(values, dtype=object)
+    missing = pd.isna(a)
+    if missing.any():
+        a = a.copy()
+        a[missing] = None
+    return a
 
 
 def _compared(settings) -> set[str]:

@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS match_keys (entity_type VARCHAR, rule INTEGER, key UB
 CREATE TABLE IF NOT EXISTS match_tf (entity_type VARCHAR, column_name VARCHAR, value VARCHAR, entities BIGINT);
 """
 INDEX_VERSION = "match_index"
+#: Up to this many rows, keys are computed in plain Python (a lookup's few records).
+SMALL = 64
 #: Provenance columns kept in memory with every indexed mention (the evidence a lookup may show).
 PROVENANCE = ["mention_id", "source", "agency", "classification", "file", "row", "date"]
 
@@ -56,6 +58,16 @@ def rule_keys(frame: pd.DataFrame, rule: list[str]) -> np.ndarray:
     n = len(frame)
     if n == 0:
         return np.zeros(0, dtype=np.uint64)
+    if any(col not in frame for col in rule):
+        return np.zeros(n, dtype=np.uint64)
+    if n <= SMALL:  # a few query records: plain Python beats pandas' per-call overhead (same keys)
+        columns = [frame[col].to_numpy(dtype=object) for col in rule]
+        joined = np.array(["\x1f".join(str(v) for v in vals) for vals in zip(*columns)], dtype=object)
+        ok = np.array([all(v is not None and v == v and str(v) != "" for v in vals) for vals in zip(*columns)])
+        keys = pd.util.hash_array(joined, categorize=False)
+        keys = np.where(ok, keys, np.uint64(0)).astype(np.uint64)
+        keys[ok & (keys == 0)] = 1
+        return keys
     ok = np.ones(n, dtype=bool)
     parts = []
     for col in rule:
@@ -67,7 +79,7 @@ def rule_keys(frame: pd.DataFrame, rule: list[str]) -> np.ndarray:
     joined = parts[0]
     for p in parts[1:]:
         joined = joined + "\x1f" + p
-    keys = pd.util.hash_array(joined.to_numpy(dtype=object), categorize=True)
+    keys = pd.util.hash_array(joined.to_numpy(dtype=object), categorize=False)
     keys = np.where(ok, keys, np.uint64(0)).astype(np.uint64)
     keys[ok & (keys == 0)] = 1  # 0 means "no key"
     return keys
