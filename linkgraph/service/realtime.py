@@ -128,23 +128,31 @@ class Matcher:
         if not seen[rows].all():
             entity_id, rows = self._view_part(ti, code, rows[seen[rows]], row)
         prob = float(pairs.probability[k])
-        records = ti.records
-        matched = records.iloc[row]
+        arrays = self._arrays(ti)
+        provenance = [c for c in EVIDENCE if c in arrays]
         cand = {"entity_id": entity_id, "entity_type": ti.entity_type, "probability": round(prob, 6),
                 "match_weight": _clean(float(pairs.weight[k])), "threshold": ti.settings.threshold,
                 "status": "match" if prob >= ti.settings.threshold else "possible",
-                "matched_mention": {c: _clean(matched[c]) for c in EVIDENCE if c in records},
+                "matched_mention": {c: _clean(arrays[c][row]) for c in provenance},
                 "mentions": int(len(rows)),
-                "agencies": sorted(records["agency"].iloc[rows].dropna().unique().tolist())}
+                "agencies": sorted({a for a in arrays["agency"][rows] if isinstance(a, str)})}
         if waterfalls:
             cand["waterfall"] = [{key: _clean(v) for key, v in step.items()} for step in waterfall(ti, pairs, k)]
         if evidence:
-            shown = records.iloc[rows[:MAX_EVIDENCE]]
-            values = [c for c in sorted(_shown_columns(ti)) if c in records]
-            cand["evidence"] = [{**{c: _clean(r[c]) for c in EVIDENCE if c in records},
-                                 "values": {c: r[c] for c in values if r[c] is not None and r[c] == r[c]}}
-                                for _, r in shown.iterrows()]
+            values = [c for c in sorted(_shown_columns(ti)) if c in arrays]
+            cand["evidence"] = [{**{c: _clean(arrays[c][r]) for c in provenance},
+                                 "values": {c: arrays[c][r] for c in values if isinstance(arrays[c][r], str)}}
+                                for r in rows[:MAX_EVIDENCE]]
         return cand
+
+    def _arrays(self, ti) -> dict[str, np.ndarray]:
+        """The provenance and shown columns of a type's records as arrays (cached per index)."""
+        cache = self.__dict__.setdefault("_array_cache", {})
+        key = (id(self.index), ti.entity_type)
+        if key not in cache:
+            cols = [c for c in EVIDENCE + sorted(_shown_columns(ti)) if c in ti.records]
+            cache[key] = {c: ti.records[c].to_numpy(dtype=object) for c in dict.fromkeys(cols)}
+        return cache[key]
 
     def _view_part(self, ti, code: int, rows: np.ndarray, matched: int) -> tuple[str, np.ndarray]:
         """The id and rows of the part of a partly hidden entity that visible evidence links to the

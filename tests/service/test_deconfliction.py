@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
 from fastapi.testclient import TestClient
 
-from access_world import FILES, MARKERS, REPO, USERS_YAML, build_world, write_source
+from access_world import REPO, USERS_YAML, build_world, write_source
 from linkgraph.service.app import TOKEN_HEADER, create_app
 from linkgraph.service.deconfliction import deconflict, requests_about
 from linkgraph.service.realtime import Matcher
