@@ -57,12 +57,13 @@ def normalize_query(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], lis
     records = pd.DataFrame({c: [_text(v) for v in records[c].tolist()] for c in records.columns}, dtype=object)
     errors: list[dict] = []
     columns: dict[str, dict[str, pd.Series]] = {}
+    field_of = _scalar_field if len(records) <= SMALL_QUERY else normalize_field
     for name in records.columns:
         raw = records[name]
         if raw.isna().all():
             continue
         for entity_type, field in QUERY_FIELDS[name]:
-            values, errs = normalize_field(entity_type, field, raw)
+            values, errs = field_of(entity_type, field, raw)
             bad = errs.notna() & raw.notna()
             for row in np.flatnonzero(bad.to_numpy(dtype=bool)):
                 errors.append({"row": int(row) + 1, "field": name, "value": str(raw.iloc[row]),
@@ -94,6 +95,38 @@ def normalize_query(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], lis
         out["person"] = person.reset_index(drop=True)
     return {t: f.reset_index(drop=True).astype({c: object for c in f.columns if c != "q"})
             for t, f in out.items() if len(f)}, errors
+
+
+#: Up to this many records, values are normalized one by one with the scalar normalizers (the same
+#: functions :func:`normalize_field` runs once per distinct value, without its pandas overhead).
+SMALL_QUERY = 8
+
+
+def _scalar_field(entity_type: str, field: str, raw: pd.Series) -> tuple[dict[str, pd.Series], pd.Series]:
+    """:func:`linkgraph.normalize.fields.normalize_field` for a few values, one scalar call each."""
+    from linkgraph.normalize.dates import parse_dob
+    from linkgraph.normalize.fields import FIELD_OUTPUTS
+    from linkgraph.normalize.phones import normalize_phone
+
+    if field == "dob":
+        outputs = [("dob", parse_dob)]
+    elif (entity_type, field) == ("phone", "number"):
+        outputs = [("number", normalize_phone)]
+    else:
+        outputs = FIELD_OUTPUTS[(entity_type, field)]
+    values = {col: [None] * len(raw) for col, _ in outputs}
+    errors: list = [None] * len(raw)
+    for k, value in enumerate(raw.tolist()):
+        if value is None:
+            continue
+        for n, (col, func) in enumerate(outputs):
+            try:
+                values[col][k] = func(value)
+            except ValueError as exc:
+                if n == 0:  # the first normalizer decides whether the value is valid
+                    errors[k] = str(exc) or type(exc).__name__
+    return ({col: pd.Series(v, index=raw.index, dtype=object) for col, v in values.items()},
+            pd.Series(errors, index=raw.index, dtype=object))
 
 
 def _text(value) -> str | None:
