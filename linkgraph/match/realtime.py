@@ -54,10 +54,12 @@ def normalize_query(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], lis
     if unknown:
         raise QueryError(f"unknown field(s) {', '.join(map(str, unknown))}; a record may hold "
                          f"{', '.join(QUERY_FIELDS)}")
+    if len(records) <= SMALL_QUERY:
+        return _normalize_small(records)
     records = pd.DataFrame({c: [_text(v) for v in records[c].tolist()] for c in records.columns}, dtype=object)
     errors: list[dict] = []
     columns: dict[str, dict[str, pd.Series]] = {}
-    field_of = _scalar_field if len(records) <= SMALL_QUERY else normalize_field
+    field_of = normalize_field
     for name in records.columns:
         raw = records[name]
         if raw.isna().all():
@@ -102,31 +104,98 @@ def normalize_query(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], lis
 SMALL_QUERY = 8
 
 
-def _scalar_field(entity_type: str, field: str, raw: pd.Series) -> tuple[dict[str, pd.Series], pd.Series]:
-    """:func:`linkgraph.normalize.fields.normalize_field` for a few values, one scalar call each."""
+def _outputs(entity_type: str, field: str) -> list:
     from linkgraph.normalize.dates import parse_dob
     from linkgraph.normalize.fields import FIELD_OUTPUTS
     from linkgraph.normalize.phones import normalize_phone
 
     if field == "dob":
-        outputs = [("dob", parse_dob)]
-    elif (entity_type, field) == ("phone", "number"):
-        outputs = [("number", normalize_phone)]
-    else:
-        outputs = FIELD_OUTPUTS[(entity_type, field)]
-    values = {col: [None] * len(raw) for col, _ in outputs}
-    errors: list = [None] * len(raw)
-    for k, value in enumerate(raw.tolist()):
-        if value is None:
+        return [("dob", parse_dob)]
+    if (entity_type, field) == ("phone", "number"):
+        return [("number", normalize_phone)]
+    return FIELD_OUTPUTS[(entity_type, field)]
+
+
+def _normalize_small(records: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """:func:`normalize_query` for a few records: the same scalar normalizers and derived columns
+    (:func:`linkgraph.normalize.fields.derive_columns`), value by value, without pandas' per-call cost."""
+    n = len(records)
+    rows = {c: [_text(v) for v in records[c].tolist()] for c in records.columns}
+    errors: list[dict] = []
+    columns: dict[str, dict[str, list]] = {}
+    for name, raw in rows.items():
+        if all(v is None for v in raw):
             continue
-        for n, (col, func) in enumerate(outputs):
-            try:
-                values[col][k] = func(value)
-            except ValueError as exc:
-                if n == 0:  # the first normalizer decides whether the value is valid
-                    errors[k] = str(exc) or type(exc).__name__
-    return ({col: pd.Series(v, index=raw.index, dtype=object) for col, v in values.items()},
-            pd.Series(errors, index=raw.index, dtype=object))
+        for entity_type, field in QUERY_FIELDS[name]:
+            outputs = _outputs(entity_type, field)
+            cols = columns.setdefault(entity_type, {})
+            for col, _ in outputs:
+                cols[col] = [None] * n
+            for k, value in enumerate(raw):
+                if value is None:
+                    continue
+                for pos, (col, func) in enumerate(outputs):
+                    try:
+                        cols[col][k] = func(value)
+                    except ValueError as exc:
+                        if pos == 0:  # the first normalizer decides whether the value is valid
+                            errors.append({"row": k + 1, "field": name, "value": value,
+                                           "reason": str(exc) or type(exc).__name__})
+                            break
+    context = {"phone": columns.get("phone", {}).get("number"), "plate": columns.get("vehicle", {}).get("plate")}
+    out: dict[str, pd.DataFrame] = {}
+    for entity_type, cols in columns.items():
+        keys = [c for c in cols if entity_type != "person" or c.split("_")[0] in ("first", "last", "dob", "id")]
+        present = [any(cols[c][k] is not None for c in keys) for k in range(n)]
+        _derive_small(entity_type, cols, n)
+        if entity_type == "person":
+            for name, values in context.items():
+                if values is not None:
+                    present = [p or values[k] is not None for k, p in enumerate(present)]
+                    cols[name] = list(values)
+        wanted = [k for k in range(n) if present[k]]
+        if wanted:
+            frame = pd.DataFrame({c: [v[k] for k in wanted] for c, v in cols.items()}, dtype=object)
+            frame["q"] = np.array(wanted, dtype=np.int64)
+            out[entity_type] = frame
+    if "person" not in out and any(v is not None for v in context.values()):
+        wanted = [k for k in range(n) if any(v is not None and v[k] is not None for v in context.values())]
+        if wanted:
+            frame = pd.DataFrame({c: [v[k] for k in wanted] for c, v in context.items() if v is not None}, dtype=object)
+            frame["q"] = np.array(wanted, dtype=np.int64)
+            out["person"] = frame
+    return out, errors
+
+
+def _derive_small(entity_type: str, cols: dict[str, list], n: int) -> None:
+    """:func:`linkgraph.normalize.fields.derive_columns` over lists (same rules, value by value)."""
+    import re
+
+    from linkgraph.normalize.fields import _TAIL, _VALID_FR_PLATE
+
+    if entity_type == "company" and "siret" in cols:
+        siren = cols.get("siren", [None] * n)
+        cols["siren"] = [a if a is not None else (b[:9] if b is not None else None) for a, b in zip(siren, cols["siret"])]
+    if "address" in cols:
+        tail = re.compile(_TAIL)
+        for k, address in enumerate(cols["address"]):
+            m = tail.search(address) if address is not None else None
+            if m and m.group("street"):
+                cols["address"][k] = m.group("street")
+                for part in ("postcode", "city"):
+                    values = cols.setdefault(part, [None] * n)
+                    if values[k] is None:
+                        values[k] = m.group(part)
+    if entity_type == "person" and "dob" in cols:
+        cols["birth_year"] = [d[:4] if d is not None else None for d in cols["dob"]]
+    if entity_type == "person" and "first_key" in cols and "last_key" in cols:
+        cols["names_key"] = [(min(a, b) + " " + max(a, b)) if a is not None and b is not None else None
+                             for a, b in zip(cols["first_key"], cols["last_key"])]
+    if entity_type == "company" and "name" in cols:
+        cols["name_key"] = [("".join(sorted(v.split())) or None) if v is not None else None for v in cols["name"]]
+    if entity_type == "vehicle" and "plate" in cols:
+        valid = re.compile(_VALID_FR_PLATE)
+        cols["plate_valid"] = [v if v is not None and valid.fullmatch(v) else None for v in cols["plate"]]
 
 
 def _text(value) -> str | None:
