@@ -143,6 +143,17 @@ def _calls(p: Probe) -> dict[tuple[str, str], list[dict]]:
         ("GET", "/api/judgments"): [{}],
         ("POST", "/api/judgments"): judge,
         ("POST", "/api/reresolve"): [{}],
+        # lookup (issue 17): only what the user may see is searched; the answers must leak nothing
+        ("POST", "/api/match"): [{"json": {"record": r}} for r in (
+            {"last_name": "DUPONTEL", "first_name": "Jeanne", "dob": "01/01/1980"}, {"phone": "06 11 00 00 99"},
+            {"last_name": "QUASIMODO", "first_name": "Mohamed", "id_number": "12AB34567"},
+            {"last_name": "BRIDGEMAN", "first_name": "Karim", "dob": "03/03/1985"}, {"plate": "AX-222-SX"},
+            {"last_name": "YANKEEMARK", "first_name": "Yolanda"}, {"last_name": "ZULUMARK", "first_name": "Zebulon"},
+            {"company": "XSECRETCO SAS"}, {"phone": "06 22 00 00 02"})],
+        # deconfliction names the agencies to contact by design (tests/service/test_deconfliction.py):
+        # here a row nobody holds, to check the route is gated and audited
+        ("POST", "/api/deconflict"): [{"json": {"records": [{"last_name": "NOBODYKNOWN", "first_name": "Ulysse"}]}}],
+        ("GET", "/api/deconflict/requests"): [{}],
     }
 
 

@@ -52,6 +52,20 @@ class Matcher:
 
         return effective_judgments(self.workspace.judgments())
 
+    #: Seconds between two checks of the workspace's version by :meth:`refresh_if_due`.
+    CHECK_EVERY = 2.0
+
+    def refresh_if_due(self) -> bool:
+        """:meth:`refresh` at most once every :attr:`CHECK_EVERY` seconds (the check opens the
+        database: a busy explorer does not pay it on every request)."""
+        import time
+
+        now = time.monotonic()
+        if now - getattr(self, "_checked", 0.0) < self.CHECK_EVERY:
+            return False
+        self._checked = now
+        return self.refresh()
+
     def refresh(self) -> bool:
         """Reload the index when the workspace changed since it was loaded; whether it did."""
         from linkgraph.store import match_index

@@ -10,7 +10,7 @@
 - ``GET /deconflict``: the page (a form; its script calls the two routes above).
 
 The matcher (:class:`~linkgraph.service.realtime.Matcher`) is built on first use and reloaded when
-the workspace has changed. A files-mode explorer (no workspace) answers 422.
+the workspace has changed (checked at most every 2 s). A files-mode explorer (no workspace) answers 422.
 """
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def add_routes(app: FastAPI, state, session) -> None:
             if current is None:
                 current = state.matcher = Matcher(workspace)
             else:
-                current.refresh()
+                current.refresh_if_due()
         return current
 
     def user():
