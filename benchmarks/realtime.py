@@ -22,7 +22,8 @@ evidence are the same code); only how the entities were formed.
 process) per call, with the load average before and after:
 
 * index load (``Matcher``: the index and the mentions' columns into memory);
-* p50/p95/max of ``Matcher.match`` for one record at a time (in-process API) plus its audit record,
+* p50/p95/max of ``Matcher.match`` for one record at a time, alone (``lookup``), then with the
+  audit record each call writes (``api``),
   the records drawn at random from the file (every field of the record: names, date and place of
   birth, address, phone when there is one);
 * the same through the explorer's ``POST /api/match`` (FastAPI app in-process over HTTP with
@@ -150,7 +151,8 @@ def _timed(fn):
     return out, time.perf_counter() - w, time.process_time() - c
 
 
-def run(records: int, n_queries: int, file_records: int, proxy_of: int | None = None) -> dict:
+def run(records: int, n_queries: int, file_records: int, proxy_of: int | None = None,
+        lookup_only: bool = False) -> dict:
     from fastapi.testclient import TestClient
 
     from linkgraph.service.app import TOKEN_HEADER, create_app
@@ -176,6 +178,14 @@ def run(records: int, n_queries: int, file_records: int, proxy_of: int | None = 
     q = queries(records, n_queries + file_records)
     single, batch = q.iloc[:n_queries], q.iloc[n_queries:]
     matcher.match(single.iloc[:1], user)  # warm-up (first touches of the arrays)
+    bare_wall, bare_cpu = [], []
+    for k in range(len(single)):  # the lookup alone, without its audit record
+        _, w, c = _timed(lambda: matcher.match(single.iloc[[k]], user))
+        bare_wall.append(w)
+        bare_cpu.append(c)
+    if lookup_only:
+        return {"load_before": load_before, "build": info, "lookup_wall": _pct(bare_wall),
+                "lookup_cpu": _pct(bare_cpu), "load_after": os.getloadavg()}
     api_wall, api_cpu, found = [], [], 0
 
     def one(rec):
@@ -206,6 +216,7 @@ def run(records: int, n_queries: int, file_records: int, proxy_of: int | None = 
     res, file_wall, file_cpu = _timed(whole)
     return {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "load_before": load_before, "build": info,
+            "lookup_wall": _pct(bare_wall), "lookup_cpu": _pct(bare_cpu),
             "index_load": {"wall_s": round(load_wall, 1), "cpu_s": round(load_cpu, 1)},
             "api_wall": _pct(api_wall), "api_cpu": _pct(api_cpu), "http_wall": _pct(http_wall),
             "http_cpu": _pct(http_cpu), "queries_with_candidates": found / len(single),
@@ -223,11 +234,12 @@ def main() -> None:
     p.add_argument("--queries", type=int, default=300)
     p.add_argument("--file-records", type=int, default=10_000)
     p.add_argument("--proxy-of", type=int, default=None, help="index built from the file, model of this workspace")
+    p.add_argument("--lookup-only", action="store_true", help="only the lookups, without audit, HTTP or file")
     a = p.parse_args()
     if a.step == "build":
         print(json.dumps(build(a.records), indent=1))
     else:
-        print(json.dumps(run(a.records, a.queries, a.file_records, a.proxy_of), indent=1, default=str))
+        print(json.dumps(run(a.records, a.queries, a.file_records, a.proxy_of, a.lookup_only), indent=1, default=str))
 
 
 if __name__ == "__main__":
