@@ -336,7 +336,17 @@ def test_cli_commands_leak_nothing_and_are_audited(user, probes, world, tmp_path
     assert answers.get("hidden", answers["missing"]) == answers["missing"]
     if p.pair:
         run("view", "explain", *p.pair, given=p.pair)
-    assert {c for c, _ in ran} >= {"score", "chart", "export", "search", "explain"}
+    # lookup (issue 17): only what the user may see is searched
+    run("match", "match", "--last-name", "DUPONTEL", "--first-name", "Jeanne", "--dob", "01/01/1980", "--json")
+    run("match", "match", "--last-name", "YANKEEMARK", "--first-name", "Yolanda", "--phone", "0611000004",
+        given=("YANKEEMARK", "Yolanda", "0611000004"))
+    # deconfliction names the agencies to contact by design (tests/service/test_deconfliction.py): a row
+    # nobody holds here, to check the command is gated and audited
+    nobody = tmp_path / "nobody.csv"
+    nobody.write_text("last_name;first_name\nNOBODYKNOWN;Ulysse\n", encoding="utf-8")
+    run("deconflict", "deconflict", str(nobody))
+    run("view", "deconflict-requests")
+    assert {c for c, _ in ran} >= {"score", "chart", "export", "search", "explain", "match", "deconflict"}
 
 
 def test_cli_refuses_without_a_case_or_as_an_unknown_user(world):
@@ -508,7 +518,7 @@ def test_every_workspace_command_is_in_the_matrix():
     import inspect
 
     covered = {"score", "chart", "export", "search", "explain", "serve", "rebuild", "ingest", "judge", "erase",
-               "retention", "init"}
+               "retention", "init", "match", "deconflict", "deconflict-requests"}
     workspace_commands = {c.name or c.callback.__name__ for c in cli_app.registered_commands
                           if "workspace" in inspect.signature(c.callback).parameters}
     assert workspace_commands and workspace_commands <= covered, workspace_commands - covered
