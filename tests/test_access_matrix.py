@@ -143,6 +143,17 @@ def _calls(p: Probe) -> dict[tuple[str, str], list[dict]]:
         ("GET", "/api/judgments"): [{}],
         ("POST", "/api/judgments"): judge,
         ("POST", "/api/reresolve"): [{}],
+        # lookup (issue 17): only what the user may see is searched; the answers must leak nothing
+        ("POST", "/api/match"): [{"json": {"record": r}} for r in (
+            {"last_name": "DUPONTEL", "first_name": "Jeanne", "dob": "01/01/1980"}, {"phone": "06 11 00 00 99"},
+            {"last_name": "QUASIMODO", "first_name": "Mohamed", "id_number": "12AB34567"},
+            {"last_name": "BRIDGEMAN", "first_name": "Karim", "dob": "03/03/1985"}, {"plate": "AX-222-SX"},
+            {"last_name": "YANKEEMARK", "first_name": "Yolanda"}, {"last_name": "ZULUMARK", "first_name": "Zebulon"},
+            {"company": "XSECRETCO SAS"}, {"phone": "06 22 00 00 02"})],
+        # deconfliction names the agencies to contact by design (tests/service/test_deconfliction.py):
+        # here a row nobody holds, to check the route is gated and audited
+        ("POST", "/api/deconflict"): [{"json": {"records": [{"last_name": "NOBODYKNOWN", "first_name": "Ulysse"}]}}],
+        ("GET", "/api/deconflict/requests"): [{}],
     }
 
 
@@ -325,7 +336,17 @@ def test_cli_commands_leak_nothing_and_are_audited(user, probes, world, tmp_path
     assert answers.get("hidden", answers["missing"]) == answers["missing"]
     if p.pair:
         run("view", "explain", *p.pair, given=p.pair)
-    assert {c for c, _ in ran} >= {"score", "chart", "export", "search", "explain"}
+    # lookup (issue 17): only what the user may see is searched
+    run("match", "match", "--last-name", "DUPONTEL", "--first-name", "Jeanne", "--dob", "01/01/1980", "--json")
+    run("match", "match", "--last-name", "YANKEEMARK", "--first-name", "Yolanda", "--phone", "0611000004",
+        given=("YANKEEMARK", "Yolanda", "0611000004"))
+    # deconfliction names the agencies to contact by design (tests/service/test_deconfliction.py): a row
+    # nobody holds here, to check the command is gated and audited
+    nobody = tmp_path / "nobody.csv"
+    nobody.write_text("last_name;first_name\nNOBODYKNOWN;Ulysse\n", encoding="utf-8")
+    run("deconflict", "deconflict", str(nobody))
+    run("view", "deconflict-requests")
+    assert {c for c, _ in ran} >= {"score", "chart", "export", "search", "explain", "match", "deconflict"}
 
 
 def test_cli_refuses_without_a_case_or_as_an_unknown_user(world):
@@ -497,7 +518,7 @@ def test_every_workspace_command_is_in_the_matrix():
     import inspect
 
     covered = {"score", "chart", "export", "search", "explain", "serve", "rebuild", "ingest", "judge", "erase",
-               "retention", "init"}
+               "retention", "init", "match", "deconflict", "deconflict-requests"}
     workspace_commands = {c.name or c.callback.__name__ for c in cli_app.registered_commands
                           if "workspace" in inspect.signature(c.callback).parameters}
     assert workspace_commands and workspace_commands <= covered, workspace_commands - covered

@@ -132,7 +132,13 @@ def _similarity(kind: str, a: np.ndarray, b: np.ndarray, cutoff: float | None = 
               "damerau_levenshtein": OSA.distance}[kind]  # optimal string alignment: adjacent swaps cost 1
     if len(a) == 0:
         return np.empty(0)
-    return process.cpdist(list(a), list(b), scorer=scorer, workers=-1, score_cutoff=cutoff)
+    # threads only pay off on many pairs (a real-time lookup compares a few hundred)
+    workers = -1 if len(a) >= THREADED_SIMILARITIES else 1
+    return process.cpdist(list(a), list(b), scorer=scorer, workers=workers, score_cutoff=cutoff)
+
+
+#: From this many value pairs on, rapidfuzz compares them on every core.
+THREADED_SIMILARITIES = 20_000
 
 
 def pair_similarity(kind: str, codes_a: np.ndarray, codes_b: np.ndarray, uniques: np.ndarray,

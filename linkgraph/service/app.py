@@ -29,6 +29,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from linkgraph.service import pages, queries
+from linkgraph.service.realtime_routes import PAGES as LOOKUP_PAGES
+from linkgraph.service.realtime_routes import ROUTES as LOOKUP_ROUTES
+from linkgraph.service.realtime_routes import SELF_AUDITED, add_routes
 from linkgraph.service.search import KINDS
 from linkgraph.store.schema import WorkspaceBusy
 from linkgraph.service.session import Session, safe_ids
@@ -54,6 +57,7 @@ def _static_files() -> dict[str, tuple[Path, str]]:
             "explorer.css": (STATIC / "explorer.css", "text/css; charset=utf-8"),
             "glyphs.js": (STATIC / "glyphs.js", "text/javascript; charset=utf-8"),
             "explorer_chart.js": (STATIC / "explorer_chart.js", "text/javascript; charset=utf-8"),
+            "deconflict.js": (STATIC / "deconflict.js", "text/javascript; charset=utf-8"),
             "vis-network.min.js": (_vis_network(), "text/javascript; charset=utf-8")}
 
 
@@ -85,10 +89,12 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/judgments"): "view",
     ("POST", "/api/judgments"): "judgment",
     ("POST", "/api/reresolve"): "resolve",
+    **LOOKUP_ROUTES,
 }
 #: Routes that serve no data (fixed files and the pages' HTML shells, whose script fetches every value
 #: from /api/ with the session token): neither audited nor behind the token.
-UNAUDITED = {"/static/{name}", "/favicon.ico", "/", "/entity/{entity_id}", "/chart", "/targets", "/review"}
+UNAUDITED = {"/static/{name}", "/favicon.ico", "/", "/entity/{entity_id}", "/chart", "/targets", "/review",
+             *LOOKUP_PAGES}
 #: Largest request body accepted (a judgment is a few hundred bytes).
 MAX_BODY = 64 * 1024
 #: Query parameters holding object ids (logged as ids).
@@ -178,8 +184,10 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
                 ids += [v for v in (body.get("mention_a"), body.get("mention_b")) if isinstance(v, str)]
                 if body.get("verdict") in ("same", "different"):
                     details["verdict"] = body["verdict"]
+        if request.method.upper() == "POST" and path == "/api/match":
+            details["query"] = session.query_digest((await request.body()).decode("utf-8", "replace"))
         try:
-            if request.method.upper() == "POST" and path == "/api/judgments":
+            if request.method.upper() == "POST" and (path == "/api/judgments" or path in SELF_AUDITED):
                 session.check(action, safe_ids(ids), details)  # the judgment writes its record with itself
             else:
                 session.allow(action, safe_ids(ids), details)
@@ -407,6 +415,7 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
     def reresolve():
         return state.reresolve()
 
+    add_routes(app, state, session)  # lookup and deconfliction (issue 17)
     return app
 
 

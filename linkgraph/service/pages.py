@@ -19,6 +19,7 @@ NAV = """<header>
     <a href="/chart">Chart</a>
     <a href="/targets">Priority targets</a>
     <a href="/review">Review queue</a>
+    <a href="/deconflict">Deconfliction</a>
   </nav>
 </header>"""
 

@@ -71,7 +71,7 @@ class Role(str, Enum):
     admin = "admin"
 
 
-_VIEWER = {"login", "search", "view", "chart"}
+_VIEWER = {"login", "search", "view", "chart", "match", "deconflict"}
 _ANALYST = _VIEWER | {"export", "score", "ingest", "resolve"}
 _REVIEWER = _ANALYST | {"judgment", "merge", "split"}
 _ADMIN = _REVIEWER | {"erase", "retention", "manage_users"}
@@ -80,7 +80,7 @@ _ADMIN = _REVIEWER | {"erase", "retention", "manage_users"}
 #: is only ever logged, never permitted).
 #:
 #: ========  ==========================================================================
-#: viewer    login, search, view, chart
+#: viewer    login, search, view, chart, match, deconflict
 #: analyst   viewer + export, score, ingest, resolve
 #: reviewer  analyst + judgment, merge, split
 #: admin     reviewer + erase, retention, manage_users

@@ -71,6 +71,7 @@ from linkgraph.match.pipeline import DEFAULT_RULES, _with_context
 from linkgraph.match.settings import Settings, load_settings_dir
 from linkgraph.sources.extract import REJECT_COLUMNS, Extraction, read_source
 from linkgraph.sources.mapping import SourceMapping, load_mapping
+from linkgraph.store import match_index
 from linkgraph.store import tables as T
 from linkgraph.store.audit import head_path, query_digest
 from linkgraph.store.base import Actor, WorkspaceBase, default_actor
@@ -368,6 +369,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                 _test_pause()
                 changes = T.write_results(con, results, "ingest", batch[0][0].source if len(batch) == 1 else None,
                                               replace_all=bool(replaced))
+                match_index.rebuild(con) if replaced else match_index.update(con, new, [r.entity_type for r in results])
                 if replaced:
                     forget_models(con)
                 entities_after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
@@ -468,6 +470,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
             with self._transaction(version) as con:
                 T.insert(con, "judgments", row)
                 T.write_results(con, results, "judgment", None)
+                match_index.recount(con, [r.entity_type for r in results])
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
                 self._record(con, (clean["analyst"], clean["case_number"]), "judgment", [mention_a, mention_b],
                              {"verdict": verdict, "judgment_id": int(jid)})
@@ -521,6 +524,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                 removed = erase_where(con, where, params, sources=sources, cutoff=cutoff)
                 changes = T.write_results(con, results, operation, None, replace_all=True)
                 forget_models(con)
+                match_index.rebuild(con)
                 renamed = rename_erased(con, set(zip(erased["entity_type"], erased["mention_id"])),
                                               operation, reason)
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
@@ -567,6 +571,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                     con.executemany("INSERT INTO models VALUES (?, NULL, ?, 0, NULL)",
                                     [(t, settings_yaml(s)) for t, s in sorted(templates.items())])
                 changes = T.write_results(con, results, "rebuild", None, replace_all=True)
+                match_index.rebuild(con)
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
                 self._record(con, actor, "resolve", [], {"command": "rebuild", "retrain": bool(retrain)})
             timings["write"] = time.perf_counter() - t0
