@@ -42,6 +42,7 @@ from linkgraph.match.cluster import ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
 from linkgraph.match.entities import entity_table
 from linkgraph.match.ids import fresh_ids
+from linkgraph.match.keys_plate import ORIGIN as NEAR_ORIGIN, near_identifier_edges
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import _judgment_positions
 from linkgraph.match.resolve_table import TableResolution, identifier_edges, one_to_one, resolve_table
@@ -215,6 +216,10 @@ def incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgme
         first = pd.Series(ok).groupby(codes[ok]).transform("min").to_numpy()
         sel = is_new[ok] & (first != ok)
         add(first[sel], ok[sel], np.full(int(sel.sum()), np.inf), "identifier", f"same {col}")
+    if settings.near_identifiers and n > 1:  # keys one character apart (keys_plate.py), touching a new mention
+        near = near_identifier_edges(table, settings.near_identifiers, settings.budget.pairs_per_rule)
+        touch = is_new[near.i] | is_new[near.j]
+        add(near.i[touch], near.j[touch], near.weight[touch], NEAR_ORIGIN, NEAR_ORIGIN)
     if settings.probabilistic and n > 1:
         groups, within = _groups(table, settings)
         i, j = pairs_touching(table, settings.blocking, is_new, groups, within)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkgraph.errors import BudgetError
 from linkgraph.match.cluster import Edges
 
 ORIGIN = "one character dropped"
@@ -111,8 +112,9 @@ def near_identifier_edges(df: pd.DataFrame, rules, budget: int | None = None) ->
         if len(uniques) < 2:
             continue
         long, short = deletion_pairs(np.asarray(uniques, dtype=object), rule.min_length)
-        if budget is not None and len(long) > budget:  # cannot happen: at most MAX_KEY per key
-            raise ValueError(f"{len(long)} near-identifier candidates exceed the budget of {budget}")
+        if budget is not None and len(long) > budget:  # at most MAX_KEY per distinct key
+            raise BudgetError(f"{rule.column}: {len(long):,} pairs of values one character apart exceed the pair "
+                              f"budget of {budget:,} (budget.pairs_per_rule); raise it or drop near_identifiers")
         if rule.valid and rule.valid in df:
             valid_key = np.zeros(len(uniques), dtype=bool)
             valid_key[codes[(codes >= 0) & df[rule.valid].notna().to_numpy()]] = True

@@ -78,3 +78,34 @@ def test_deletion_pairs_are_every_pair_one_character_dropped():
 def test_the_link_says_why():
     res = resolve_table(_vehicles([{"plate": "KY-548-VE"}, {"plate": "KY548V"}]), MODEL)
     assert list(res.edges.origin) == [ORIGIN]
+
+
+def test_a_workspace_batch_with_a_shortened_read_joins_the_stored_vehicle(tmp_path):
+    from linkgraph.store.workspace import Workspace
+
+    mapping = ("source: {name}\nagency: police\nclassification: confidential\nformat: csv\nencoding: utf-8\n"
+               "delimiter: \",\"\nfile: {name}.csv\nmentions:\n  vehicle:\n    type: vehicle\n    fields:\n"
+               "      plate: plate\n      make: make\n")
+    for name, rows in (("pv", "plate,make\nKY-548-VE,RENAULT\nFB-123-KD,DACIA\nFB-124-KD,DACIA\n"),
+                       ("lapi", "plate,make\nKY548V,\nFB12KD,\nFB124K,\n")):
+        (tmp_path / f"{name}.yaml").write_text(mapping.format(name=name), encoding="utf-8")
+        (tmp_path / f"{name}.csv").write_text(rows, encoding="utf-8")
+    ws = Workspace.create(tmp_path / "w.lgw")
+    ws.ingest(tmp_path / "pv.csv", tmp_path / "pv.yaml")
+    ws.ingest(tmp_path / "lapi.csv", tmp_path / "lapi.yaml")   # incremental: against the stored vehicles
+    e = ws.result().mentions.set_index("mention_id")["entity_id"]
+    assert e["lapi:1:vehicle"] == e["pv:1:vehicle"]
+    assert e["lapi:3:vehicle"] == e["pv:3:vehicle"] != e["pv:2:vehicle"]
+    assert e["lapi:2:vehicle"] not in {e["pv:2:vehicle"], e["pv:3:vehicle"]}
+
+
+def test_candidates_beyond_the_pair_budget_stop_the_run_with_a_clear_error():
+    import pytest
+
+    from linkgraph.errors import BudgetError
+    from linkgraph.match.keys_plate import near_identifier_edges
+
+    df = _vehicles([{"plate": p} for p in ("KY-548-VE", "KY548V", "FB-123-KD", "FB123K")])
+    with pytest.raises(BudgetError, match="pairs_per_rule"):
+        near_identifier_edges(df, MODEL.near_identifiers, budget=1)
+    assert len(near_identifier_edges(df, MODEL.near_identifiers, budget=2).i) == 2
