@@ -115,3 +115,24 @@ def test_two_entities_with_one_value_never_share_an_id_and_the_fallback_is_repor
     assert sorted(n.message() for n in notes) == [
         "2 phone entities share number +33601020304: none is named by it (next identifier, else first mention)",
         "2 vehicle entities share plate AB-123-CD: none is named by it (next identifier, else first mention)"]
+
+
+def test_caviar_phases_resolved_apart_name_each_line_alike(tmp_path):
+    """CAVIAR phases 3, 9 and 11 as three separate runs: one row number holds different lines in
+    each file, yet a line gets one id in every run and an id never names two lines."""
+    from linkgraph.api import resolve_sources
+    from linkgraph.graph.datasets import CAVIAR_MATRIX, caviar_calls_csv, caviar_mapping
+    from linkgraph.sources.mapping import parse_mapping
+
+    ids: dict[str, set[str]] = {}
+    names: dict[str, set[str]] = {}
+    for phase in (3, 9, 11):
+        calls = tmp_path / f"phase{phase}.csv"
+        caviar_calls_csv(CAVIAR_MATRIX.parent / f"phase{phase}.csv", calls)
+        phones = resolve_sources([(parse_mapping(caviar_mapping()), calls)]).mentions
+        phones = phones[phones["entity_type"] == "phone"]
+        for number, entity in zip(phones["number"], phones["entity_id"]):
+            ids.setdefault(number, set()).add(entity)
+            names.setdefault(entity, set()).add(number)
+    assert len(ids) > 20
+    assert all(len(v) == 1 for v in ids.values()) and all(len(v) == 1 for v in names.values())
