@@ -492,9 +492,10 @@ def test_each_workspace_has_its_own_secret_id_key(tmp_path):
 
 
 def test_deterministic_types_load_only_the_entities_a_batch_can_join(base_ws, ws_copy, monkeypatch):
-    """Phones, places and vehicles resolve with identifier links only: an incremental ingest loads
-    just the stored entities sharing an identifier value with the batch (not the whole type), and
-    gives exactly the partition a full re-resolution gives."""
+    """Phones and places resolve with identifier links only: an incremental ingest loads just the
+    stored entities sharing an identifier value with the batch (not the whole type); vehicles, whose
+    plates one character apart link too, load their whole type. Each gives exactly the partition a
+    full re-resolution gives."""
     path = ws_copy(base_ws)
     ws = Workspace.open(path)
     loaded: dict[str, int] = {}
