@@ -1,7 +1,9 @@
 """Stable entity ids.
 
 A fresh entity's id is a keyed hash (SipHash-2-4, through pandas) of its type and its first
-mention (``P-3f9a1c2b7d4e5f60``), so the same input and key always give the same ids. A workspace
+mention (``P-3f9a1c2b7d4e5f60``), so the same input and key always give the same ids; a phone,
+vehicle or company with a strong identifier is named by that identifier instead
+(:mod:`linkgraph.match.strong_ids`), so separate runs agree on it. A workspace
 keeps its own secret key, so an id reveals nothing about the mention it was derived from (which may
 be hidden from the user who sees the id). When a previous mention→entity table is given, each new
 cluster inherits the previous id it shares most mentions with, so ids that investigators
@@ -54,19 +56,23 @@ def fresh_id(entity_type: str, anchor_mention: str, key: str | None = None) -> s
 
 
 def assign_ids(mentions: pd.DataFrame, cluster_key: pd.Series,
-               previous: pd.DataFrame | None = None, key: str | None = None) -> tuple[pd.Series, pd.DataFrame]:
+               previous: pd.DataFrame | None = None, key: str | None = None,
+               notes: list | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Entity id per mention, and the table of id changes against ``previous``.
 
     ``mentions`` has ``mention_id`` and ``entity_type``; ``cluster_key`` labels each mention's
     cluster (unique across types); ``previous`` has ``mention_id`` and ``entity_id``; ``key`` is
-    the id hash key (a workspace's secret; :data:`DEFAULT_ID_KEY` when None).
+    the id hash key (a workspace's secret; :data:`DEFAULT_ID_KEY` when None). A cluster of a type
+    with a strong identifier is named by it (:func:`~linkgraph.match.strong_ids.strong_anchors`,
+    its fallbacks appended to ``notes`` when given).
     """
     frame = pd.DataFrame({"mention_id": mentions["mention_id"].to_numpy(),
                           "entity_type": mentions["entity_type"].to_numpy(),
                           "cluster": cluster_key.to_numpy()})
     anchors, codes = _anchors(frame)
     clusters = anchors.index  # in code order
-    ids = pd.Series(fresh_ids(anchors["entity_type"], anchors["anchor"], key), index=anchors.index)
+    named = _named(mentions, codes, anchors, notes)
+    ids = pd.Series(fresh_ids(anchors["entity_type"], named, key), index=anchors.index)
     changes = pd.DataFrame(columns=["old_id", "new_id", "change", "mentions"])
     if previous is not None and len(previous):
         anchors, ids = anchors.sort_index(), ids.sort_index()
@@ -110,3 +116,13 @@ def _anchors(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     anchors = pd.DataFrame({"anchor": mention_ids[pos], "entity_type": frame["entity_type"].to_numpy()[pos]},
                            index=pd.Index(uniques, name="cluster"))
     return anchors, codes
+
+
+def _named(mentions: pd.DataFrame, codes: np.ndarray, anchors: pd.DataFrame, notes: list | None) -> np.ndarray:
+    """What each cluster's id hashes: its strong identifier's anchor, else its first mention id."""
+    from linkgraph.match.strong_ids import strong_anchors
+
+    strong, fallbacks = strong_anchors(mentions, codes, len(anchors))
+    if notes is not None:
+        notes.extend(fallbacks)
+    return np.where(pd.notna(strong), strong, anchors["anchor"].to_numpy(dtype=object))

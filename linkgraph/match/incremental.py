@@ -42,10 +42,12 @@ from linkgraph.match.cluster import ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
 from linkgraph.match.entities import entity_table
 from linkgraph.match.ids import fresh_ids
+from linkgraph.match.keys_plate import ORIGIN as NEAR_ORIGIN, near_identifier_edges
 from linkgraph.match.model import _groups, score
 from linkgraph.match.pipeline import _judgment_positions
 from linkgraph.match.resolve_table import TableResolution, identifier_edges, one_to_one, resolve_table
 from linkgraph.match.settings import Settings
+from linkgraph.match.strong_ids import strong_anchors
 
 #: Provenance columns of a stored mention (every other column is a normalized value).
 MENTION_BASE = ["mention_id", "source", "agency", "classification", "file", "row", "date", "entity_type", "slot", "raw"]
@@ -85,12 +87,15 @@ def entity_rows(mentions: pd.DataFrame) -> pd.DataFrame:
     return entity_table(mentions)
 
 
-def assign_ids(frame: pd.DataFrame, taken: set[str], key: str | None = None) -> tuple[pd.Series, pd.DataFrame]:
+def assign_ids(frame: pd.DataFrame, taken: set[str], key: str | None = None,
+               values: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame]:
     """Entity ids for clusters: ``frame`` has mention_id, entity_type, cluster, old_id (None = new).
 
     Like :func:`linkgraph.match.ids.assign_ids`: the cluster sharing most mentions with an old
     entity inherits its id (ties: the smaller id, then the cluster's first mention); other clusters
-    get a fresh id from their first mention, never one in ``taken`` (updated in place).
+    get a fresh id from their first mention — or from their strong identifier, read from ``values``
+    (the normalized columns, row for row with ``frame``; :mod:`linkgraph.match.strong_ids`) —, never
+    one in ``taken`` (updated in place).
     Returns the id per row of ``frame`` and the changes (old_id, new_id, change, mentions).
     """
     first = frame.sort_values(["cluster", "mention_id"], kind="stable").drop_duplicates("cluster")
@@ -106,7 +111,13 @@ def assign_ids(frame: pd.DataFrame, taken: set[str], key: str | None = None) -> 
         inherit = overlap.drop_duplicates("cluster").drop_duplicates("old_id")
         ids.loc[inherit["cluster"].to_numpy()] = inherit["old_id"].to_numpy()
     fresh = ids.index[ids.isna()]
-    bases = fresh_ids(anchors.loc[fresh, "entity_type"], anchors.loc[fresh, "anchor"], key)
+    named = anchors["anchor"]
+    if values is not None:
+        codes = anchors.index.get_indexer(frame["cluster"])
+        strong, _ = strong_anchors(values.assign(entity_type=frame["entity_type"].to_numpy()).reset_index(drop=True),
+                                   codes, len(anchors))
+        named = named.where(pd.isna(strong), pd.Series(strong, index=anchors.index))
+    bases = fresh_ids(anchors.loc[fresh, "entity_type"], named.loc[fresh], key)
     clash = pd.Series(bases).isin(taken).to_numpy() | pd.Series(bases).duplicated().to_numpy()
     for i in np.flatnonzero(clash):  # 64-bit hashes: almost never more than none
         new, k = bases[i], 0
@@ -205,6 +216,10 @@ def incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgme
         first = pd.Series(ok).groupby(codes[ok]).transform("min").to_numpy()
         sel = is_new[ok] & (first != ok)
         add(first[sel], ok[sel], np.full(int(sel.sum()), np.inf), "identifier", f"same {col}")
+    if settings.near_identifiers and n > 1:  # keys one character apart (keys_plate.py), touching a new mention
+        near = near_identifier_edges(table, settings.near_identifiers, settings.budget.pairs_per_rule)
+        touch = is_new[near.i] | is_new[near.j]
+        add(near.i[touch], near.j[touch], near.weight[touch], NEAR_ORIGIN, NEAR_ORIGIN)
     if settings.probabilistic and n > 1:
         groups, within = _groups(table, settings)
         i, j = pairs_touching(table, settings.blocking, is_new, groups, within)
@@ -236,7 +251,7 @@ def incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgme
     clustering = cluster(len(work), all_edges, constraints(settings, sub), different)
     frame = pd.DataFrame({"mention_id": mention_ids[work], "entity_type": entity_type,
                           "cluster": clustering.labels, "old_id": old_ids[work]})
-    ids, changes = assign_ids(frame, taken, key)
+    ids, changes = assign_ids(frame, taken, key, sub)
     # the evidence behind each merge: the kinds of new links used inside the merged cluster
     used = clustering.used[: len(new_edges.i)]
     why = pd.DataFrame({"cluster": clustering.labels[new_edges.i[used]], "detail": detail[used]}).drop_duplicates()
@@ -264,7 +279,7 @@ def full_type(table: pd.DataFrame, settings: Settings, judgments: pd.DataFrame, 
                         different=_judgment_positions(judgments, work, "different"))
     frame = pd.DataFrame({"mention_id": table["mention_id"].to_numpy(), "entity_type": entity_type,
                           "cluster": res.labels, "old_id": old_ids})
-    ids, changes = assign_ids(frame, taken, key)
+    ids, changes = assign_ids(frame, taken, key, table)
     if len(changes):
         changes["reason"] = reason
     result = table.assign(entity_id=ids.to_numpy())
@@ -316,7 +331,7 @@ def split_entity(table: pd.DataFrame, everything: pd.DataFrame | None, entity_ty
                          _judgment_positions(judgments, table, "different"))
     frame = pd.DataFrame({"mention_id": table["mention_id"], "entity_type": entity_type,
                           "cluster": clustering.labels, "old_id": table["entity_id"]})
-    ids, changes = assign_ids(frame, taken, key)
+    ids, changes = assign_ids(frame, taken, key, table)
     if len(changes):
         changes["reason"] = reason
     result = table.assign(entity_id=ids.to_numpy())

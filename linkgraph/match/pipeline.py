@@ -178,7 +178,10 @@ def resolve(extraction: Extraction, settings: dict[str, Settings] | str | Path |
         keys.append(pd.Series(entity_type + ":" + pd.Series(res.labels).astype(str).to_numpy(),
                               index=table["mention_id"].to_numpy()))
     labels = mentions["mention_id"].map(pd.concat(keys)) if keys else pd.Series(dtype=object)
-    entity_ids, changes = assign_ids(mentions, labels, previous)
+    notes: list = []
+    entity_ids, changes = assign_ids(mentions, labels, previous, notes=notes)
+    for note in notes:  # entities that could not be named by their strong identifier: said in the run's report
+        tables[note.entity_type][1].report.setdefault("id_fallbacks", []).append(note.message())
     mentions.insert(1, "entity_id", entity_ids)
     relations = extraction.relations.copy()
     if len(relations):

@@ -10,6 +10,7 @@ import pandas as pd
 from linkgraph.match.blocking import BlockingPlan, plan_blocking
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns, comparison_matrix, positional
+from linkgraph.match.keys_plate import near_identifier_edges
 from linkgraph.match.model import ScoredPairs, _groups, score, tf_adjustments, train
 from linkgraph.match.settings import Settings
 
@@ -215,6 +216,8 @@ def resolve_table(df: pd.DataFrame, settings: Settings, *, same: tuple[np.ndarra
         parts.append(Edges(np.asarray(same[0]), np.asarray(same[1]), np.full(len(same[0]), np.inf),
                            np.full(len(same[0]), "judgment", dtype=object)))
     parts.append(identifier_edges(df, settings.identifiers))
+    if settings.near_identifiers:
+        parts.append(near_identifier_edges(df, settings.near_identifiers, settings.budget.pairs_per_rule))
     scored = None
     trained = settings
     tf_entities = None

@@ -106,6 +106,18 @@ class Constraint(_Strict):
     tolerance: Literal["none", "date"] = "none"
 
 
+class NearIdentifier(_Strict):
+    """Records whose ``column`` value is another's with one character dropped are linked, unless the
+    shorter one is a valid value (``valid`` holds one), an ``agree`` column conflicts, or the shorter
+    value is one drop from two values (:mod:`linkgraph.match.keys_plate`)."""
+
+    column: str
+    kind: Literal["one_dropped"] = "one_dropped"
+    valid: str | None = None
+    agree: list[str] = []
+    min_length: int = 5
+
+
 class Training(_Strict):
     """How the model is trained (:mod:`linkgraph.match.training`).
 
@@ -156,6 +168,7 @@ class Settings(_Strict):
     entity_type: str
     link_type: Literal["dedupe_only", "link_only", "link_and_dedupe"] = "dedupe_only"
     identifiers: list[str] = []
+    near_identifiers: list[NearIdentifier] = []
     blocking: list[list[str]] = []
     comparisons: list[Comparison] = []
     training: Training = Training()

@@ -238,7 +238,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
             cols = [c for c in sorted(set(columns.get(t, [])) | set((new_columns or {}).get(t, []))) if c in have]
             trained = models.get(t, (None, None, 0))[0]
             if (mode == "incremental" and not retrain and not where and new is not None and trained is not None
-                    and not trained.probabilistic and trained.identifiers):
+                    and not trained.probabilistic and trained.identifiers and not trained.near_identifiers):
                 loaded[t] = T.load_neighbourhood(con, t, cols, new[new["entity_type"] == t], trained.identifiers)
                 partial.add(t)
             else:

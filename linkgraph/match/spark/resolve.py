@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
+from linkgraph.match.keys_plate import near_identifier_edges
 from linkgraph.match.model import ScoredPairs, tf_adjustments, tf_tables
 from linkgraph.match.resolve_table import (PairProgress, TableResolution, _tf_bound, blocking_plan,
                                            rescore_kept_only, threshold_weight)
@@ -106,7 +107,13 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
     columns = used_columns(settings, table)
     records = _materialize(records_frame(spark, table, columns))
     cannot = pairs_frame(spark, *different) if different is not None and len(different[0]) else None
-    fixed = _materialize(fixed_edges(records, settings, same))
+    fixed = fixed_edges(records, settings, same)
+    if settings.near_identifiers:  # keys one character apart: O(distinct keys), on the driver as locally
+        near = near_identifier_edges(table, settings.near_identifiers, settings.budget.pairs_per_rule)
+        pdf = pd.DataFrame({"i": near.i, "j": near.j, "weight": near.weight, "origin": near.origin, "k0": 3, "k1": 0,
+                            "k2": np.arange(len(near.i), dtype=np.int64), "k3": 0})
+        fixed = fixed.union(spark.createDataFrame(pdf, spark_cluster.EDGE_SCHEMA))
+    fixed = _materialize(fixed)
     trained, scored, tf_entities, report = settings, None, None, {}
     if settings.probabilistic and n > 1:
         # counting and refining the blocks is O(records) on the driver: the same plan as locally
