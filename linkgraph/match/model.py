@@ -131,7 +131,14 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
             if not lvl.tf:
                 continue
             col = lvl.column or comp.column
-            if tables is None:
+            if lvl.rarity is not None and entities is not None and tables is None:
+                from linkgraph.match.rarity import other_entities  # the other entities bearing each value
+
+                located = np.zeros(len(cols.df), dtype=bool)
+                for context in lvl.rarity:
+                    located |= cols.codes(context) >= 0
+                per_code, total = other_entities(cols.codes(col), entities, located)
+            elif tables is None:
                 per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
                 total = per_code.sum()
             else:

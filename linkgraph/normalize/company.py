@@ -9,6 +9,7 @@
   (``société à responsabilité limitée``). Forms that are also common words or initials
   (SEL, SEM, SEP, SpA, AG) are deliberately left out: ``Le Grain de Sel`` keeps its ``sel``;
 * company words (``societe``/``ste``/``sté``, ``ets``/``etablissement(s)``, ``entreprise``);
+* ``&`` is read as ``et`` (``Martin & Fils`` = ``Martin et Fils``);
 * ``cie``, with the ``et``/``&``/``and`` before it (``Dupont et Cie`` -> ``dupont``); the
   full word ``compagnie`` is kept, it is usually part of the trading name (``Compagnie des
   Bateaux``);
@@ -155,7 +156,7 @@ def _drop_spelled_initials(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _company(text: str) -> str | None:
-    folded = fold(_undot(_SHIFTED_SPACE.sub(r" \1", text)))
+    folded = fold(_undot(_SHIFTED_SPACE.sub(r" \1", text)).replace("&", " et "))
     if folded is None:
         return None
     stripped = _SPACES.sub(" ", _DROP_RE.sub(" ", folded)).strip()

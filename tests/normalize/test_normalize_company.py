@@ -84,7 +84,7 @@ def test_company_name_equivalences(raw):
     ("Compagnie des Bateaux", "compagnie des bateaux"),
     ("Le Grain de Sel", "grain de sel"),
     ("Dupont et Cie", "dupont"),
-    ("ETS MARTIN & FILS", "martin fils"),
+    ("ETS MARTIN & FILS", "martin et fils"),   # "&" reads as "et"
     ("Transports Sabatier SA", "transports sabatier"),
     ("SAS", "sas"),
     ("Le", "le"),
