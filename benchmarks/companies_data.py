@@ -51,7 +51,7 @@ from fixtures.noise import Noise, strip_accents  # noqa: E402
 from persons_names import NameTables  # noqa: E402
 
 MAPPINGS = HERE / "companies"
-VERSION = 1
+VERSION = 2
 CAUSES = ["typo", "legal_form", "other_establishment", "missing_fields", "homonym_other_town", "homonym_same_town"]
 
 ACTIVITIES = [  # (word in the name, weight, legal forms)
@@ -155,17 +155,20 @@ class World:
             s = self.surname()
             core = r.choice([f"{act} {s}", f"{act} {s}", f"{s} {act}", f"{s} et Fils", f"{act} {s} Frères"])
             return core, r.choice(formes)
-        if u < 0.48:
+        if u < 0.42:
             act, place = r.choice(PLACE_NAMES)
             return f"{act} {place}", r.choice(["SARL", "EURL", "SNC", "SAS"])
-        if u < 0.62:
-            return r.choice([f"{r.choice(SCI_WORDS)}", self.surname(), f"{self.surname()} {self.given_name()}"]), "SCI"
-        if u < 0.72:
+        if u < 0.56:
+            return r.choice([f"{r.choice(SCI_WORDS)}", self.surname(), self.surname(),
+                             f"{self.surname()} {self.given_name()}"]), "SCI"
+        if u < 0.70:
             return r.choice(GIVEN_TEMPLATES).replace("{G}", self.given_name()), r.choice(["EI", "SARL", "SASU"])
-        if u < 0.82:
+        if u < 0.84:
             letters = "".join(r.choice("ABCDEFGHJLMNPRSTV") for _ in range(r.choice([2, 3, 3, 4])))
             return f"{letters} {r.choice(INITIAL_ACTS)}", r.choice(["SARL", "SAS", "SASU", "EURL"])
         w = r.choice(N.COMPANY_WORDS).title()
+        if r.random() < 0.6:   # a second word or the region: brands are rarely one common word
+            w = f"{w} {r.choice(N.COMPANY_WORDS + ['Sud', 'Nord', 'Est', 'Ouest', 'France', 'Europe']).title()}"
         return r.choice(FANCY).replace("{W}", w), r.choice(["SARL", "SAS", "SASU"])
 
     def new_siren(self) -> str:
@@ -216,11 +219,25 @@ class World:
                 other = self.city()
                 while other == c.establishments[0][3]:
                     other = self.city()
-                twin = self.company(c.core, c.forme, other)
-                c.causes.add("homonym_other_town"), twin.causes.add("homonym_other_town")
+                self.company(c.core, c.forme, other)
             elif u < 0.06:    # a namesake company in the same town (another address, another SIREN)
-                twin = self.company(c.core, self.r.choice([c.forme, "SAS", "SARL"]), c.establishments[0][3])
-                c.causes.add("homonym_same_town"), twin.causes.add("homonym_same_town")
+                self.company(c.core, self.r.choice([c.forme, "SAS", "SARL"]), c.establishments[0][3])
+        self.tag_namesakes()
+
+    def tag_namesakes(self) -> None:
+        """Every company sharing its name (as folded) with another: ``homonym_same_town`` when one
+        of them has its head office in the same town, else ``homonym_other_town`` (planted ones and
+        those the name frequencies made by themselves)."""
+        frame = pd.DataFrame({"k": range(len(self.companies)),
+                              "name": [strip_accents(c.core).lower() for c in self.companies],
+                              "town": [c.establishments[0][3] for c in self.companies]})
+        per_name = frame.groupby("name")["k"].transform("size")
+        per_town = frame.groupby(["name", "town"])["k"].transform("size")
+        for k, many, here in zip(frame["k"], per_name, per_town):
+            if here > 1:
+                self.companies[k].causes.add("homonym_same_town")
+            elif many > 1:
+                self.companies[k].causes.add("homonym_other_town")
 
 
 # ---------------------------------------------------------------------------------- rendering

@@ -52,3 +52,17 @@ KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued}
 def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:
     """The fuzzy blocking keys (``KEYS``) of normalized company names, ``None`` where the name is."""
     return {col: apply_unique(names, func)[0] for col, func in KEYS.items()}
+
+
+def company_keys(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """:func:`company_name_keys` and ``name_town``: the name and the town together ("location
+    gaudin|lyon"), for the level that counts how many companies bear one name in one town.
+
+    >>> company_keys(pd.DataFrame({"name": ["bar du port", "bar du port"], "city": ["lyon", None]}))["name_town"].tolist()
+    ['bar du port|lyon', None]
+    """
+    out = company_name_keys(frame["name"])
+    if "city" in frame:
+        both = frame["name"].notna() & frame["city"].notna()
+        out["name_town"] = (frame["name"].astype(object) + "|" + frame["city"].astype(object)).where(both, None)
+    return out
