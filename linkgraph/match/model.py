@@ -132,13 +132,12 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
                 continue
             col = lvl.column or comp.column
             if lvl.rarity is not None and entities is not None and tables is None:
-                from linkgraph.match.rarity import other_entities  # the other entities bearing each value
+                from linkgraph.match.rarity import rarity_adjustment  # counts the *other* entities bearing a value
 
-                located = np.zeros(len(cols.df), dtype=bool)
-                for context in lvl.rarity:
-                    located |= cols.codes(context) >= 0
-                per_code, total = other_entities(cols.codes(col), entities, located)
-            elif tables is None:
+                out[(c, k)] = rarity_adjustment(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
+                                                TF_PSEUDO_RECORDS)
+                continue
+            if tables is None:
                 per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
                 total = per_code.sum()
             else:
