@@ -15,9 +15,10 @@ shared with other companies.
 
 Four agency files write them with their own conventions and noise (``--records`` rows in all):
 ``registre.csv`` (one row per establishment: SIREN, SIRET, name, address, postcode, city),
-``banque.csv`` (suspicious-transaction reports: name, SIRET of any establishment 60 %, address,
-postcode, city, sometimes missing), ``douane.csv`` (name, SIREN 55 %, city 35 %),
-``police.csv`` (name, a one-line address 35 %, city 45 %, SIRET 10 %). Names are written with
+``banque.csv`` (suspicious-transaction reports: name, SIRET of any establishment 75 %, address
+80 %, postcode and city 90 %), ``douane.csv`` (name, SIREN 70 %, city 60 %), ``police.csv``
+(name, a one-line address 40 %, else the city 70 %, SIRET 10 %); ``--sparse`` fills far fewer
+(``SPARSE``: a quarter of all mentions then give the name alone). Names are written with
 their legal form in any place and spelling ("SARL X", "X S.A.R.L.", "X (SARL)", "Sté X",
 "Société X", "X - Société à responsabilité limitée") and misspelt or glued forms
 ("X E.U.RL..", "Société civileimmobilière X", "StéB âtiment X"), upper or title case, accents
@@ -51,7 +52,7 @@ from fixtures.noise import Noise, strip_accents  # noqa: E402
 from persons_names import NameTables  # noqa: E402
 
 MAPPINGS = HERE / "companies"
-VERSION = 2
+VERSION = 3
 CAUSES = ["typo", "legal_form", "other_establishment", "missing_fields", "homonym_other_town", "homonym_same_town"]
 
 ACTIVITIES = [  # (word in the name, weight, legal forms)
@@ -98,6 +99,12 @@ BUSINESS_STREETS = ["ZI des Paluds", "ZA de la Plaine", "Zone artisanale du Moul
                     "rue de l'Artisanat", "ZAC des Portes du Sud", "chemin des Entreprises", "parc d'activités Les Milles"]
 BIG = {"Marseille": 8, "Paris": 10, "Lyon": 5, "Toulouse": 4, "Nice": 3, "Nantes": 3, "Lille": 3, "Bordeaux": 3,
        "Strasbourg": 3, "Montpellier": 3}
+#: which fields each file fills: banque (SIRET, address, postcode+city), douane (SIREN, city),
+#: police (one-line address, city when no address, SIRET). A bank report names the account
+#: holder's SIRET and address; a customs declaration the consignee's EORI (FR + SIREN) and town; a
+#: procedure the firm's town at least. ``SPARSE``: far fewer (``--sparse``), a harder variant.
+RATES = {"banque": (0.75, 0.8, 0.9), "douane": (0.7, 0.6), "police": (0.4, 0.7, 0.1)}
+SPARSE = {"banque": (0.6, 0.7, 0.8), "douane": (0.55, 0.35), "police": (0.35, 0.45, 0.1)}
 #: source -> share of the mentions that are not registry rows
 SOURCES = {"banque": 0.35, "douane": 0.25, "police": 0.40}
 
@@ -313,7 +320,7 @@ def render_street(street: str, nz: Noise) -> str:
     return s.upper() if nz.p(0.5) else s
 
 
-def records(world: World, n_records: int, seed: int) -> dict[str, tuple[pd.DataFrame, list[dict]]]:
+def records(world: World, n_records: int, seed: int, rates: dict = RATES) -> dict[str, tuple[pd.DataFrame, list[dict]]]:
     r = random.Random(seed + 1)
     nz = Noise(r)
     out: dict[str, tuple[list, list]] = {s: ([], []) for s in ["registre", *SOURCES]}
@@ -343,7 +350,7 @@ def records(world: World, n_records: int, seed: int) -> dict[str, tuple[pd.DataF
         if k:
             causes.add("other_establishment")
         if src == "banque":
-            has_siret, has_addr, has_city = r.random() < 0.6, r.random() < 0.7, r.random() < 0.8
+            has_siret, has_addr, has_city = (r.random() < p for p in rates["banque"])
             if has_siret and r.random() < 0.01:
                 siret = "00000000000000"
             row = {"beneficiaire": name, "siret": fmt_id(siret, nz) if has_siret else "",
@@ -351,12 +358,12 @@ def records(world: World, n_records: int, seed: int) -> dict[str, tuple[pd.DataF
                    "commune": city.upper() if has_city else ""}
             present = has_siret or has_addr
         elif src == "douane":
-            has_siren, has_city = r.random() < 0.55, r.random() < 0.35
+            has_siren, has_city = (r.random() < p for p in rates["douane"])
             row = {"societe": name, "siren": fmt_id(c.siren, nz) if has_siren else "",
                    "ville": city if has_city else ""}
             present = has_siren
         else:
-            has_addr, has_city, has_siret = r.random() < 0.35, r.random() < 0.45, r.random() < 0.1
+            has_addr, has_city, has_siret = (r.random() < p for p in rates["police"])
             row = {"etablissement": name, "adresse": f"{render_street(street, nz)} {pc} {city}" if has_addr else "",
                    "ville": city if has_city and not has_addr else "", "siret": fmt_id(siret, nz) if has_siret else ""}
             present = has_addr or has_siret
@@ -374,13 +381,13 @@ def records(world: World, n_records: int, seed: int) -> dict[str, tuple[pd.DataF
 MENTION = {"registre": "company", "banque": "company", "douane": "company", "police": "company"}
 
 
-def generate(n_records: int, out: Path, seed: int = 12) -> dict:
+def generate(n_records: int, out: Path, seed: int = 12, sparse: bool = False) -> dict:
     """Write the four files, their mappings, ``truth.csv`` and ``manifest.json`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     world = World(seed)
     world.populate(max(int(n_records / 2.3), 10))
     truth = []
-    for src, (frame, rows) in records(world, n_records, seed).items():
+    for src, (frame, rows) in records(world, n_records, seed, SPARSE if sparse else RATES).items():
         frame.to_csv(out / f"{src}.csv", sep=";", index=False, encoding="utf-8")
         for k, t in enumerate(rows):
             truth.append({"mention_id": f"{src}:{k + 1}:{MENTION[src]}", "entity_id": t["company"],
@@ -389,6 +396,7 @@ def generate(n_records: int, out: Path, seed: int = 12) -> dict:
     truth_frame = pd.DataFrame(truth)
     truth_frame.to_csv(out / "truth.csv", index=False)
     manifest = {"version": VERSION, "records": len(truth_frame), "companies": len(world.companies), "seed": seed,
+                "sparse": sparse,
                 "mentions_per_cause": {c: int(truth_frame["causes"].str.contains(c).sum()) for c in CAUSES}}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest
@@ -398,10 +406,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--sparse", action="store_true", help="far fewer identifiers and places (SPARSE)")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
-    out = a.out or ROOT / "out" / "bench" / f"companies-{a.records}"
-    print(json.dumps(generate(a.records, out, a.seed), indent=1))
+    out = a.out or ROOT / "out" / "bench" / f"companies-{a.records}{'-sparse' if a.sparse else ''}"
+    print(json.dumps(generate(a.records, out, a.seed, a.sparse), indent=1))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@
   letters of a long word (``Société civileimmobilière``, ``responsabilité limité``), a form
   in initials may be split into one- or two-letter words (``E.U.RL..``, ``S A R L``), and a
   space shifted one letter left (``StéB âtiment``: a capital glued to the end of a word, then
-  a word in lower case) is put back (``Sté Bâtiment``);
+  a word in lower case) is put back (``Sté Bâtiment``), and so is one between a form in capitals
+  and the capitalized name glued to it (``S.A.R.LNord`` -> ``S.A.R.L Nord``, ``SASUL'Atelier``);
 * then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``): ``LE FOURNIL`` ->
   ``fournil``.
 
@@ -129,6 +130,14 @@ _SHIFTED_SPACE = re.compile(r"(?<=[^\W\d_])(?<![A-Z])([A-ZÀ-ÖØ-Þ])\s+(?=[a-z
 #: Dotted acronyms (``S.A.R.L.``, ``S. A. S.``): dots and inner spaces removed before folding.
 _DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?![^\W\d_])")
 _SPACES = re.compile(r"\s+")
+#: A legal form in capitals glued to the capitalized name after it (``S.A.R.LNord Auto``,
+#: ``SASUL'Atelier``, ``SCMElectricité``): a space is put back when the capitals spell a form.
+_GLUED_FORM = re.compile(r"(?<![^\W\d_])((?:[A-Z]\.?){2,6})(?=[A-ZÀ-Þ](?:[a-zß-ÿ]|'))")
+
+
+def _unglue(text: str) -> str:
+    return _GLUED_FORM.sub(lambda m: m.group(1) + " " if m.group(1).replace(".", "").lower() in _ACRONYMS
+                           else m.group(1), text)
 
 
 def _undot(text: str) -> str:
@@ -156,7 +165,7 @@ def _drop_spelled_initials(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _company(text: str) -> str | None:
-    folded = fold(_undot(_SHIFTED_SPACE.sub(r" \1", text)).replace("&", " et "))
+    folded = fold(_undot(_unglue(_SHIFTED_SPACE.sub(r" \1", text))).replace("&", " et "))
     if folded is None:
         return None
     stripped = _SPACES.sub(" ", _DROP_RE.sub(" ", folded)).strip()

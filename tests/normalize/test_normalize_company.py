@@ -145,3 +145,17 @@ def test_company_name_misspelt_and_glued_forms(raw, expected):
 ])
 def test_legal_form(raw, expected):
     assert legal_form(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # a legal form in capitals glued to the capitalized name after it (issue 12)
+    ("S.A.R.LNord Antilles Auto", "nord antilles auto"),
+    ("SASUL'Atelier de Corentin", "atelier de corentin"),
+    ("EURLTransports Lamy", "transports lamy"),
+    ("Ptskialadze & Fils", "ptskialadze et fils"),
+    # capitals that spell no form stay glued
+    ("JMBServices", "jmbservices"),
+    ("SASHA Coiffure", "sasha coiffure"),
+])
+def test_company_name_form_glued_to_the_name(raw, expected):
+    assert normalize_company_name(raw) == expected
