@@ -6,10 +6,10 @@ entity itself, so two mentions of "Nettoyage Correia", one of them with the name
 no more than two mentions of any name: with a prior of 1 in 8,000 pairs, a name-only match
 never merges. What makes two mentions of a value *different* entities is another entity
 bearing it, so a rarity level counts, once first-pass entities are known, the entities bearing
-the value minus one. Only entities that say where or who they are count (one of their mentions
-has a value in a ``rarity`` column: SIREN, address, city...); a mention with the name alone is
-not evidence of another company, unless no located entity bears the name at all, then every
-entity bearing it counts. The counts are smoothed towards u like any term frequency
+the value minus one. Only entities that say who or where they are count: the ``rarity`` columns
+are tiers tried in order (``[siren, address, city]``: the entities known by a SIREN bearing the
+value, else those with an address, else those with a town, else all); a mention with the name
+alone is not evidence of another company. The counts are smoothed towards u like any term frequency
 (:func:`linkgraph.match.model.tf_adjustments`): a value borne by one located entity weighs
 log2((total + 50) / 50) bits more than u says. A value borne by k ≥ 2 located entities is
 ambiguous: a mention that agrees with one of them on it agrees with the others as well, so
@@ -21,10 +21,13 @@ SIREN decides.
 >>> import numpy as np
 >>> codes = np.array([0, 0, 0, 1, 1, 1, -1])        # two names; record 6 has none
 >>> entities = np.array([0, 0, 1, 2, 3, 4, 5])       # name 0: entities 0 and 1; name 1: entities 2, 3, 4
->>> located = np.array([True, True, False, True, True, False, True])
->>> others, total = other_entities(codes, entities, located)
->>> others.tolist(), total                          # name 0: entity 1 is not located; name 1: 2 and 3 are
+>>> siren = np.array([True, True, False, True, True, False, True])
+>>> others, total = other_entities(codes, entities, [siren])
+>>> others.tolist(), total                          # name 0: entity 1 has no SIREN; name 1: 2 and 3 have
 ([0, 1], 3)
+>>> others, _ = other_entities(codes, entities, [np.zeros(7, bool), siren])   # no SIREN: the next tier
+>>> others.tolist()
+[0, 1]
 """
 from __future__ import annotations
 
@@ -32,22 +35,27 @@ import numpy as np
 import pandas as pd
 
 
-def other_entities(codes: np.ndarray, entities: np.ndarray, located: np.ndarray) -> tuple[np.ndarray, int]:
-    """Per value code: the entities bearing it minus one (located entities, or all when none is
-    located), and the sum of the entity counts (the total the frequencies are taken over)."""
+def other_entities(codes: np.ndarray, entities: np.ndarray, tiers: list[np.ndarray]) -> tuple[np.ndarray, int]:
+    """Per value code: the entities bearing it minus one (those with a record in the first tier —
+    a boolean per record — that has any, else all), and the sum of the entity counts (the total
+    the frequencies are taken over)."""
     ok = codes >= 0
     n_values = int(codes.max()) + 1 if ok.any() else 0
     if n_values == 0:
         return np.zeros(0, dtype=np.int64), 0
     ent, _ = pd.factorize(entities)
     ent = ent.astype(np.int64)
-    is_located = np.zeros(int(ent.max()) + 1, dtype=bool)
-    is_located[ent[located]] = True
     pairs = pd.unique(ent[ok] * n_values + codes[ok])   # distinct (entity, value)
     value = pairs % n_values
-    every = np.bincount(value, minlength=n_values)
-    placed = np.bincount(value[is_located[pairs // n_values]], minlength=n_values)
-    count = np.where(placed > 0, placed, every)
+    count = np.bincount(value, minlength=n_values)
+    decided = np.zeros(n_values, dtype=bool)
+    for tier in tiers:
+        in_tier = np.zeros(int(ent.max()) + 1, dtype=bool)
+        in_tier[ent[tier]] = True
+        placed = np.bincount(value[in_tier[pairs // n_values]], minlength=n_values)
+        take = ~decided & (placed > 0)
+        count[take] = placed[take]
+        decided |= take
     return np.maximum(count - 1, 0), int(count.sum())
 
 
@@ -64,10 +72,7 @@ def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, 
     >>> [round(float(v), 2) for v in adj]            # "a": one entity; "b": two located entities
     [0.08, -7.49, 0.0]
     """
-    located = np.zeros(len(cols.df), dtype=bool)
-    for c in context:
-        located |= cols.codes(c) >= 0
-    others, total = other_entities(cols.codes(col), entities, located)
+    others, total = other_entities(cols.codes(col), entities, [cols.codes(c) >= 0 for c in context])
     freq = pseudo * u / (total + pseudo)
     adjustment = np.where(others == 0, np.log2(u / max(freq, 1e-300)), -np.log2(m / u) - np.log2(others + 1.0))
     return np.append(adjustment, 0.0)

@@ -40,8 +40,8 @@ class Level(_Strict):
     #: :mod:`linkgraph.match.monotone`
     ordered: bool | None = None
     #: with ``tf``: count, once first-pass entities are known, the *other* entities bearing the value
-    #: (an entity counts when one of its mentions has a value in one of these columns), so that a
-    #: value borne by one entity only weighs much more (:mod:`linkgraph.match.rarity`)
+    #: (those with a value in the first of these columns that any has: tiers), so that a value
+    #: borne by one entity only weighs much more, one borne by several less (:mod:`linkgraph.match.rarity`)
     rarity: list[str] | None = None
 
     @model_validator(mode="after")

@@ -132,7 +132,7 @@ _DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?
 _SPACES = re.compile(r"\s+")
 #: A legal form in capitals glued to the capitalized name after it (``S.A.R.LNord Auto``,
 #: ``SASUL'Atelier``, ``SCMElectricité``): a space is put back when the capitals spell a form.
-_GLUED_FORM = re.compile(r"(?<![^\W\d_])((?:[A-Z]\.?){2,6})(?=[A-ZÀ-Þ](?:[a-zß-ÿ]|'))")
+_GLUED_FORM = re.compile(r"(?<![^\W\d_])((?:[A-Z]\.?){2,6})(?=[A-ZÀ-Þ](?:[a-zß-ÿ]{2}|'))")
 
 
 def _unglue(text: str) -> str:
@@ -147,13 +147,13 @@ def _undot(text: str) -> str:
 
 
 def _drop_spelled_initials(text: str) -> str:
-    """Remove a legal form spelled as a run of one- or two-letter words (``s a r l``, ``e u rl``)."""
+    """Remove a legal form spelled as a run of short words (``s a r l``, ``e u rl``, ``sar l``)."""
     words = text.split(" ")
     keep = [True] * len(words)
     k = 0
     while k < len(words):
         end = k
-        while end < len(words) and 0 < len(words[end]) <= 2 and words[end].isalpha():
+        while end < len(words) and 0 < len(words[end]) <= 3 and words[end].isalpha():
             end += 1
         for i in range(k, end - 1):  # the longest run of initials from each start
             hit = next((j for j in range(end, i + 1, -1) if "".join(words[i:j]) in _ACRONYMS and keep[i]), None)
