@@ -59,6 +59,12 @@ def other_entities(codes: np.ndarray, entities: np.ndarray, tiers: list[np.ndarr
     return np.maximum(count - 1, 0), int(count.sum())
 
 
+def rarity_table(cols, col: str, context: list[str], entities: np.ndarray, m: float, u: float,
+                 pseudo: float) -> pd.Series:
+    """:func:`rarity_adjustment` by value (the distinct values of ``col``), as engines pass it around."""
+    return pd.Series(rarity_adjustment(cols, col, context, entities, m, u, pseudo)[:-1], index=cols.uniques(col))
+
+
 def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, m: float, u: float,
                       pseudo: float) -> np.ndarray:
     """The adjustment (log2) of each value code of ``col`` (one more entry: missing, 0), for a level

@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
-from linkgraph.match.model import ScoredPairs, tf_adjustments
+from linkgraph.match.model import ScoredPairs, rarity_tables, tf_adjustments
 from linkgraph.match.resolve_table import (TableResolution, _tf_bound, blocking_plan, rescore_kept_only,
                                            threshold_weight)
 from linkgraph.match.settings import Settings
@@ -114,8 +114,8 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
             again = kept.select("i", "j") if rescore_kept_only(trained, rise) else pairs
             report["second_pass"] = "kept pairs rescored" if rescore_kept_only(trained, rise) else "all pairs scored again"
             report["second_pass_max_rise"] = rise
-            scores = _materialize(scored_pairs(again, records, trained, columns,
-                                               tf_counts(records, trained, entities)))
+            tables = {**tf_counts(records, trained, entities), **rarity_tables(trained, cols, tf_entities)}
+            scores = _materialize(scored_pairs(again, records, trained, columns, tables))
             kept = scores.where(F.col("weight") >= floor)
             edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
                                                       settings.constraints, cannot)
