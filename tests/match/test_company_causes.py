@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from stdnum import luhn
@@ -120,3 +121,27 @@ def test_namesakes_in_one_town_stay_apart_and_an_ambiguous_mention_joins_neither
     assert e["taxi_b_address"] == e["taxi_b"]
     # name and town only, borne by two companies of that town: the town-level negative keeps it apart
     assert e["taxi_town_only"] not in (e["taxi_a"], e["taxi_b"])
+
+
+def test_a_batch_scored_with_the_tables_matches_the_whole_table(resolved):
+    """What the Spark engine does: score a two-sided batch of pairs with term-frequency counts and
+    rarity adjustments computed over the whole table: the weights are the local engine's."""
+    from linkgraph.match.compare import Columns
+    from linkgraph.match.model import rarity_tables, score, tf_tables
+
+    result, _ = resolved
+    table, res = result.tables["company"]
+    table = table.reset_index(drop=True)
+    pairs = res.scored
+    assert pairs is not None and len(pairs.i) > 100 and res.tf_entities is not None
+    k = np.arange(min(len(pairs.i), 2000))
+    i, j = pairs.i[k], pairs.j[k]
+    whole = score(res.settings, table, i, j, Columns(table), entities=res.tf_entities)
+    batch = pd.concat([table.iloc[i], table.iloc[j]], ignore_index=True)
+    tables = {**tf_tables(res.settings, table, res.tf_entities),
+              **rarity_tables(res.settings, Columns(table), res.tf_entities)}
+    n = len(k)
+    part = score(res.settings, batch, np.arange(n), np.arange(n) + n, Columns(batch), tables=tables)
+    assert np.array_equal(part.levels, whole.levels)
+    assert np.array_equal(part.weight, whole.weight)   # bit for bit, as the engines must agree
+    assert (whole.tf_adjustment[:, 0] > 3).any() and (whole.tf_adjustment[:, 0] < -3).any()  # rarity both ways
