@@ -10,8 +10,8 @@ Centre", "Café des Sports": found in every town), a family or place SCI ("SCI L
 fancy brand ("Atlas Telecom", "Kebab Express") —, a legal form, a SIREN, a head office and, for
 15 % of them, other establishments (SIRETs with other NICs, in the same or another town). Hard
 negatives on purpose: 4 % of companies get a namesake company in another town, 2 % one in the
-same town (another address, another SIREN), and 4 % are domiciled at a business-centre address
-shared with other companies.
+same town (another address, another SIREN), and 12 % of those of the ten largest towns are
+domiciled at one of two business-centre addresses shared with other companies.
 
 Four agency files write them with their own conventions and noise (``--records`` rows in all):
 ``registre.csv`` (one row per establishment: SIREN, SIRET, name, address, postcode, city),
@@ -52,7 +52,7 @@ from fixtures.noise import Noise, strip_accents  # noqa: E402
 from persons_names import NameTables  # noqa: E402
 
 MAPPINGS = HERE / "companies"
-VERSION = 3
+VERSION = 4
 CAUSES = ["typo", "legal_form", "other_establishment", "missing_fields", "homonym_other_town", "homonym_same_town"]
 
 ACTIVITIES = [  # (word in the name, weight, legal forms)
@@ -125,7 +125,6 @@ class World:
         self.np = np.random.default_rng(seed)
         t = NameTables.load()
         self.surnames, self.surname_cum = t.surnames, np.cumsum(t.surname_share)
-        names, _, share = t.given["F" if self.r.random() < 0.5 else "M"]
         gm, _, sm = t.given["M"]
         gf, _, sf = t.given["F"]
         self.given = np.concatenate([gm, gf])
@@ -207,7 +206,7 @@ class World:
         c = Company(f"C{len(self.companies):06d}", core, forme, siren)
         city = city or self.city()
         street, pc, city = self.address(city)
-        if city in self.centres and r.random() < 0.04 * 3:   # domiciled at a business centre
+        if city in self.centres and r.random() < 0.12:   # domiciled at a business centre
             street = r.choice(self.centres[city])
         c.establishments.append((self.siret(siren, r.randrange(1, 40)), street, pc, city))
         if r.random() < 0.15:

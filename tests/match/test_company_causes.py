@@ -6,7 +6,6 @@ known answer are appended to the police file, and each test checks how they were
 """
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
