@@ -120,10 +120,11 @@ def test_validate_checks_matching_models(tmp_path, repo):
     ok = _run("validate", str(repo / "rules/matching/company.yaml"), str(repo / "rules/sources/gendarmerie.yaml")).stdout
     assert "company.yaml: ok (matching model of company" in ok and "gendarmerie.yaml: ok" in ok
     model = (repo / "rules/matching/company.yaml").read_text()
-    strict, loose = "{kind: jaro_winkler, threshold: 0.8}", "{kind: jaro_winkler, threshold: 0.52}"
-    dead = tmp_path / "company.yaml"
-    dead.write_text(model.replace(strict, "@").replace(loose, strict).replace("@", loose))
+    strict = "{kind: jaro_winkler, threshold: 0.9}"
+    assert model.count(strict) == 1
+    dead = tmp_path / "company.yaml"   # a looser band listed before the model's own
+    dead.write_text(model.replace(strict, "{kind: jaro_winkler, threshold: 0.52}\n      - " + strict))
     proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "validate", str(dead)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
-    assert f"error: {dead}: comparisons[0]: comparison 'name': level 4 (name jaro_winkler >= 0.8) can never be reached" \
+    assert f"error: {dead}: comparisons[0]: comparison 'name': level 7 (name jaro_winkler >= 0.9) can never be reached" \
         in proc.stdout

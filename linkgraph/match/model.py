@@ -8,6 +8,7 @@ import pandas as pd
 
 from linkgraph.match.compare import NULL, Columns, comparison_matrix
 from linkgraph.match.em import Parameters, log2_ratios
+from linkgraph.match.rarity import rarity_table
 from linkgraph.match.settings import Settings
 
 
@@ -116,6 +117,21 @@ def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
     return np.bincount(pairs % max(n_values, 1), minlength=n_values)
 
 
+def rarity_key(col: str) -> str:
+    """The key of a rarity level's adjustments (by value) in a ``tables`` dict."""
+    return f"{col}\x1frarity"
+
+
+def rarity_tables(settings: Settings, cols: Columns, entities: np.ndarray) -> dict[str, pd.Series]:
+    """Every rarity level's adjustment by value over the whole table (``cols``), keyed by
+    :func:`rarity_key`: what another engine passes in ``tables`` when it scores a batch."""
+    params = parameters_of(settings)
+    return {rarity_key(lvl.column or comp.column): rarity_table(cols, lvl.column or comp.column, lvl.rarity, entities,
+                                                                params.m[c][k], params.u[c][k], TF_PSEUDO_RECORDS)
+            for c, comp in enumerate(settings.comparisons) for k, lvl in enumerate(comp.levels)
+            if lvl.tf and lvl.rarity is not None}
+
+
 def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | None = None,
                    tables: dict[str, pd.Series] | None = None) -> dict[tuple[int, int], np.ndarray]:
     """The term-frequency adjustment (log2) of every value, per tf level (comparison, level).
@@ -131,6 +147,14 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
             if not lvl.tf:
                 continue
             col = lvl.column or comp.column
+            if lvl.rarity is not None and (entities is not None and tables is None or rarity_key(col) in (tables or {})):
+                # the other entities bearing each value (computed here, or given by another engine)
+                given = (tables or {}).get(rarity_key(col))
+                if given is None:
+                    given = rarity_table(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
+                                         TF_PSEUDO_RECORDS)
+                out[(c, k)] = np.append(given.reindex(cols.uniques(col)).fillna(0.0).to_numpy(dtype=float), 0.0)
+                continue
             if tables is None:
                 per_code = _tf_counts(cols.codes(col), entities)   # the counts of tf_tables, by value code
                 total = per_code.sum()

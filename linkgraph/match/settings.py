@@ -39,9 +39,15 @@ class Level(_Strict):
     #: by kind; ``swapped``, ``date_swap``, ``initial`` and ``first_token`` are not graded), see
     #: :mod:`linkgraph.match.monotone`
     ordered: bool | None = None
+    #: with ``tf``: count, once first-pass entities are known, the *other* entities bearing the value
+    #: (those with a value in the first of these columns that any has: tiers), so that a value
+    #: borne by one entity only weighs much more, one borne by several less (:mod:`linkgraph.match.rarity`)
+    rarity: list[str] | None = None
 
     @model_validator(mode="after")
     def _threshold_needed(self) -> "Level":
+        if self.rarity is not None and not self.tf:
+            raise ValueError("rarity needs tf: true on the same level")
         if self.kind in ("jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "first_token") \
                 and self.threshold is None:
             raise ValueError(f"level {self.kind} needs a threshold")

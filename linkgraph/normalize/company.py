@@ -9,6 +9,7 @@
   (``société à responsabilité limitée``). Forms that are also common words or initials
   (SEL, SEM, SEP, SpA, AG) are deliberately left out: ``Le Grain de Sel`` keeps its ``sel``;
 * company words (``societe``/``ste``/``sté``, ``ets``/``etablissement(s)``, ``entreprise``);
+* ``&`` is read as ``et`` (``Martin & Fils`` = ``Martin et Fils``);
 * ``cie``, with the ``et``/``&``/``and`` before it (``Dupont et Cie`` -> ``dupont``); the
   full word ``compagnie`` is kept, it is usually part of the trading name (``Compagnie des
   Bateaux``);
@@ -16,7 +17,8 @@
   letters of a long word (``Société civileimmobilière``, ``responsabilité limité``), a form
   in initials may be split into one- or two-letter words (``E.U.RL..``, ``S A R L``), and a
   space shifted one letter left (``StéB âtiment``: a capital glued to the end of a word, then
-  a word in lower case) is put back (``Sté Bâtiment``);
+  a word in lower case) is put back (``Sté Bâtiment``), and so is one between a form in capitals
+  and the capitalized name glued to it (``S.A.R.LNord`` -> ``S.A.R.L Nord``, ``SASUL'Atelier``);
 * then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``): ``LE FOURNIL`` ->
   ``fournil``.
 
@@ -128,6 +130,14 @@ _SHIFTED_SPACE = re.compile(r"(?<=[^\W\d_])(?<![A-Z])([A-ZÀ-ÖØ-Þ])\s+(?=[a-z
 #: Dotted acronyms (``S.A.R.L.``, ``S. A. S.``): dots and inner spaces removed before folding.
 _DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?![^\W\d_])")
 _SPACES = re.compile(r"\s+")
+#: A legal form in capitals glued to the capitalized name after it (``S.A.R.LNord Auto``,
+#: ``SASUL'Atelier``, ``SCMElectricité``): a space is put back when the capitals spell a form.
+_GLUED_FORM = re.compile(r"(?<![^\W\d_])((?:[A-Z]\.?){2,6})(?=[A-ZÀ-Þ](?:[a-zß-ÿ]{2}|'))")
+
+
+def _unglue(text: str) -> str:
+    return _GLUED_FORM.sub(lambda m: m.group(1) + " " if m.group(1).replace(".", "").lower() in _ACRONYMS
+                           else m.group(1), text)
 
 
 def _undot(text: str) -> str:
@@ -137,13 +147,13 @@ def _undot(text: str) -> str:
 
 
 def _drop_spelled_initials(text: str) -> str:
-    """Remove a legal form spelled as a run of one- or two-letter words (``s a r l``, ``e u rl``)."""
+    """Remove a legal form spelled as a run of short words (``s a r l``, ``e u rl``, ``sar l``)."""
     words = text.split(" ")
     keep = [True] * len(words)
     k = 0
     while k < len(words):
         end = k
-        while end < len(words) and 0 < len(words[end]) <= 2 and words[end].isalpha():
+        while end < len(words) and 0 < len(words[end]) <= 3 and words[end].isalpha():
             end += 1
         for i in range(k, end - 1):  # the longest run of initials from each start
             hit = next((j for j in range(end, i + 1, -1) if "".join(words[i:j]) in _ACRONYMS and keep[i]), None)
@@ -155,7 +165,7 @@ def _drop_spelled_initials(text: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _company(text: str) -> str | None:
-    folded = fold(_undot(_SHIFTED_SPACE.sub(r" \1", text)))
+    folded = fold(_undot(_unglue(_SHIFTED_SPACE.sub(r" \1", text))).replace("&", " et "))
     if folded is None:
         return None
     stripped = _SPACES.sub(" ", _DROP_RE.sub(" ", folded)).strip()

@@ -148,6 +148,10 @@ def derive_columns(entity_type: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame["names_key"] = _unordered(frame["first_key"], frame["last_key"])
     if entity_type == "company" and "name" in frame:
         frame["name_key"] = _sorted_tokens(frame["name"])
+        from linkgraph.match.keys_company import company_keys  # fuzzy blocking keys (issue 12)
+
+        for col, values in company_keys(frame).items():
+            frame[col] = values
     if entity_type == "vehicle" and "plate" in frame:
         valid = frame["plate"].astype("string").str.fullmatch(_VALID_FR_PLATE).fillna(False).astype(bool)
         frame["plate_valid"] = frame["plate"].where(valid, None)

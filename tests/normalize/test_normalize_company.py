@@ -84,7 +84,7 @@ def test_company_name_equivalences(raw):
     ("Compagnie des Bateaux", "compagnie des bateaux"),
     ("Le Grain de Sel", "grain de sel"),
     ("Dupont et Cie", "dupont"),
-    ("ETS MARTIN & FILS", "martin fils"),
+    ("ETS MARTIN & FILS", "martin et fils"),   # "&" reads as "et"
     ("Transports Sabatier SA", "transports sabatier"),
     ("SAS", "sas"),
     ("Le", "le"),
@@ -145,3 +145,17 @@ def test_company_name_misspelt_and_glued_forms(raw, expected):
 ])
 def test_legal_form(raw, expected):
     assert legal_form(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # a legal form in capitals glued to the capitalized name after it (issue 12)
+    ("S.A.R.LNord Antilles Auto", "nord antilles auto"),
+    ("SASUL'Atelier de Corentin", "atelier de corentin"),
+    ("EURLTransports Lamy", "transports lamy"),
+    ("Ptskialadze & Fils", "ptskialadze et fils"),
+    # capitals that spell no form stay glued
+    ("JMBServices", "jmbservices"),
+    ("SASHA Coiffure", "sasha coiffure"),
+])
+def test_company_name_form_glued_to_the_name(raw, expected):
+    assert normalize_company_name(raw) == expected

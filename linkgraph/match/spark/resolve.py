@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
 from linkgraph.match.keys_plate import near_identifier_edges
-from linkgraph.match.model import ScoredPairs, tf_adjustments, tf_tables
+from linkgraph.match.model import ScoredPairs, rarity_tables, tf_adjustments, tf_tables
 from linkgraph.match.resolve_table import (PairProgress, TableResolution, _tf_bound, blocking_plan,
                                            rescore_kept_only, threshold_weight)
 from linkgraph.match.settings import Settings
@@ -142,7 +142,7 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
             rise = _tf_bound(tf_adjustments(trained, cols), tf_adjustments(trained, cols, tf_entities))
-            tables = tf_tables(trained, table, tf_entities)
+            tables = {**tf_tables(trained, table, tf_entities), **rarity_tables(trained, cols, tf_entities)}
             if rescore_kept_only(trained, rise):
                 report["second_pass"] = "kept pairs rescored"
                 kept = _kept_scores(kept.select("i", "j"), report["pairs_kept"], records, trained, columns, tables,

@@ -1,0 +1,68 @@
+"""Fuzzy blocking keys of company names: one value per record, so each is an ordinary blocking rule.
+
+A typo in a trade name ("locaiton gaudin" / "location gaudin") changes the exact name and its
+sorted words, so exact blocking never pairs the two. Each key below survives a different kind
+of slip, and the union of the rules that block on them pairs names one slip apart:
+
+* ``name_pfx``: every word cut to its first 3 letters, sorted, joined ("gau loc"): a typo after
+  the third letter of any word, a dropped or doubled letter there, words in another order;
+* ``name_sfx``: every word cut to its last 3 letters, sorted ("din ton"): a typo in the first
+  letters of a word;
+* ``name_glued``: the name without spaces or hyphens, in its own order ("nicolefleurs"): words
+  glued or split ("Nicole Fleurs" / "NicoleFleurs").
+
+Blocks stay bounded by the model's pair budget (:mod:`linkgraph.match.blocking` refines an
+oversized rule's largest blocks by postcode, then city). Each key is computed once per distinct
+name.
+
+>>> import pandas as pd
+>>> keys = company_name_keys(pd.Series(["locaiton gaudin", "location gaudin", "lacation gaudin", None]))
+>>> keys["name_pfx"].tolist()       # a typo after the third letter: same prefixes
+['gau loc', 'gau loc', 'gau lac', None]
+>>> keys["name_sfx"].tolist()       # a typo in the first letters: same suffixes
+['din ton', 'din ion', 'din ion', None]
+>>> company_name_keys(pd.Series(["nicole fleurs", "nicolefleurs"]))["name_glued"].tolist()
+['nicolefleurs', 'nicolefleurs']
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from linkgraph.normalize.vectorize import apply_unique
+
+#: letters kept at the start (``name_pfx``) or the end (``name_sfx``) of each word
+WORD_PART = 3
+
+
+def _prefixes(name: str) -> str | None:
+    return " ".join(sorted(w[:WORD_PART] for w in name.split())) or None
+
+
+def _suffixes(name: str) -> str | None:
+    return " ".join(sorted(w[-WORD_PART:] for w in name.split())) or None
+
+
+def _glued(name: str) -> str | None:
+    return name.replace(" ", "").replace("-", "") or None
+
+
+KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued}
+
+
+def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:
+    """The fuzzy blocking keys (``KEYS``) of normalized company names, ``None`` where the name is."""
+    return {col: apply_unique(names, func)[0] for col, func in KEYS.items()}
+
+
+def company_keys(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """:func:`company_name_keys` and ``name_town``: the name and the town together ("location
+    gaudin|lyon"), for the level that counts how many companies bear one name in one town.
+
+    >>> company_keys(pd.DataFrame({"name": ["bar du port", "bar du port"], "city": ["lyon", None]}))["name_town"].tolist()
+    ['bar du port|lyon', None]
+    """
+    out = company_name_keys(frame["name"])
+    if "city" in frame:
+        both = frame["name"].notna() & frame["city"].notna()
+        out["name_town"] = (frame["name"].astype(object) + "|" + frame["city"].astype(object)).where(both, None)
+    return out
