@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
-from linkgraph.match.model import ScoredPairs, tf_adjustments
+from linkgraph.match.model import ScoredPairs, content_groups, tf_adjustments
 from linkgraph.match.resolve_table import (TableResolution, _tf_bound, blocking_plan, rescore_kept_only,
                                            threshold_weight)
 from linkgraph.match.settings import Settings
@@ -101,7 +101,10 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
                 known = connected_components(fixed).select(F.col("node").alias(RID), F.col("component").alias("entity"))
             trained = train(settings, table, records, columns, pairs, known)
         floor = threshold_weight(trained) - settings.budget.keep_margin
-        scores = _materialize(scored_pairs(pairs, records, trained, columns, tf_counts(records, trained)))
+        # the first pass counts a value once per group of identical records, as resolve_table does
+        content = content_groups(trained, cols)
+        first_tf = tf_counts(records, trained, pairs_frame(spark, np.arange(n), content, names=(RID, "entity")))
+        scores = _materialize(scored_pairs(pairs, records, trained, columns, first_tf))
         kept = scores.where(F.col("weight") >= floor)
         report.update({"pairs_compared": scores.count(), "keep_floor_weight": floor})
         edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(scores, settings)),
@@ -109,7 +112,7 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
         if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
-            rise = _tf_bound(tf_adjustments(trained, cols), tf_adjustments(trained, cols, tf_entities))
+            rise = _tf_bound(tf_adjustments(trained, cols, content), tf_adjustments(trained, cols, tf_entities))
             entities = pairs_frame(spark, np.arange(n), tf_entities, names=(RID, "entity"))
             again = kept.select("i", "j") if rescore_kept_only(trained, rise) else pairs
             report["second_pass"] = "kept pairs rescored" if rescore_kept_only(trained, rise) else "all pairs scored again"
