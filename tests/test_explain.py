@@ -176,3 +176,29 @@ def test_api_and_explorer(work, tmp_path):
     assert got.json()["why"]["reason"] == "separated by re-clustering"
     got = client.get("/api/explain", params={"a": "why:9:person", "b": "why:10:person"}).json()
     assert got["same_entity"] is False and got["why"]["reason"] == "split by judgment"
+
+
+def test_workspace_judgment(work, tmp_path):
+    """In a workspace, the stored judgments are the ones that split: the reason names them."""
+    from linkgraph.store.workspace import Workspace
+
+    users = tmp_path / "users.yaml"
+    users.write_text('users:\n  rev: {role: reviewer, agencies: "*", max_classification: secret}\n', encoding="utf-8")
+    db = tmp_path / "w.db"
+    Workspace.create(db, settings=work / "rules").bind_users(users)
+    who = ["-w", str(db), "--user", "rev", "--case", "C-1"]
+
+    def cli(*args):
+        proc = subprocess.run([sys.executable, "-m", "linkgraph", *args, *who], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        return proc.stdout
+
+    cli("ingest", str(work / "why.csv"), "-m", str(work / "why.yaml"))
+    assert "why: merged" in cli("explain", "why:9:person", "why:10:person")
+    cli("judge", "why:9:person", "why:10:person", "different")
+    out = cli("explain", "why:9:person", "why:10:person")
+    assert "same entity: no" in out and "why: split by judgment" in out
+    assert "judged not the same: why:9:person / why:10:person" in out
+    proc = explain(work, "why:1:person", "why:99:person", *who)
+    assert proc.returncode == 2 and "not found or not permitted" in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr + proc.stdout
