@@ -202,3 +202,20 @@ def test_workspace_judgment(work, tmp_path):
     proc = explain(work, "why:1:person", "why:99:person", *who)
     assert proc.returncode == 2 and "not found or not permitted" in proc.stderr + proc.stdout
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_blocking_after_budget_refinement(work):
+    """A rule whose block was over the budget and was refined: the pair fell in different sub-blocks."""
+    from linkgraph.match.settings import Budget, load_settings_dir
+
+    settings = load_settings_dir(work / "rules")
+    settings["person"] = settings["person"].model_copy(update={"budget": Budget(pairs_per_rule=3, refine=["birth_year"])})
+    result = linkgraph.resolve_sources([(work / "why.yaml", work / "why.csv")], settings=settings)
+    why = linkgraph.why_pair(result, "why:6:person", "why:8:person")
+    by_rule = {tuple(b["rule"]): b for b in why.blocking}
+    assert not by_rule[("last_name",)]["pairs"]
+    assert by_rule[("last_name",)]["note"] == ("same keys, but the block was over the pair budget and was refined by "
+                                              "birth_year: birth_year 1975 / 1960")
+    assert why.reason == "not compared" and not why.compared
+    text = "\n".join(why.lines())
+    assert "rule [last_name]: does not pair them (same keys, but the block was over the pair budget" in text
