@@ -69,6 +69,10 @@ def explain(
 
     result, judged = _result(mention_a, mention_b, files, mapping, rules, judgments, run, workspace, users, user, case)
     why = explain_pair(result, mention_a, mention_b, judged)
+    if why.reason == "same mention":
+        from linkgraph.errors import LinkgraphError
+
+        raise LinkgraphError(f"{why.mention_a} given twice: give two different mentions")
     stdout = out_console()
     fmt = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
     if why.steps:

@@ -32,7 +32,7 @@ from linkgraph.match.model import ScoredPairs, _groups, explain, score
 from linkgraph.match.resolve_table import _cluster, blocking_plan, identifier_edges, threshold_weight
 
 #: Kinds of reason, in the order they are looked for.
-REASONS = ("merged", "not compared", "below threshold", "refused by constraint", "split by judgment",
+REASONS = ("same mention", "merged", "not compared", "below threshold", "refused by constraint", "split by judgment",
            "separated by re-clustering", "no link")
 
 
@@ -174,9 +174,10 @@ def _edge_text(ids: np.ndarray, row) -> str:
 def _reason(out: PairExplanation, table: pd.DataFrame, res, i: int, j: int, judgments) -> None:
     """Fill ``reason`` and ``details`` of a pair the resolution put apart (or together)."""
     ids = table["mention_id"].to_numpy()
-    edges, clustering, different = _recluster(table, res, judgments)
-    direct = ((edges.i == i) & (edges.j == j)) | ((edges.i == j) & (edges.j == i))
-    if out.same_entity:
+    if out.same_entity:  # the run's own links say how (no clustering again)
+        edges = res.edges
+        used = np.asarray(res.clustering.used, dtype=bool)[: len(edges.i)]
+        direct = (((edges.i == i) & (edges.j == j)) | ((edges.i == j) & (edges.j == i))) & used
         out.reason = "merged"
         if direct.any():
             k = int(np.flatnonzero(direct)[0])
@@ -186,6 +187,7 @@ def _reason(out: PairExplanation, table: pd.DataFrame, res, i: int, j: int, judg
         else:
             out.details.append("linked through other mentions of the entity (`linkgraph why` lists its links)")
         return
+    edges, clustering, different = _recluster(table, res, judgments)
     components = _components(len(table), edges.i, edges.j)
     together_before = components[i] == components[j]
     members = set(np.flatnonzero(components == components[i]).tolist()) if together_before else {i, j}
@@ -249,8 +251,6 @@ def explain_pair(result, mention_a: str, mention_b: str, judgments: pd.DataFrame
     from linkgraph.lookup import mention_id as find
 
     a, b = find(result.mentions, mention_a), find(result.mentions, mention_b)
-    if a == b:
-        raise LinkgraphError(f"{a} given twice: give two different mentions")
     by_id = result.mentions.set_index("mention_id")
     ta, tb = by_id.loc[a, "entity_type"], by_id.loc[b, "entity_type"]
     if ta != tb:
@@ -261,6 +261,10 @@ def explain_pair(result, mention_a: str, mention_b: str, judgments: pd.DataFrame
     ea, eb = str(by_id.loc[a, "entity_id"]), str(by_id.loc[b, "entity_id"])
     settings = res.settings
     out = PairExplanation(a, b, str(ta), ea, eb, ea == eb, False, threshold=float(settings.threshold))
+    if a == b:
+        out.decision, out.reason = "one mention", "same mention"
+        out.details.append("the two ids name one mention")
+        return out
     out.blocking = _blocking(table, res, i, j)
     out.compared = any(r["pairs"] for r in out.blocking)
     for col in settings.identifiers:
