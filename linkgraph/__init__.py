@@ -8,7 +8,7 @@ The data flow: agency files → mappings (``rules/sources``) → mentions → no
 compare → Fellegi–Sunter weights (EM) → cluster with constraints → entities with stable ids.
 """
 from linkgraph.api import (entity_graph_of, load_mappings, load_resolution, mention_table, read_sources, resolve_sources,
-                           save_resolution, summarize)
+                           save_resolution, summarize, why_pair)
 from linkgraph.errors import LinkgraphError, MappingError, SourceError
 from linkgraph.evaluate.metrics import PairScores, pairwise_scores
 from linkgraph.match.pipeline import Resolution, resolve
@@ -20,7 +20,7 @@ __all__ = [
     "entity_graph_of", "Extraction", "LinkgraphError", "load_resolution", "MappingError", "PairScores", "Resolution", "Settings", "SourceError",
     "SourceMapping", "load_mapping", "load_mappings", "load_settings", "load_settings_dir", "mention_table",
     "pairwise_scores", "read_source", "read_sources", "resolve", "resolve_sources", "save_resolution",
-    "save_settings", "summarize",
+    "save_settings", "summarize", "why_pair",
 ]
 try:  # the installed distribution's version (pyproject.toml), else the source tree's
     from importlib.metadata import version as _version

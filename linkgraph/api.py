@@ -163,6 +163,16 @@ def load_resolution(folder: str | Path) -> Resolution:
     return load_run(folder)
 
 
+def why_pair(result: Resolution, mention_a: str, mention_b: str, judgments: pd.DataFrame | None = None):
+    """Why two mentions are, or are not, one entity (:func:`linkgraph.match.why.explain_pair`): the
+    blocking rules that pair them or not, shared identifiers, the waterfall, the decision and the
+    reason (``.reason``, ``.details``; ``.to_dict()`` for JSON, ``.lines()`` for text).
+    ``judgments``: the analysts' verdicts the resolution applied (``mention_a, mention_b, verdict``)."""
+    from linkgraph.match.why import explain_pair
+
+    return explain_pair(result, mention_a, mention_b, judgments)
+
+
 def summarize(result: Resolution) -> dict:
     """Counts that must add up: rows in = rows resolved + rows rejected, per source."""
     rows = result.rows

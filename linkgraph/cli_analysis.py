@@ -1,4 +1,4 @@
-"""``linkgraph`` commands over a saved run or a workspace: explain, score, chart, export.
+"""``linkgraph`` commands over a saved run or a workspace: score, chart, export (explain: cli_explain).
 
 Each reads a run folder (``linkgraph score out/run``, ``--run DIR``; default ``out/run``) or, with
 ``--workspace``, what ``--user`` may see there. None of them resolves again.
@@ -37,39 +37,7 @@ def _default_out(out: Optional[Path], workspace: Optional[Path], run: Optional[P
     return Path(fallback) if workspace is not None else Path(run) / name
 
 
-@app.command()
-def explain(
-    mention_a: str = typer.Argument(..., help="A mention id (SOURCE:ROW:MENTION, or AGENCY:ROW:MENTION)."),
-    mention_b: str = typer.Argument(..., help="Another mention id of the same type."),
-    run: Optional[Path] = typer.Option(None, "--run", "-r", help=RUN_HELP),
-    workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
-    users: Optional[Path] = typer.Option(None, help=USERS_HELP),
-    user: Optional[str] = typer.Option(None, help=USER_HELP),
-    case: Optional[str] = typer.Option(None, help=CASE_HELP),
-) -> None:
-    """Show why two mentions match or not: each comparison's level and weight (a waterfall)."""
-    if workspace is not None:
-        _, _, result = _view(workspace, users, user, case, "view", [mention_a, mention_b], {"command": "explain"})
-        if not result.mentions["mention_id"].isin([mention_a, mention_b]).sum() == 2:
-            from linkgraph.store.access import AccessDenied
-
-            raise AccessDenied("mention")
-    else:
-        from linkgraph.lookup import mention_id
-
-        result = _load(run_folder(run, "explain A B --run"))
-        mention_a, mention_b = mention_id(result.mentions, mention_a), mention_id(result.mentions, mention_b)
-    steps = result.explain_pair(mention_a, mention_b)
-    table = Table(title=Text(f"{mention_a} vs {mention_b}"))
-    for col in ("step", "level", "m", "u", "weight (bits)"):
-        table.add_column(col)
-    for s in steps:
-        fmt = lambda v: "" if v is None else f"{v:.4g}"  # noqa: E731
-        table.add_row(Text(str(s["step"])), Text(str(s["level"])), fmt(s["m"]), fmt(s["u"]), f"{s['weight']:+.2f}")
-    stdout = out_console()
-    stdout.print(table)
-    a, b = result.entity_of(mention_a), result.entity_of(mention_b)
-    stdout.print(Text(f"same entity: {'yes' if a == b else 'no'} ({a} / {b})"))
+# `linkgraph explain` lives in linkgraph/cli_explain.py
 
 
 @app.command(name="score")

@@ -106,6 +106,33 @@ def tf_tables(settings: Settings, df: pd.DataFrame, entities: np.ndarray | None 
     return out
 
 
+def content_groups(settings: Settings, cols: Columns) -> np.ndarray:
+    """A label per record shared by the records identical on every column the comparisons read.
+
+    The first pass counts term frequencies once per such group: rows repeating one entity's same
+    values (a person on 25 rows of one phone-records file under one name and one line) say
+    nothing about how common the name is, and counted per row they made that person's own name
+    "common" and split him. Records that differ on any compared column still count apart.
+
+    >>> import pandas as pd
+    >>> from linkgraph.match.settings import parse_settings
+    >>> s = parse_settings({"entity_type": "person", "blocking": [["name"]], "comparisons": [
+    ...     {"name": "name", "column": "name", "levels": [{"kind": "exact", "tf": True}, {"kind": "else"}]},
+    ...     {"name": "phone", "column": "phone", "levels": [{"kind": "exact"}, {"kind": "else"}]}]})
+    >>> df = pd.DataFrame({"name": ["ana", "ana", "ana", "bo"], "phone": ["1", "1", "2", None]})
+    >>> content_groups(s, Columns(df)).tolist()
+    [0, 0, 1, 2]
+    """
+    n = len(cols.df)
+    label = np.zeros(n, dtype=np.int64)
+    for col in sorted({c for comp in settings.comparisons for c in comp.columns()}):
+        if col not in cols.df:
+            continue
+        codes = cols.codes(col).astype(np.int64) + 1  # missing (-1) is a value of its own
+        label = pd.factorize(label * (int(codes.max(initial=0)) + 1) + codes)[0].astype(np.int64)
+    return label
+
+
 def _tf_counts(codes: np.ndarray, entities: np.ndarray | None) -> np.ndarray:
     """Records (or, with ``entities``, entities) bearing each value code: ``tf_tables`` on codes."""
     ok = codes >= 0
@@ -133,12 +160,15 @@ def rarity_tables(settings: Settings, cols: Columns, entities: np.ndarray) -> di
 
 
 def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | None = None,
-                   tables: dict[str, pd.Series] | None = None) -> dict[tuple[int, int], np.ndarray]:
+                   tables: dict[str, pd.Series] | None = None,
+                   rarity: bool = True) -> dict[tuple[int, int], np.ndarray]:
     """The term-frequency adjustment (log2) of every value, per tf level (comparison, level).
 
     Each array is indexed by the value codes of the level's column (``cols.codes``), with one
     more entry, 0 count, read by a missing value (code -1). ``entities`` and ``tables`` as in
-    :func:`score`. Computed once per table, then read by every chunk of pairs.
+    :func:`score`. Computed once per table, then read by every chunk of pairs. ``rarity=False``:
+    rarity levels are adjusted as plain term-frequency levels (the first pass, whose ``entities``
+    are only groups of identical records, not entities).
     """
     params = parameters_of(settings)
     out = {}
@@ -147,7 +177,7 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
             if not lvl.tf:
                 continue
             col = lvl.column or comp.column
-            if lvl.rarity is not None and (entities is not None and tables is None or rarity_key(col) in (tables or {})):
+            if lvl.rarity is not None and rarity and (entities is not None and tables is None or rarity_key(col) in (tables or {})):
                 # the other entities bearing each value (computed here, or given by another engine)
                 given = (tables or {}).get(rarity_key(col))
                 if given is None:

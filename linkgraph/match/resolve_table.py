@@ -11,7 +11,7 @@ from linkgraph.match.blocking import BlockingPlan, plan_blocking
 from linkgraph.match.cluster import Clustering, ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns, comparison_matrix, positional
 from linkgraph.match.keys_plate import near_identifier_edges
-from linkgraph.match.model import ScoredPairs, _groups, score, tf_adjustments, train
+from linkgraph.match.model import ScoredPairs, _groups, content_groups, score, tf_adjustments, train
 from linkgraph.match.settings import Settings
 
 
@@ -165,12 +165,14 @@ def rescore_kept_only(trained: Settings, rise: float) -> bool:
 
 def first_pass(plan: BlockingPlan, trained: Settings, df: pd.DataFrame, cols: Columns,
                progress: PairProgress | None = None) -> tuple[ScoredPairs, dict | None, int]:
-    """Score every candidate pair of ``plan`` with term frequencies counted per record, keeping those
+    """Score every candidate pair of ``plan`` with term frequencies counted once per group of records
+    identical on every compared column (:func:`~linkgraph.match.model.content_groups`), keeping those
     at most ``budget.keep_margin`` bits below the threshold weight: (kept pairs, the term-frequency
     adjustments used — None when no level has one —, pairs compared)."""
     floor = threshold_weight(trained) - trained.budget.keep_margin
     has_tf = any(lvl.tf for c in trained.comparisons for lvl in c.levels)
-    first_adj = tf_adjustments(trained, cols) if has_tf else None
+    # a value counts once per group of records identical on every compared column (content_groups)
+    first_adj = tf_adjustments(trained, cols, content_groups(trained, cols), rarity=False) if has_tf else None
     scored, compared = stream_scores(plan, trained, df, cols, floor, first_adj, progress)
     return scored, first_adj, compared
 

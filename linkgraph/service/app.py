@@ -375,7 +375,8 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
         s = snap()
         steps = answer(queries.waterfall, s, a, b)
         return {"mention_a": a, "mention_b": b, "steps": steps,
-                "same_entity": bool(s.mentions.loc[a, "entity_id"] == s.mentions.loc[b, "entity_id"])}
+                "same_entity": bool(s.mentions.loc[a, "entity_id"] == s.mentions.loc[b, "entity_id"]),
+                "why": answer(queries.pair_reason, s, a, b, state.judgment_rows())}
 
     @app.get("/api/review", tags=["review"], summary="Doubtful pairs not yet judged")
     def review(low: Annotated[float, Query(ge=0, le=1)] = 0.3, high: Annotated[float, Query(ge=0, le=1)] = 0.95,

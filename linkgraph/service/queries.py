@@ -142,6 +142,20 @@ def waterfall(snap: Snapshot, mention_a: str, mention_b: str) -> list[dict]:
              "infinite": isinstance(s.get("weight"), float) and math.isinf(s["weight"])} for s in steps]
 
 
+def pair_reason(snap: Snapshot, mention_a: str, mention_b: str, judgments: pd.DataFrame | None) -> dict:
+    """Why two mentions are, or are not, one entity (:mod:`linkgraph.match.why`), JSON-ready."""
+    from linkgraph.match.incremental import effective_judgments
+    from linkgraph.match.why import explain_pair
+
+    for m in (mention_a, mention_b):
+        if m not in snap.mentions.index:
+            raise KeyError("no such mention")
+    verdicts = effective_judgments(judgments) if judgments is not None and len(judgments) else None
+    out = explain_pair(snap.result, mention_a, mention_b, verdicts).to_dict()
+    out.pop("steps")  # the waterfall is answered beside it
+    return clean(out)
+
+
 def entity_detail(snap: Snapshot, entity_id: str, *, max_mentions: int = 500, max_links: int = 200,
                   max_waterfalls: int = 25) -> dict:
     """The entity row, its mentions with provenance, and why its mentions were merged."""

@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 
 from linkgraph.match.compare import Columns
 from linkgraph.match.keys_plate import near_identifier_edges
-from linkgraph.match.model import ScoredPairs, rarity_tables, tf_adjustments, tf_tables
+from linkgraph.match.model import ScoredPairs, content_groups, rarity_tables, tf_adjustments, tf_tables
 from linkgraph.match.resolve_table import (PairProgress, TableResolution, _tf_bound, blocking_plan,
                                            rescore_kept_only, threshold_weight)
 from linkgraph.match.settings import Settings
@@ -132,8 +132,10 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
         floor = threshold_weight(trained) - settings.budget.keep_margin
         counter = PairCounter(spark, progress)
         per_task = max(settings.budget.chunk_pairs // 4, 1)
-        # term-frequency counts by the local function on the driver's table (O(records), as the plan)
-        kept = _kept_scores(pairs, compared, records, trained, columns, tf_tables(trained, table), floor,
+        # term-frequency counts by the local function on the driver's table (O(records), as the plan);
+        # the first pass counts a value once per group of identical records, as resolve_table does
+        content = content_groups(trained, cols)
+        kept = _kept_scores(pairs, compared, records, trained, columns, tf_tables(trained, table, content), floor,
                             counter, per_task)
         report.update({"pairs_compared": compared, "pairs_kept": kept.count(), "keep_floor_weight": floor})
         edges, clustering = spark_cluster.cluster(records, n, fixed.union(model_edges(kept, settings)),
@@ -141,7 +143,7 @@ def resolve_table_spark(spark, table: pd.DataFrame, settings: Settings, *,
         if any(lvl.tf for c in settings.comparisons for lvl in c.levels):
             # second pass: term frequencies counted once per first-pass entity
             tf_entities = clustering.labels
-            rise = _tf_bound(tf_adjustments(trained, cols), tf_adjustments(trained, cols, tf_entities))
+            rise = _tf_bound(tf_adjustments(trained, cols, content, rarity=False), tf_adjustments(trained, cols, tf_entities))
             tables = {**tf_tables(trained, table, tf_entities), **rarity_tables(trained, cols, tf_entities)}
             if rescore_kept_only(trained, rise):
                 report["second_pass"] = "kept pairs rescored"

@@ -405,6 +405,12 @@
       for (const s of data.steps) body.appendChild(row([s.step, s.level, s.infinite ? "∞" : s.weight]));
       details.appendChild(el("table", { class: "waterfall" }, el("thead", {}, el("tr", {}, el("th", { text: "comparison" }),
         el("th", { text: "level" }), el("th", { text: "weight" }))), body));
+      if (data.why) {  // the decision and, when apart, why (not compared, constraint, judgment, re-clustering)
+        details.appendChild(el("p", { class: "why", text: data.why.decision + " · why: " + data.why.reason }));
+        const list = el("ul", { class: "why-details" });
+        for (const d of data.why.details) list.appendChild(el("li", { text: d }));
+        details.appendChild(list);
+      }
     }
 
     async function load() {
