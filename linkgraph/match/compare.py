@@ -67,6 +67,19 @@ class Columns:
         codes = self._codes[key]
         return codes[: len(self.df)], codes[len(self.df):]
 
+    def shared_uniques(self, col_a: str, col_b: str) -> np.ndarray:
+        """The distinct values indexed by :meth:`shared_codes` of ``col_a`` and ``col_b``."""
+        key = f"{col_a}\x1f{col_b}\x1funiques"
+        if key not in self._values:
+            a, b = self.shared_codes(col_a, col_b)
+            values = np.concatenate([self.values(col_a), self.values(col_b)])
+            codes = np.concatenate([a, b])
+            out = np.empty(int(codes.max()) + 1 if len(codes) and codes.max() >= 0 else 0, dtype=object)
+            ok = codes >= 0
+            out[codes[ok]] = values[ok]
+            self._values[key] = out
+        return self._values[key]
+
     def derived(self, col: str, how: str) -> np.ndarray:
         """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter),
         ``whole`` (one word)."""
@@ -187,9 +200,7 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
         first, single = cols.derived(col, "initial"), cols.derived(col, "single")
         return (single[ii] | single[jj]) & (first[ii] == first[jj])
     if level.kind == "swapped":
-        a, b = cols.shared_codes(col, comparison.other_column)
-        ai, bi = a[ii], b[ii]
-        return (ai == b[jj]) & (bi == a[jj]) & (ai >= 0) & (bi >= 0)
+        return swapped_hits(cols, col, comparison.other_column, ii, jj, level.threshold)
     out = np.zeros(len(ii), dtype=bool)
     if level.kind == "first_token":
         codes, words = cols.derived_codes(col, "first")
@@ -224,6 +235,33 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
     return out
 
 
+def swapped_hits(cols: Columns, col: str, other: str, ii: np.ndarray, jj: np.ndarray,
+                 threshold: float | None = None) -> np.ndarray:
+    """Whether each pair's two names are written the other way round: ``col`` of one record
+    against ``other`` of the other, both ways; equal both ways, or (with ``threshold``) equal or
+    Jaro–Winkler-alike at ``threshold`` both ways ("GUILLON Christelle" / "Christelle GUILLLON").
+
+    >>> df = pd.DataFrame({"first": ["christelle", "guilllon", "ana"], "last": ["guillon", "christelle", "roy"]})
+    >>> swapped_hits(Columns(df), "first", "last", np.array([0, 0]), np.array([1, 2]), 0.88).tolist()
+    [True, False]
+    """
+    a, b = cols.shared_codes(col, other)
+    ai, bi, aj, bj = a[ii], b[ii], a[jj], b[jj]
+    ok = (ai >= 0) & (bi >= 0) & (aj >= 0) & (bj >= 0)
+    exact = ok & (ai == bj) & (bi == aj)
+    if threshold is None:
+        return exact
+    uniques = cols.shared_uniques(col, other)
+    out = exact.copy()
+    rest = np.flatnonzero(ok & ~exact)
+    if len(rest):  # one cross first, the other only where the first one holds
+        one = pair_similarity("jaro_winkler", ai[rest], bj[rest], uniques) >= threshold
+        rest = rest[one]
+        two = pair_similarity("jaro_winkler", bi[rest], aj[rest], uniques) >= threshold
+        out[rest[two]] = True
+    return out
+
+
 def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing.
 
@@ -238,7 +276,7 @@ def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: n
         if len(sel) == 0:
             break
         hit = level_hits(level, comparison, cols, ii, jj, scores)
-        levels[sel[hit]] = k
+        levels[sel[hit]] = NULL if level.neutral else k  # a neutral level's pairs weigh nothing here
         rest = ~hit
         sel, ii, jj = sel[rest], ii[rest], jj[rest]
         scores = {key: known[rest] for key, known in scores.items()}

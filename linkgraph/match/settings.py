@@ -39,6 +39,13 @@ class Level(_Strict):
     #: by kind; ``swapped``, ``date_swap``, ``initial`` and ``first_token`` are not graded), see
     #: :mod:`linkgraph.match.monotone`
     ordered: bool | None = None
+    #: the level's pairs weigh nothing in this comparison (read as a missing value): another
+    #: comparison counts that evidence (a swapped name pair is counted once, on the first name)
+    neutral: bool = False
+    #: a pair at this level is never a model link (its weight is set to :data:`VETO_WEIGHT`), whatever
+    #: the other comparisons say: prior knowledge that EM cannot learn from unlabelled pairs (twins
+    #: and siblings agree on surname, birth date and address; only the given name tells them apart)
+    veto: bool = False
 
     @model_validator(mode="after")
     def _threshold_needed(self) -> "Level":
@@ -64,6 +71,10 @@ class Level(_Strict):
         if self.kind == "first_token":
             return f"first word of {col} jaro_winkler >= {self.threshold:g}"
         return f"{self.kind} {col}"
+
+
+#: The match weight (bits) of a pair at a ``veto`` level: far below any threshold.
+VETO_WEIGHT = -100.0
 
 
 class Comparison(_Strict):
