@@ -103,6 +103,19 @@ class Columns:
             self._values[key] = per_value[codes]
         return self._values[key]
 
+    def date_parts(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per record, the year of an ISO date (-1 = missing or not a date) and a code of its
+        month and day (-1 likewise), computed once per distinct date."""
+        key = f"{col}\x1fdate_parts"
+        if key not in self._values:
+            codes = self.codes(col)
+            s = pd.Series(self._uniques[col].to_numpy(dtype=object)).astype("string")
+            ok = s.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+            year = np.where(ok, pd.to_numeric(s.str[:4], errors="coerce").fillna(-1).to_numpy(), -1).astype(np.int64)
+            month_day = pd.factorize(s.str[5:].where(ok))[0].astype(np.int64)
+            self._values[key] = (np.append(year, -1)[codes], np.append(month_day, -1)[codes])
+        return self._values[key]
+
     def uniques(self, col: str) -> np.ndarray:
         """The distinct values of ``col``, indexed by :meth:`codes`."""
         self.codes(col)
@@ -196,6 +209,8 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
         c, s = cols.codes(col), cols.swapped_codes(col)
         ci, si = c[ii], s[ii]
         return ((ci == s[jj]) & (ci >= 0)) | ((si == c[jj]) & (si >= 0))
+    if level.kind == "year_typo":
+        return year_typo_hits(cols, col, ii, jj)
     if level.kind == "initial":
         first, single = cols.derived(col, "initial"), cols.derived(col, "single")
         return (single[ii] | single[jj]) & (first[ii] == first[jj])
@@ -232,6 +247,38 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
         known[fresh] = pair_similarity(level.kind, ci[fresh], cj[fresh], cols.uniques(col), cutoff)
     got = known[keep]
     out[keep] = got <= level.threshold if distance else got >= level.threshold
+    return out
+
+
+def year_typo_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether two different years (ints) read as one typo of each other: one digit differs (1978 /
+    1988, 1980 / 1981), two adjacent digits are swapped (1969 / 1996), or they are one apart (1999 / 2000).
+
+    >>> year_typo_pairs(np.array([1978, 1969, 1999, 1980, 1950]), np.array([1988, 1996, 2000, 1980, 1972])).tolist()
+    [True, True, True, False, False]
+    """
+    da = np.stack([a // 1000 % 10, a // 100 % 10, a // 10 % 10, a % 10])
+    db = np.stack([b // 1000 % 10, b // 100 % 10, b // 10 % 10, b % 10])
+    differ = da != db
+    n = differ.sum(axis=0)
+    transposed = np.zeros(len(a), dtype=bool)
+    for k in range(3):  # digits k and k + 1 swapped, the others equal
+        transposed |= (n == 2) & differ[k] & differ[k + 1] & (da[k] == db[k + 1]) & (da[k + 1] == db[k])
+    return (a != b) & ((n == 1) | transposed | (np.abs(a - b) == 1))
+
+
+def year_typo_hits(cols: Columns, col: str, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """ISO dates with the same month and day whose years read as one typo (:func:`year_typo_pairs`).
+
+    >>> df = pd.DataFrame({"dob": ["1969-10-17", "1996-10-17", "1996-10-18", "1979-10-17"]})
+    >>> year_typo_hits(Columns(df), "dob", np.array([0, 0, 0]), np.array([1, 2, 3])).tolist()
+    [True, False, True]
+    """
+    year, month_day = cols.date_parts(col)
+    yi, yj, mi = year[ii], year[jj], month_day[ii]
+    ok = (mi >= 0) & (mi == month_day[jj]) & (yi >= 0) & (yj >= 0)
+    out = np.zeros(len(ii), dtype=bool)
+    out[ok] = year_typo_pairs(yi[ok], yj[ok])
     return out
 
 

@@ -17,7 +17,7 @@ from linkgraph.documents import read_yaml, validate
 from linkgraph.errors import MappingError
 from linkgraph.vocabulary import ENTITY_TYPES
 
-LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "date_swap", "swapped", "initial",
+LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "date_swap", "year_typo", "swapped", "initial",
                     "first_token", "else"]
 
 
@@ -70,6 +70,8 @@ class Level(_Strict):
             return f"{col}: an initial that fits the other name"
         if self.kind == "first_token":
             return f"first word of {col} jaro_winkler >= {self.threshold:g}"
+        if self.kind == "year_typo":
+            return f"{col}: same day and month, the year one typo away"
         return f"{self.kind} {col}"
 
 
