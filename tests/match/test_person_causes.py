@@ -114,3 +114,57 @@ def test_background_population_keeps_its_accuracy(resolved):
     df, res = resolved
     s = pairwise_scores(res.labels, df["truth"].to_numpy())
     assert s.precision > 0.97 and s.recall > 0.9, s
+
+
+def test_fuzzy_swap_neutral_and_year_typo_levels_match_a_pair_by_pair_reference():
+    import itertools
+
+    import pandas as pd
+    from rapidfuzz.distance import JaroWinkler
+
+    from linkgraph.match.compare import comparison_levels, year_typo_pairs
+    from linkgraph.match.settings import Comparison
+
+    rng = np.random.default_rng(5)
+    names = np.array(["christelle", "guillon", "guilllon", "christele", "fatima", "fatma", "saidi", "said", None],
+                     dtype=object)
+    dates = np.array(["1969-10-17", "1996-10-17", "1979-10-17", "1999-12-31", "2000-12-31", "1969-10-18", None],
+                     dtype=object)
+    n = 150
+    df = pd.DataFrame({"first": rng.choice(names, n), "last": rng.choice(names, n), "dob": rng.choice(dates, n)})
+    first = Comparison(name="first", column="first", other_column="last", levels=[
+        {"kind": "exact"}, {"kind": "swapped", "threshold": 0.85}, {"kind": "else"}])
+    last = Comparison(name="last", column="last", other_column="first", levels=[
+        {"kind": "exact"}, {"kind": "swapped", "threshold": 0.85, "neutral": True}, {"kind": "else"}])
+    dob = Comparison(name="dob", column="dob", levels=[{"kind": "exact"}, {"kind": "year_typo"}, {"kind": "else"}])
+    i, j = (np.array(x) for x in zip(*itertools.combinations(range(n), 2)))
+
+    def alike(a, b):
+        return JaroWinkler.normalized_similarity(a, b) >= 0.85
+
+    def reference(col, other, r, s, neutral):
+        a, b, oa, ob = df[col][r], df[col][s], df[other][r], df[other][s]
+        if a is None or b is None:
+            return NULL
+        if a == b:
+            return 0
+        if None not in (oa, ob) and alike(a, ob) and alike(oa, b):
+            return NULL if neutral else 1
+        return 2
+
+    def reference_dob(r, s):
+        a, b = df["dob"][r], df["dob"][s]
+        if a is None or b is None:
+            return NULL
+        if a == b:
+            return 0
+        typo = a[4:] == b[4:] and bool(year_typo_pairs(np.array([int(a[:4])]), np.array([int(b[:4])]))[0])
+        return 1 if typo else 2
+
+    cols = Columns(df)
+    pairs = list(zip(i.tolist(), j.tolist()))
+    assert comparison_levels(first, cols, i, j).tolist() == [reference("first", "last", r, s, False) for r, s in pairs]
+    got_last = comparison_levels(last, cols, i, j).tolist()
+    assert got_last == [reference("last", "first", r, s, True) for r, s in pairs]
+    assert 1 not in got_last  # the neutral level is never scored
+    assert comparison_levels(dob, cols, i, j).tolist() == [reference_dob(r, s) for r, s in pairs]
