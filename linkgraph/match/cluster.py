@@ -56,11 +56,20 @@ class Clustering:
 
 
 def dates_compatible(a: str, b: str) -> bool:
-    """Equal, day/month swapped, or one typo apart (ISO dates)."""
+    """Equal, day/month swapped, one typo apart, or the same day and month with the year one typo
+    away (1969 / 1996, 1999 / 2000: :func:`~linkgraph.match.compare.year_typo_pairs`) (ISO dates).
+
+    Whether such a pair is the same person is the model's to weigh (its ``year_typo`` and
+    ``levenshtein`` levels); only dates no typo explains are a veto here.
+    """
     if a == b:
         return True
     if len(a) == 10 and len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
         return True
+    if len(a) == 10 and len(b) == 10 and a[4:] == b[4:] and a[:4].isdigit() and b[:4].isdigit():
+        from linkgraph.match.compare import year_typo_pairs
+
+        return bool(year_typo_pairs(np.array([int(a[:4])]), np.array([int(b[:4])]))[0])
     return Levenshtein.distance(a, b) <= 1
 
 

@@ -67,6 +67,19 @@ class Columns:
         codes = self._codes[key]
         return codes[: len(self.df)], codes[len(self.df):]
 
+    def shared_uniques(self, col_a: str, col_b: str) -> np.ndarray:
+        """The distinct values indexed by :meth:`shared_codes` of ``col_a`` and ``col_b``."""
+        key = f"{col_a}\x1f{col_b}\x1funiques"
+        if key not in self._values:
+            a, b = self.shared_codes(col_a, col_b)
+            values = np.concatenate([self.values(col_a), self.values(col_b)])
+            codes = np.concatenate([a, b])
+            out = np.empty(int(codes.max()) + 1 if len(codes) and codes.max() >= 0 else 0, dtype=object)
+            ok = codes >= 0
+            out[codes[ok]] = values[ok]
+            self._values[key] = out
+        return self._values[key]
+
     def derived(self, col: str, how: str) -> np.ndarray:
         """Per-record derived values: ``first`` word, ``initial`` letter, ``single`` (one letter),
         ``whole`` (one word)."""
@@ -88,6 +101,19 @@ class Columns:
                 return self._values[key]
             per_value = np.append(out.astype(object).where(out.notna(), None).to_numpy(dtype=object), None)
             self._values[key] = per_value[codes]
+        return self._values[key]
+
+    def date_parts(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per record, the year of an ISO date (-1 = missing or not a date) and a code of its
+        month and day (-1 likewise), computed once per distinct date."""
+        key = f"{col}\x1fdate_parts"
+        if key not in self._values:
+            codes = self.codes(col)
+            s = pd.Series(self._uniques[col].to_numpy(dtype=object)).astype("string")
+            ok = s.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
+            year = np.where(ok, pd.to_numeric(s.str[:4], errors="coerce").fillna(-1).to_numpy(), -1).astype(np.int64)
+            month_day = pd.factorize(s.str[5:].where(ok))[0].astype(np.int64)
+            self._values[key] = (np.append(year, -1)[codes], np.append(month_day, -1)[codes])
         return self._values[key]
 
     def uniques(self, col: str) -> np.ndarray:
@@ -189,13 +215,13 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
         c, s = cols.codes(col), cols.swapped_codes(col)
         ci, si = c[ii], s[ii]
         return ((ci == s[jj]) & (ci >= 0)) | ((si == c[jj]) & (si >= 0))
+    if level.kind == "year_typo":
+        return year_typo_hits(cols, col, ii, jj)
     if level.kind == "initial":
         first, single = cols.derived(col, "initial"), cols.derived(col, "single")
         return (single[ii] | single[jj]) & (first[ii] == first[jj])
     if level.kind == "swapped":
-        a, b = cols.shared_codes(col, comparison.other_column)
-        ai, bi = a[ii], b[ii]
-        return (ai == b[jj]) & (bi == a[jj]) & (ai >= 0) & (bi >= 0)
+        return swapped_hits(cols, col, comparison.other_column, ii, jj, level.threshold)
     out = np.zeros(len(ii), dtype=bool)
     if level.kind == "first_token":
         codes, words = cols.derived_codes(col, "first")
@@ -230,6 +256,65 @@ def level_hits(level: Level, comparison: Comparison, cols: Columns, ii: np.ndarr
     return out
 
 
+def year_typo_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether two different years (ints) read as one typo of each other: one digit differs (1978 /
+    1988, 1980 / 1981), two adjacent digits are swapped (1969 / 1996), or they are one apart (1999 / 2000).
+
+    >>> year_typo_pairs(np.array([1978, 1969, 1999, 1980, 1950]), np.array([1988, 1996, 2000, 1980, 1972])).tolist()
+    [True, True, True, False, False]
+    """
+    da = np.stack([a // 1000 % 10, a // 100 % 10, a // 10 % 10, a % 10])
+    db = np.stack([b // 1000 % 10, b // 100 % 10, b // 10 % 10, b % 10])
+    differ = da != db
+    n = differ.sum(axis=0)
+    transposed = np.zeros(len(a), dtype=bool)
+    for k in range(3):  # digits k and k + 1 swapped, the others equal
+        transposed |= (n == 2) & differ[k] & differ[k + 1] & (da[k] == db[k + 1]) & (da[k + 1] == db[k])
+    return (a != b) & ((n == 1) | transposed | (np.abs(a - b) == 1))
+
+
+def year_typo_hits(cols: Columns, col: str, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
+    """ISO dates with the same month and day whose years read as one typo (:func:`year_typo_pairs`).
+
+    >>> df = pd.DataFrame({"dob": ["1969-10-17", "1996-10-17", "1996-10-18", "1979-10-17"]})
+    >>> year_typo_hits(Columns(df), "dob", np.array([0, 0, 0]), np.array([1, 2, 3])).tolist()
+    [True, False, True]
+    """
+    year, month_day = cols.date_parts(col)
+    yi, yj, mi = year[ii], year[jj], month_day[ii]
+    ok = (mi >= 0) & (mi == month_day[jj]) & (yi >= 0) & (yj >= 0)
+    out = np.zeros(len(ii), dtype=bool)
+    out[ok] = year_typo_pairs(yi[ok], yj[ok])
+    return out
+
+
+def swapped_hits(cols: Columns, col: str, other: str, ii: np.ndarray, jj: np.ndarray,
+                 threshold: float | None = None) -> np.ndarray:
+    """Whether each pair's two names are written the other way round: ``col`` of one record
+    against ``other`` of the other, both ways; equal both ways, or (with ``threshold``) equal or
+    Jaro–Winkler-alike at ``threshold`` both ways ("GUILLON Christelle" / "Christelle GUILLLON").
+
+    >>> df = pd.DataFrame({"first": ["christelle", "guilllon", "ana"], "last": ["guillon", "christelle", "roy"]})
+    >>> swapped_hits(Columns(df), "first", "last", np.array([0, 0]), np.array([1, 2]), 0.88).tolist()
+    [True, False]
+    """
+    a, b = cols.shared_codes(col, other)
+    ai, bi, aj, bj = a[ii], b[ii], a[jj], b[jj]
+    ok = (ai >= 0) & (bi >= 0) & (aj >= 0) & (bj >= 0)
+    exact = ok & (ai == bj) & (bi == aj)
+    if threshold is None:
+        return exact
+    uniques = cols.shared_uniques(col, other)
+    out = exact.copy()
+    rest = np.flatnonzero(ok & ~exact)
+    if len(rest):  # one cross first, the other only where the first one holds
+        one = pair_similarity("jaro_winkler", ai[rest], bj[rest], uniques) >= threshold
+        rest = rest[one]
+        two = pair_similarity("jaro_winkler", bi[rest], aj[rest], uniques) >= threshold
+        out[rest[two]] = True
+    return out
+
+
 def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """The level index of every pair (0 = strongest level), ``NULL`` where a value is missing.
 
@@ -244,7 +329,7 @@ def comparison_levels(comparison: Comparison, cols: Columns, i: np.ndarray, j: n
         if len(sel) == 0:
             break
         hit = level_hits(level, comparison, cols, ii, jj, scores)
-        levels[sel[hit]] = k
+        levels[sel[hit]] = NULL if level.neutral else k  # a neutral level's pairs weigh nothing here
         rest = ~hit
         sel, ii, jj = sel[rest], ii[rest], jj[rest]
         scores = {key: known[rest] for key, known in scores.items()}

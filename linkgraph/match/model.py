@@ -9,7 +9,7 @@ import pandas as pd
 from linkgraph.match.compare import NULL, Columns, comparison_matrix
 from linkgraph.match.em import Parameters, log2_ratios
 from linkgraph.match.rarity import rarity_table
-from linkgraph.match.settings import Settings
+from linkgraph.match.settings import VETO_WEIGHT, Settings
 
 
 #: Term frequencies are shrunk towards the level's u as if this many extra records had been seen.
@@ -202,6 +202,11 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
     return out
 
 
+def vetoes(settings: Settings) -> list[tuple[int, int]]:
+    """(comparison, level) of every ``veto`` level: a pair there is never a model link."""
+    return [(c, k) for c, comp in enumerate(settings.comparisons) for k, lvl in enumerate(comp.levels) if lvl.veto]
+
+
 def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
           cols: Columns | None = None, entities: np.ndarray | None = None,
           tables: dict[str, pd.Series] | None = None, *, levels: np.ndarray | None = None,
@@ -231,6 +236,8 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
         if len(rows):
             tf_adj[rows, c] = adjustment[cols.codes(col)[i[rows]]]  # code -1 reads the last entry
     weight = weight + tf_adj.sum(axis=1)
+    for c, k in vetoes(settings):
+        weight[levels[:, c] == k] = VETO_WEIGHT
     probability = 1.0 / (1.0 + np.exp2(-np.clip(weight, -200, 200)))
     return ScoredPairs(i, j, levels, weight, probability, tf_adj)
 
@@ -249,6 +256,9 @@ def explain(settings: Settings, scored: ScoredPairs, k: int) -> list[dict]:
         level = comp.levels[lvl]
         rows.append({"step": comp.name, "level": level.describe(comp.column), "m": float(params.m[c][lvl]),
                      "u": float(params.u[c][lvl]), "weight": float(bfs[c][lvl])})
+        if level.veto:
+            rows.append({"step": f"{comp.name} (veto)", "level": "this level refuses the pair: total set to "
+                         f"{VETO_WEIGHT:g} bits", "m": None, "u": None, "weight": 0.0})
         if scored.tf_adjustment[k, c]:
             rows.append({"step": f"{comp.name} (term frequency)", "level": "adjustment for how common the value is",
                          "m": None, "u": None, "weight": float(scored.tf_adjustment[k, c])})

@@ -17,7 +17,7 @@ from linkgraph.documents import read_yaml, validate
 from linkgraph.errors import MappingError
 from linkgraph.vocabulary import ENTITY_TYPES
 
-LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "date_swap", "swapped", "initial",
+LevelKind = Literal["exact", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "date_swap", "year_typo", "swapped", "initial",
                     "first_token", "else"]
 
 
@@ -43,6 +43,13 @@ class Level(_Strict):
     #: (those with a value in the first of these columns that any has: tiers), so that a value
     #: borne by one entity only weighs much more, one borne by several less (:mod:`linkgraph.match.rarity`)
     rarity: list[str] | None = None
+    #: the level's pairs weigh nothing in this comparison (read as a missing value): another
+    #: comparison counts that evidence (a swapped name pair is counted once, on the first name)
+    neutral: bool = False
+    #: a pair at this level is never a model link (its weight is set to :data:`VETO_WEIGHT`), whatever
+    #: the other comparisons say: prior knowledge that EM cannot learn from unlabelled pairs (twins
+    #: and siblings agree on surname, birth date and address; only the given name tells them apart)
+    veto: bool = False
 
     @model_validator(mode="after")
     def _threshold_needed(self) -> "Level":
@@ -69,7 +76,13 @@ class Level(_Strict):
             return f"{col}: an initial that fits the other name"
         if self.kind == "first_token":
             return f"first word of {col} jaro_winkler >= {self.threshold:g}"
+        if self.kind == "year_typo":
+            return f"{col}: same day and month, the year one typo away"
         return f"{self.kind} {col}"
+
+
+#: The match weight (bits) of a pair at a ``veto`` level: far below any threshold.
+VETO_WEIGHT = -100.0
 
 
 class Comparison(_Strict):
