@@ -193,6 +193,12 @@ def _derive_small(entity_type: str, cols: dict[str, list], n: int) -> None:
                              for a, b in zip(cols["first_key"], cols["last_key"])]
     if entity_type == "company" and "name" in cols:
         cols["name_key"] = [("".join(sorted(v.split())) or None) if v is not None else None for v in cols["name"]]
+        from linkgraph.match.keys_company import company_keys  # the fuzzy blocking keys, as derive_columns
+
+        names = pd.DataFrame({c: cols[c] for c in ("name", "city") if c in cols}, dtype=object)
+        for col, values in company_keys(names).items():
+            values = values.astype(object)
+            cols[col] = values.where(values.notna(), None).tolist()
     if entity_type == "vehicle" and "plate" in cols:
         valid = re.compile(_VALID_FR_PLATE)
         cols["plate_valid"] = [v if v is not None and valid.fullmatch(v) else None for v in cols["plate"]]
