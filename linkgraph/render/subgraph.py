@@ -42,7 +42,7 @@ __all__ = ["chart_data", "organisation_members", "score_table"]
 
 #: Entity columns shown in a node's tooltip when present (``attributes``).
 ATTRIBUTE_COLUMNS = ("dob", "birthplace", "id_number", "number", "plate", "vin", "make", "siren", "name", "code",
-                     "city")
+                     "city", "split_from")   # split_from: a part of an entity split at --min-merge-probability
 
 
 def _clean(value: Any) -> Any:
