@@ -56,7 +56,7 @@ from linkgraph.errors import LinkgraphError
 #: What can be logged. ``manage_users`` (an admin changing users or roles) is an alteration too.
 ACTIONS: tuple[str, ...] = (
     "ingest", "resolve", "merge", "split", "judgment", "search", "view", "chart", "export", "erase",
-    "retention", "login", "access_denied", "score", "manage_users", "init",
+    "retention", "login", "access_denied", "score", "manage_users", "init", "watch", "alerts",
 )
 #: ``prev_hash`` of the first record.
 GENESIS = "0" * 64
