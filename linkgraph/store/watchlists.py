@@ -132,6 +132,14 @@ def _follow_ids(con, changes: pd.DataFrame) -> None:
         con.execute("UPDATE watch_entries SET entity_id = ? WHERE entity_id = ?", [new, old])
 
 
+def last_alert(ws) -> int:
+    """The number of the latest alert (0: none yet)."""
+    with ws._reading() as con:
+        if not _has_tables(con):
+            return 0
+        return int(con.execute("SELECT coalesce(max(alert_id), 0) FROM alerts").fetchone()[0])
+
+
 def _next_id(con) -> int:
     return int(con.execute("SELECT coalesce(max(alert_id), 0) FROM alerts").fetchone()[0]) + 1
 

@@ -142,13 +142,12 @@ def test_cli_watch_and_alerts_json_audited(tmp_path):
     (tmp_path / "dou.yaml").write_text(json.dumps(_mapping("dou", "douane").model_dump(by_alias=True, exclude={"path"},
                                                                                         exclude_none=True)))
     assert _cli("ingest", str(police), "-m", str(tmp_path / "pol.yaml"), *auth, "--user", "alice").returncode == 0
-    entity = json.loads(_cli("search", "benali", *auth, "--user", "alice", "--json").stdout or "[]")
     proc = _cli("watch", "add", "priorities", "--entity", "pol:1:p", *auth, "--user", "alice")
     assert proc.returncode == 0, proc.stderr
     denied = _cli("watch", "add", "mine", "--entity", "pol:1:p", *auth, "--user", "vera")
     assert denied.returncode == 2 and "Traceback" not in denied.stderr + denied.stdout
     proc = _cli("ingest", str(customs), "-m", str(tmp_path / "dou.yaml"), *auth, "--user", "alice")
-    assert proc.returncode == 0 and "1 alert" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "1 alert(s)" in proc.stdout, proc.stdout + proc.stderr
     out = _cli("alerts", *auth, "--user", "alice", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -159,4 +158,3 @@ def test_cli_watch_and_alerts_json_audited(tmp_path):
     assert [r["user"] for r in reads] == ["alice", "vera"]
     bad = _cli("alerts", *auth, "--user", "alice", "--since", "-3")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr + bad.stdout
-    del entity
