@@ -34,12 +34,16 @@ MIN_MERGE_HELP = ("Keep only merges with a match probability of at least P (0 < 
                   "on a weaker merge are split back into their parts (ids ID~2, ID~3...).")
 
 
-def _check_merge_probability(p: Optional[float]) -> None:
-    """Refuse a threshold that is not a probability before anything is read."""
+def _check_merge_probability(p: Optional[float], workspace: Optional[Path]) -> None:
+    """Refuse a threshold that is not a probability, or a workspace (whose view keeps no merge
+    links yet), before anything is read."""
     if p is not None:
         from linkgraph.match.uncertain import check_probability
 
         check_probability(p)
+        if workspace is not None:
+            raise typer.BadParameter("--min-merge-probability works on a run folder (it reads the run's merge "
+                                     "links); a workspace view does not keep them yet")
 
 
 def _certain_only(result, p: Optional[float]):
@@ -123,7 +127,7 @@ def score_cmd(
 
     session = None
     chosen = None
-    _check_merge_probability(min_merge_probability)
+    _check_merge_probability(min_merge_probability, workspace)
     if workspace is not None:
         _, session, result = _view(workspace, users, user, case, "score", (),
                                    {"command": "score", "top": top, "targets": targets is not None})
@@ -195,7 +199,7 @@ def chart(
 
     if path is not None and len(path) != 2:
         raise typer.BadParameter("--path takes two entities: --path A --path B")
-    _check_merge_probability(min_merge_probability)
+    _check_merge_probability(min_merge_probability, workspace)
     chosen = None
     if workspace is not None:
         _, _, result = _view(workspace, users, user, case, "chart", [i for i in [ego, *(path or [])] if i],
