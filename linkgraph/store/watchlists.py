@@ -122,9 +122,10 @@ def _set_scores(con, name: str, scores: pd.Series) -> None:
 
 
 # ----------------------------------------------------------------------------------- checking
-def _follow_ids(con, changes: pd.DataFrame) -> None:
-    """Entries whose entity was merged or renamed by this change follow it to its new id."""
-    if changes is None or not len(changes):
+def follow_ids(con, changes: pd.DataFrame) -> None:
+    """Entries whose entity was merged or renamed by this change (an ingest, a judgment, an erasure,
+    a rebuild) follow it to its new id."""
+    if changes is None or not len(changes) or not _has_tables(con):
         return
     moved = changes.dropna(subset=["old_id", "new_id"])
     moved = moved[moved["old_id"] != moved["new_id"]]
@@ -183,7 +184,7 @@ def check_ingest(con, mention_ids: list[str], relations: pd.DataFrame, changes: 
     new facts, and persons newly known to another agency. Returns the number of alerts raised."""
     if not _has_tables(con):
         return 0
-    _follow_ids(con, changes)
+    follow_ids(con, changes)
     lists = T.df(con, "SELECT name, kind, owner FROM watchlists")
     if lists.empty:
         return 0

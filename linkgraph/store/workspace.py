@@ -77,7 +77,7 @@ from linkgraph.store.base import Actor, WorkspaceBase, default_actor
 from linkgraph.store.erasure import erase_where, forget_models, rename_erased
 from linkgraph.store.ledger import USERS_DIGEST, WORKSPACE_ID, Ledger, create_key
 from linkgraph.store.reads import WorkspaceReads
-from linkgraph.store.watchlists import after_ingest, check_ingest, has_score_watchlists
+from linkgraph.store.watchlists import after_ingest, check_ingest, follow_ids, has_score_watchlists
 from linkgraph.store.schema import (  # noqa: F401 - re-exported: the workspace's public names
     CHANGE_COLUMNS, ENTITY_BASE, ENTITY_VALUE_COLUMNS, ID_KEY, JUDGMENT_COLUMNS, MENTION_VALUE_COLUMNS, RELATION_BASE,
     ROW_COLUMNS, SCHEMA, SCHEMA_VERSION, TABLES, TEST_PAUSE_ENV, VERDICTS, ChangeReport, IngestReport, JudgmentError,
@@ -477,7 +477,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                                                 T.id_key(con))]
             with self._transaction(version) as con:
                 T.insert(con, "judgments", row)
-                T.write_results(con, results, "judgment", None)
+                follow_ids(con, T.write_results(con, results, "judgment", None))   # watched ids follow merges
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
                 self._record(con, (clean["analyst"], clean["case_number"]), "judgment", [mention_a, mention_b],
                              {"verdict": verdict, "judgment_id": int(jid)})
@@ -530,6 +530,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
             with self._transaction(version) as con:
                 removed = erase_where(con, where, params, sources=sources, cutoff=cutoff)
                 changes = T.write_results(con, results, operation, None, replace_all=True)
+                follow_ids(con, changes)
                 forget_models(con)
                 renamed = rename_erased(con, set(zip(erased["entity_type"], erased["mention_id"])),
                                               operation, reason)
@@ -577,6 +578,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                     con.executemany("INSERT INTO models VALUES (?, NULL, ?, 0, NULL)",
                                     [(t, settings_yaml(s)) for t, s in sorted(templates.items())])
                 changes = T.write_results(con, results, "rebuild", None, replace_all=True)
+                follow_ids(con, changes)
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
                 self._record(con, actor, "resolve", [], {"command": "rebuild", "retrain": bool(retrain)})
             timings["write"] = time.perf_counter() - t0

@@ -158,3 +158,14 @@ def test_cli_watch_and_alerts_json_audited(tmp_path):
     assert [r["user"] for r in reads] == ["alice", "vera"]
     bad = _cli("alerts", *auth, "--user", "alice", "--since", "-3")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr + bad.stdout
+
+
+def test_a_watched_entity_merged_by_a_judgment_stays_watched(ws, tmp_path):
+    ws.ingest(_file(tmp_path, "customs.csv", CUSTOMS), _mapping("dou", "douane"), actor=("bob", "2024/17"))
+    zoe = _person(ws, "dou:2:p")
+    add_watchlist(ws, "cell list", "list", entities=[zoe], owner="alice", case_number="2024/17")
+    ws.add_judgment("pol:2:p", "dou:2:p", "same", analyst="rita", case_number="2024/17")
+    merged = _person(ws, "dou:2:p")
+    with ws._reading() as con:
+        entries = con.execute("SELECT entity_id FROM watch_entries").fetchall()
+    assert entries == [(merged,)]
