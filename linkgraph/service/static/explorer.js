@@ -229,7 +229,8 @@
       const mb = clear($("#mentions tbody"));
       for (const m of data.mentions) {
         mb.appendChild(el("tr", { "data-mention": m.mention_id },
-          el("td", { text: m.mention_id }), el("td", { text: m.agency }), el("td", { text: m.classification }),
+          el("td", { text: m.mention_id }), el("td", { text: m.agency }),
+          el("td", { text: m.classification + (m.grade ? " · graded " + m.grade : "") }),
           el("td", { text: m.file }), el("td", { text: fmt(m.row) }), el("td", { text: fmt(m.date) }),
           el("td", {}, caseRecord(m.record_id, m.record)), el("td", {}, rawValues(m.raw))));
       }
