@@ -412,7 +412,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                      str(path), sha, size, now(), len(rows), ok, len(rows) - ok, len(extraction.mentions),
                      len(extraction.relations), mapping_digest(mapping)])
         if len(rows):
-            T.insert(con, "rows", rows[[c for c in ROW_COLUMNS if c in rows]])
+            T.insert(con, "rows", rows[[c for c in ROW_COLUMNS + ["grade"] if c in rows]])   # grade: graded sources
         if len(extraction.rejects):
             rej = extraction.rejects.copy()
             rej["row"] = pd.to_numeric(rej["row"]).astype(np.int64)
