@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from linkgraph import cli_analysis, cli_explain, cli_match, cli_run, cli_workspace  # noqa: F401 - registers their commands
+from linkgraph import cli_alerts, cli_analysis, cli_explain, cli_match, cli_run, cli_workspace  # noqa: F401 - registers their commands
 from linkgraph.cli_base import app
 from linkgraph.errors import LinkgraphError
 

@@ -30,6 +30,35 @@ def _load(run: Path):
     return load_run(run)
 
 
+MIN_MERGE_HELP = ("Keep only merges with a match probability of at least P (0 < P < 1): entities that rest "
+                  "on a weaker merge are split back into their parts (ids ID~2, ID~3...).")
+
+
+def _check_merge_probability(p: Optional[float], workspace: Optional[Path]) -> None:
+    """Refuse a threshold that is not a probability, or a workspace (whose view keeps no merge
+    links yet), before anything is read."""
+    if p is not None:
+        from linkgraph.match.uncertain import check_probability
+
+        check_probability(p)
+        if workspace is not None:
+            raise typer.BadParameter("--min-merge-probability works on a run folder (it reads the run's merge "
+                                     "links); a workspace view does not keep them yet")
+
+
+def _certain_only(result, p: Optional[float]):
+    """``result`` with only the merges at or above ``p`` (None: unchanged), and a one-line summary."""
+    if p is None:
+        return result, None
+    from linkgraph.match.uncertain import split_uncertain
+
+    split, report = split_uncertain(result, p)
+    flagged = report[report["uncertain"]]
+    line = (f"merges below probability {p:g}: {len(flagged)} entities rest on one and were split into "
+            f"{int(flagged['parts'].sum())} parts ({len(result.entities)} → {len(split.entities)} entities)")
+    return split, (line, flagged)
+
+
 def _default_out(out: Optional[Path], workspace: Optional[Path], run: Optional[Path], name: str,
                  fallback: str) -> Path:
     if out is not None:
@@ -49,6 +78,7 @@ def score_cmd(
                                            "first_name, last_name, dob, phone or plate columns."),
     listed: Optional[Path] = typer.Option(None, help="CSV with an entity_id column: already-listed targets."),
     scoring: Path = typer.Option(DEFAULT_SCORING, help="Scoring settings (rules/scoring.yaml)."),
+    min_merge_probability: Optional[float] = typer.Option(None, "--min-merge-probability", help=MIN_MERGE_HELP),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (ranked.csv, ranked.json); "
                                        "default RUN/score (out/score with --workspace)."),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
@@ -65,6 +95,7 @@ def score_cmd(
 
     session = None
     chosen = None
+    _check_merge_probability(min_merge_probability, workspace)
     if workspace is not None:
         _, session, result = _view(workspace, users, user, case, "score", (),
                                    {"command": "score", "top": top, "targets": targets is not None})
@@ -72,12 +103,20 @@ def score_cmd(
         chosen = _run_of(run, run_opt, "score")
         result = _load(chosen)
     out = _default_out(out, workspace, chosen, "score", "out/score")
+    result, uncertain = _certain_only(result, min_merge_probability)
     listed_ids = set(pd.read_csv(listed, dtype=str)["entity_id"]) if listed else set()
     scores = score(result, load_scoring(scoring), listed_ids)
+    if uncertain is not None:   # each line says which entity a part was split from
+        split_from = result.entities.set_index("entity_id")["split_from"]
+        scores.persons["split_from"] = scores.persons["entity_id"].map(split_from)
     resolved = None
     if targets:
         resolved = resolve_targets(result, pd.read_csv(targets, dtype=str, keep_default_na=False))
     paths = write_scores(scores, out, top=None if targets else top, targets=resolved)
+    if uncertain is not None:
+        from linkgraph.store.files import write_table
+
+        paths += write_table(uncertain[1], out, "uncertain_merges", ("csv",))
     if session is not None:  # what was disclosed: the ranked ids written
         written = scores.persons if targets else scores.persons.head(top)
         session.record("export", list(written["entity_id"]), {"command": "score", "rows": len(written)})
@@ -98,6 +137,8 @@ def score_cmd(
     stdout.print(table)
     if resolved is not None and (resolved["status"] != "resolved").any():
         stdout.print(Text(f"unresolved lines: {', '.join(map(str, resolved.loc[resolved['status'] != 'resolved', 'line']))}"))
+    if uncertain is not None:
+        stdout.print(Text(uncertain[0]))
     stdout.print(Text("written: " + ", ".join(map(str, paths))))
 
 
@@ -114,6 +155,7 @@ def chart(
     community: Optional[int] = typer.Option(None, help="Chart one organisation (community number)."),
     title: str = typer.Option("linkgraph chart", help="Title of the page."),
     layout: Optional[Path] = typer.Option(None, help="A layout saved from a chart page (JSON): positions, notes."),
+    min_merge_probability: Optional[float] = typer.Option(None, "--min-merge-probability", help=MIN_MERGE_HELP),
     workspace: Optional[Path] = typer.Option(None, "--workspace", "-w", help=WORKSPACE_HELP),
     users: Optional[Path] = typer.Option(None, help=USERS_HELP),
     user: Optional[str] = typer.Option(None, help=USER_HELP),
@@ -125,6 +167,7 @@ def chart(
 
     if path is not None and len(path) != 2:
         raise typer.BadParameter("--path takes two entities: --path A --path B")
+    _check_merge_probability(min_merge_probability, workspace)
     chosen = None
     if workspace is not None:
         _, _, result = _view(workspace, users, user, case, "chart", [i for i in [ego, *(path or [])] if i],
@@ -136,6 +179,9 @@ def chart(
         path = [entity_id(result.entities, p) for p in path] if path else None
     saved = _read_layout(layout) if layout is not None else None
     out = _default_out(out, workspace, chosen, "chart.html", "out/chart.html")
+    result, uncertain = _certain_only(result, min_merge_probability)
+    if uncertain is not None:
+        print(uncertain[0])
     data = chart_data(result, ego=ego, depth=depth, path=tuple(path) if path else None, top=top,
                       community=community)
     written = write_chart(data, out, title, layout=saved)

@@ -90,11 +90,17 @@ def ingest(
         ws, session = _session(workspace, users, user, case, wait)
         session.check("ingest", [str(file.name)], {"command": "ingest"})
         checked = session.check_ingest(ws, mapping, replace)
+        from linkgraph.store.watchlists import last_alert, read_alerts
+
+        before = last_alert(ws)
         report = ws.ingest(file, checked, replace=replace, actor=session.actor)  # audited with the change
+        raised = len(read_alerts(ws, session.user, since=before)) if report.alerts else 0   # those the user sees
     except (LinkgraphError, ValueError) as exc:
         _fail(exc)
     print(f"{report.status}: {report.source} ({report.file}): {report.rows_in} rows, {report.rows_rejected} "
           f"rejected, {report.mentions} mentions" + _entity_counts(session, report, "; "))
+    if raised:
+        print(f"{raised} alert(s) on watched entities: see `linkgraph alerts --since {before}`")
 
 
 @app.command()

@@ -141,6 +141,7 @@ def _calls(p: Probe) -> dict[tuple[str, str], list[dict]]:
         ("GET", "/api/explain"): explain,
         ("GET", "/api/review"): [{"params": {"low": 0, "high": 1, "limit": 500}}],
         ("GET", "/api/judgments"): [{}],
+        ("GET", "/api/alerts"): [{}, {"params": {"since": 0}}],   # the inbox (issue 17)
         ("POST", "/api/judgments"): judge,
         ("POST", "/api/reresolve"): [{}],
         # lookup (issue 17): only what the user may see is searched; the answers must leak nothing
@@ -518,7 +519,8 @@ def test_every_workspace_command_is_in_the_matrix():
     import inspect
 
     covered = {"score", "chart", "export", "search", "explain", "serve", "rebuild", "ingest", "judge", "erase",
-               "retention", "init", "match", "deconflict", "deconflict-requests"}
+               "retention", "init", "match", "deconflict", "deconflict-requests",
+               "alerts"}   # rights, visibility and audit: tests/store/test_watchlists.py (issue 17)
     workspace_commands = {c.name or c.callback.__name__ for c in cli_app.registered_commands
                           if "workspace" in inspect.signature(c.callback).parameters}
     assert workspace_commands and workspace_commands <= covered, workspace_commands - covered

@@ -8,7 +8,9 @@ and the SVG export (:mod:`linkgraph.render.exports.svg`).
   in the pages, ``<path>`` in the SVG, so no image URL is needed anywhere).
 * **Agencies**: one colour each (known agencies fixed, others from a stable hash of the name).
 * **Relations**: colour, dash pattern and arrow per relation type; *inferred* links (attributed
-  lines, co-sightings) are always dashed, links stated by a file are solid.
+  lines, co-sightings) are always dashed, links stated by a file are solid — unless every row
+  stating them is weakly graded (source reliability / information credibility, e.g. an anonymous
+  tip F6: :mod:`linkgraph.sources.grading`), then they are dotted (:data:`WEAK_DASH`).
 * **Labels**: :func:`edge_label` gives "called ×12 · 2021-03-02 → 2021-09-30".
 
 >>> entity_style("phone")["icon"], entity_style("phone")["colour"]
@@ -92,6 +94,8 @@ RELATION_STYLES: dict[str, dict[str, Any]] = {
     "seen_together": {"colour": "#553c9a", "dash": [8, 5], "directed": False, "inferred": True},
 }
 INFERRED_DASH = [8, 5]
+#: Link strength: a link whose best report is weakly graded (under ``grading.STRONG_WEIGHT``) is dotted.
+WEAK_DASH = [2, 5]
 _OTHER_RELATION = {"colour": "#8a94a6", "dash": [], "directed": True}
 
 
@@ -109,12 +113,19 @@ def agency_colour(agency: Any) -> str:
     return _HASH_PALETTE[digest % len(_HASH_PALETTE)]
 
 
-def edge_style(kind: Any, inferred: bool = False) -> dict[str, Any]:
-    """Colour, dash pattern and direction of a relation type; dashed whenever ``inferred``."""
+def edge_style(kind: Any, inferred: bool = False, weak: bool = False) -> dict[str, Any]:
+    """Colour, dash pattern and direction of a relation type; dashed whenever ``inferred``, dotted
+    when ``weak`` (only weakly graded reports state it).
+
+    >>> edge_style("uses")["dash"], edge_style("uses", weak=True)["dash"], edge_style("uses", True, True)["dash"]
+    ([], [2, 5], [8, 5])
+    """
     base = RELATION_STYLES.get(str(kind).split("~")[0], _OTHER_RELATION)
     out = dict(base)
     if inferred or "~inferred" in str(kind):
         out["dash"], out["inferred"] = list(INFERRED_DASH), True
+    elif weak:
+        out["dash"], out["weak"] = list(WEAK_DASH), True
     return out
 
 
@@ -146,9 +157,9 @@ def icon_svg(kind: Any, size: int = 24) -> str:
 
 def vocabulary(agencies: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The vocabulary as JSON-ready data for the pages' scripts: ``entities``, ``relations``,
-    ``inferred_dash``, ``agencies`` (the known ones and ``agencies``), ``icon_source``."""
+    ``inferred_dash``, ``weak_dash``, ``agencies`` (the known ones and ``agencies``), ``icon_source``."""
     colours = dict(AGENCY_COLOURS)
     for a in agencies:
         colours.setdefault(str(a), agency_colour(a))
     return {"entities": ENTITY_STYLES, "relations": RELATION_STYLES, "other_relation": _OTHER_RELATION,
-            "inferred_dash": INFERRED_DASH, "agencies": colours, "icon_source": ICON_SOURCE}
+            "inferred_dash": INFERRED_DASH, "weak_dash": WEAK_DASH, "agencies": colours, "icon_source": ICON_SOURCE}

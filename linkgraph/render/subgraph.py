@@ -27,11 +27,13 @@ import pandas as pd
 
 from linkgraph.graph.analytics import ego_network, shortest_path
 from linkgraph.graph.build import entity_graph
+from linkgraph.graph.assemble import with_grades
 from linkgraph.graph.edges import edge_table
 from linkgraph.graph.kinds import entity_types
 from linkgraph.render.layout import layout_positions
 from linkgraph.render.records import RowIndex, chart_events, split_evidence
 from linkgraph.render.style import edge_label
+from linkgraph.sources.grading import describe as describe_grade
 
 #: Relation types that are inferred, never stated by a file (drawn dashed).
 INFERRED_TYPES = frozenset({"seen_together"})
@@ -40,7 +42,7 @@ __all__ = ["chart_data", "organisation_members", "score_table"]
 
 #: Entity columns shown in a node's tooltip when present (``attributes``).
 ATTRIBUTE_COLUMNS = ("dob", "birthplace", "id_number", "number", "plate", "vin", "make", "siren", "name", "code",
-                     "city")
+                     "city", "split_from")   # split_from: a part of an entity split at --min-merge-probability
 
 
 def _clean(value: Any) -> Any:
@@ -186,7 +188,7 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
     id (procedure or seizure number) and attributes (offence, observations...); ``meta.events``
     lists the dated facts for the timeline (:func:`linkgraph.render.records.chart_events`).
     """
-    edges = edge_table(result.relations) if edges is None else edges
+    edges = with_grades(edge_table(result.relations), result.relations) if edges is None else edges
     entities = result.entities
     universe = set(entities["entity_id"].astype(str)) if len(entities) else set()
     if len(edges):
@@ -311,6 +313,8 @@ def chart_data(result, entity_ids: list[str] | None = None, *, ego: str | None =
             "first_seen": _text(rec.get("first_seen")), "last_seen": _text(rec.get("last_seen")),
             "evidence": [str(e) for e in evidence[:max_evidence]], "evidence_total": len(evidence),
             "on_path": bool(flag), "inferred": inferred,
+            "grade": _text(rec.get("grade")) or None, "grade_text": describe_grade(_text(rec.get("grade")) or None),
+            "weak": bool(_clean(rec.get("weak"))) and not inferred,
             "records": rows.records([split_evidence(e) for e in evidence[:max_evidence]]),
         })
         out_edges[-1]["label"] = edge_label(out_edges[-1])

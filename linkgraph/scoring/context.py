@@ -54,8 +54,10 @@ class ScoringContext:
         holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],
                              projection.loc[projection["to_type"] == "phone", "to_entity"]]).drop_duplicates()
         persons = pd.Index(pd.concat([people, holders]).drop_duplicates(), name="entity_id")
-        mentions = result.mentions[["mention_id", "entity_id", "entity_type", "source", "row", "agency", "date"]]
-        rows = result.rows[result.rows["status"] == "ok"][["source", "row", "agency", "date", "attributes"]]
+        graded = ["grade"] if "grade" in result.mentions else []   # intelligence grades (sources.grading)
+        mentions = result.mentions[["mention_id", "entity_id", "entity_type", "source", "row", "agency", "date"] + graded]
+        rows = result.rows[result.rows["status"] == "ok"][["source", "row", "agency", "date", "attributes"]
+                                                          + (["grade"] if "grade" in result.rows else [])]
         ref = pd.Timestamp(reference_date) if reference_date else pd.to_datetime(mentions["date"], errors="coerce").max()
         if pd.isna(ref):
             ref = pd.Timestamp("today").normalize()

@@ -18,6 +18,7 @@ from linkgraph.normalize.vectorize import apply_unique
 from linkgraph.scoring.config import ActivityFactor, ConcealmentFactor, FinancialFactor, NetworkFactor
 from linkgraph.scoring.context import ScoringContext
 from linkgraph.scoring.evidence import EvidenceIndex, merge
+from linkgraph.sources.grading import grade_weight
 
 Factor = tuple[pd.Series, EvidenceIndex]
 
@@ -68,7 +69,7 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     seizure_value = cfg.seizure_base * (1 + np.log1p(np.nan_to_num(kg))) * drug
     value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)
     agency = rows["agency"].map(cfg.agencies).fillna(0.0).to_numpy()
-    rows = rows.assign(v=value * agency * _decay(rows["date"], ctx.reference_date, half_life))
+    rows = rows.assign(v=value * agency * _grade_weights(rows) * _decay(rows["date"], ctx.reference_date, half_life))
     counted = rows[rows["v"] > 0]
     raw = counted.groupby("entity_id")["v"].sum().reindex(ctx.persons, fill_value=0.0)
     return raw, EvidenceIndex.of_rows(counted["entity_id"], counted["source"], counted["row"])
@@ -90,17 +91,33 @@ def _first_per_agency(m: pd.DataFrame) -> pd.DataFrame:
     return m.iloc[np.sort(first)]
 
 
+def _grade_weights(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's intelligence-grade weight (sources.grading; ungraded: 1)."""
+    return grade_weight(frame["grade"]) if "grade" in frame else np.ones(len(frame))
+
+
 def corroboration(ctx: ScoringContext) -> Factor:
-    """Agencies reporting the person or the phones and vehicles they use: raw = agencies − 1."""
-    persons = ctx.mentions[ctx.mentions["entity_type"] == "person"][["entity_id", "source", "row", "agency"]]
+    """Agencies reporting the person or the phones and vehicles they use: raw = agencies − 1.
+
+    Graded: each agency counts the weight of its best report (sources.grading), a phone's or
+    vehicle's report at most the weight of the link that ties it to the person, and raw = the sum of
+    the agencies' weights minus the largest (ungraded: agencies − 1). An anonymous tip (F6) tying a
+    person to a phone seen by five agencies adds 0.09 per agency, not 1."""
+    cols = ["entity_id", "source", "row", "agency"]
+    persons = ctx.mentions[ctx.mentions["entity_type"] == "person"]
+    persons = persons[cols].assign(w=_grade_weights(persons))
     stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
     owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons) & stated]
-    asset_mentions = _first_per_agency(ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])])
-    assets = asset_mentions.merge(owned[["from_entity", "to_entity"]], left_on="entity_id", right_on="to_entity")
-    assets = assets.assign(entity_id=assets["from_entity"])[["entity_id", "source", "row", "agency"]]
+    owned = owned[["from_entity", "to_entity"]].assign(link=_grade_weights(owned))
+    mine = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
+    best = mine[["entity_id", "agency"]].assign(w=_grade_weights(mine)).groupby(["entity_id", "agency"])["w"].max()
+    asset_mentions = _first_per_agency(mine).merge(best.reset_index(), on=["entity_id", "agency"])
+    assets = asset_mentions.merge(owned, left_on="entity_id", right_on="to_entity")
+    assets = assets.assign(entity_id=assets["from_entity"], w=np.minimum(assets["w"], assets["link"]))[cols + ["w"]]
     both = pd.concat([persons, assets], ignore_index=True)
-    n = both.groupby("entity_id")["agency"].nunique()
-    raw = (n - 1).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
+    per_agency = both.groupby(["entity_id", "agency"])["w"].max()
+    by_person = per_agency.groupby(level=0)
+    raw = (by_person.sum() - by_person.max()).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
     first_per_agency = both.sort_values(["entity_id", "agency", "source", "row"]).drop_duplicates(["entity_id", "agency"])
     shown = first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])]
     return raw, EvidenceIndex.of_rows(shown["entity_id"], shown["source"], shown["row"])

@@ -89,11 +89,12 @@ ROUTE_ACTIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/judgments"): "view",
     ("POST", "/api/judgments"): "judgment",
     ("POST", "/api/reresolve"): "resolve",
+    ("GET", "/api/alerts"): "alerts",
     **LOOKUP_ROUTES,
 }
 #: Routes that serve no data (fixed files and the pages' HTML shells, whose script fetches every value
 #: from /api/ with the session token): neither audited nor behind the token.
-UNAUDITED = {"/static/{name}", "/favicon.ico", "/", "/entity/{entity_id}", "/chart", "/targets", "/review",
+UNAUDITED = {"/static/{name}", "/favicon.ico", "/", "/entity/{entity_id}", "/chart", "/targets", "/review", "/inbox",
              *LOOKUP_PAGES}
 #: Largest request body accepted (a judgment is a few hundred bytes).
 MAX_BODY = 64 * 1024
@@ -292,6 +293,10 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
     def chart_page():
         return pages.chart()
 
+    @app.get("/inbox", response_class=HTMLResponse, include_in_schema=False)
+    def inbox_page():
+        return pages.inbox()
+
     @app.get("/targets", response_class=HTMLResponse, include_in_schema=False)
     def targets_page():
         return pages.targets()
@@ -319,6 +324,15 @@ def create_app(state, *, allowed_hosts: list[str] | None = None, session: Sessio
                 "mentions": int(len(s.result.mentions)), "edges": int(len(s.edges)),
                 "scores": s.scores is not None, "judgments": int(len(state.judgment_rows())),
                 "sources": sorted(s.result.rows["source"].unique().tolist()) if len(s.result.rows) else []}
+
+    @app.get("/api/alerts", tags=["explorer"], summary="Alerts on watched entities (a workspace's inbox)")
+    def alerts(since: Annotated[int, Query(ge=0, description="only alerts numbered above")] = 0):
+        from linkgraph.store.watchlists import read_alerts
+
+        workspace = getattr(state, "workspace", None)
+        if workspace is None:   # a run folder has no watchlists
+            return {"alerts": [], "note": "alerts live in a workspace (linkgraph serve -w)"}
+        return {"alerts": queries.clean(read_alerts(workspace, state.user, since=since))}
 
     @app.get("/api/search", tags=["explorer"], summary="Find entities by name, plate, phone or SIREN")
     def search(q: Annotated[str, Query(min_length=1, max_length=200, description="what to look for")],

@@ -20,6 +20,7 @@ NAV = """<header>
     <a href="/targets">Priority targets</a>
     <a href="/review">Review queue</a>
     <a href="/deconflict">Deconfliction</a>
+    <a href="/inbox">Inbox</a>
   </nav>
 </header>"""
 
@@ -171,6 +172,14 @@ applied at once too (over files, at the next re-resolution). It always wins over
 <p id="status" role="status" aria-live="polite"></p>
 <div id="pairs"></div>"""
 
+INBOX = """<h1>Inbox</h1>
+<p>Alerts raised when new data touched a watched entity (watchlists: <code>linkgraph watch add</code>):
+what matched, the new rows and the agencies they come from — only what you may see.</p>
+<p id="status" role="status" aria-live="polite"></p>
+<table id="alerts"><thead><tr><th>#</th><th>when</th><th>watchlist</th><th>entity</th><th>what</th>
+<th>new rows</th><th>agencies</th></tr></thead>
+<tbody></tbody></table>"""
+
 NOT_FOUND = """<h1>Not found</h1><p>Nothing here: no such page, or no such entity in the current resolution.
 <a href="/">Search</a></p>"""
 
@@ -193,6 +202,10 @@ def targets() -> str:
 
 def review() -> str:
     return shell("Review queue", "review", REVIEW)
+
+
+def inbox() -> str:
+    return shell("Inbox", "inbox", INBOX)
 
 
 def not_found() -> str:

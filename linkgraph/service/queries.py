@@ -18,9 +18,9 @@ from linkgraph.render.records import RowIndex
 from linkgraph.service.state import Snapshot, pair_key
 
 PROVENANCE = ["mention_id", "entity_id", "entity_type", "source", "agency", "classification", "file", "row", "date",
-              "slot"]
+              "slot", "grade"]
 EDGE_FIELDS = ["edge_id", "from_entity", "to_entity", "type", "directed", "count", "weight", "first_seen",
-               "last_seen", "agencies", "sources", "classification", "total_duration", "total_quantity"]
+               "last_seen", "agencies", "sources", "classification", "total_duration", "total_quantity", "grade", "weak"]
 MAX_EVIDENCE = 50
 
 

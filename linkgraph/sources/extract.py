@@ -19,6 +19,7 @@ from linkgraph.normalize.fields import derive_columns, normalize_field
 from linkgraph.normalize.names import split_full_names
 from linkgraph.normalize.placeholders import blank_placeholders, load_stoplist, mark
 from linkgraph.normalize.vectorize import apply_unique, spread
+from linkgraph.sources.grading import parse_grade
 from linkgraph.sources.mapping import SourceMapping
 from linkgraph.sources.readers import INTERNAL, REJECT_COLUMN, REJECT_REASON, ROW, read_records
 
@@ -120,6 +121,15 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
     else:
         base["date"] = None
     base["record_id"] = records[mapping.record_id].to_numpy() if mapping.record_id else None
+    provenance = list(PROVENANCE)
+    if mapping.grading is not None:   # the row's intelligence grade, carried on its mentions and relations
+        base["grade"] = mapping.grading.default
+        if mapping.grading.column:
+            column = records[mapping.grading.column]
+            grades, errs = apply_unique(column, parse_grade)
+            rejects.add(mapping.grading.column, column, errs)
+            base["grade"] = grades.where(grades.notna(), mapping.grading.default).to_numpy()
+        provenance.append("grade")
     attrs = pd.DataFrame({name: records[col].to_numpy() for name, col in mapping.attributes.items()})
     base["attributes"] = _json_rows(attrs, n)
 
@@ -180,7 +190,7 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
     mentions = []
     for slot, frame in mention_frames.items():
         sel = keep & frame["_present"].to_numpy()
-        part = pd.concat([base.loc[sel, PROVENANCE].reset_index(drop=True),
+        part = pd.concat([base.loc[sel, provenance].reset_index(drop=True),
                           frame.loc[sel].drop(columns="_present").reset_index(drop=True)], axis=1)
         part.insert(0, "mention_id", part["source"] + ":" + part["row"].astype(str) + ":" + slot)
         mentions.append(part)
@@ -189,7 +199,7 @@ def extract(records: pd.DataFrame, mapping: SourceMapping, file: str) -> Extract
     relations = []
     for rel, frame in zip(mapping.relations, rel_frames):
         sel = keep & mention_frames[rel.from_]["_present"].to_numpy() & mention_frames[rel.to]["_present"].to_numpy()
-        part = pd.concat([base.loc[sel, PROVENANCE].reset_index(drop=True), frame.loc[sel].reset_index(drop=True)], axis=1)
+        part = pd.concat([base.loc[sel, provenance].reset_index(drop=True), frame.loc[sel].reset_index(drop=True)], axis=1)
         rows = part["source"] + ":" + part["row"].astype(str) + ":"
         part.insert(0, "from_mention", rows + rel.from_)
         part.insert(1, "to_mention", rows + rel.to)

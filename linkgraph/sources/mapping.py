@@ -58,6 +58,31 @@ class DateSpec(_Strict):
     _format = field_validator("format")(classmethod(lambda cls, v: check_date_format(v)))
 
 
+class GradingSpec(_Strict):
+    """The intelligence grade of a file's rows (Admiralty/NATO: reliability A-F, credibility 1-6):
+    ``default`` for every row, ``column`` for a row's own grade (an empty cell takes the default)."""
+
+    default: str | None = None
+    column: str | None = None
+
+    @field_validator("default")
+    @classmethod
+    def _a_grade(cls, value: str | None) -> str | None:
+        from linkgraph.normalize import NormalizationError
+        from linkgraph.sources.grading import parse_grade
+
+        try:
+            return parse_grade(value)
+        except NormalizationError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _something(self) -> "GradingSpec":
+        if self.default is None and self.column is None:
+            raise ValueError("grading needs a default grade (e.g. B2), a column, or both")
+        return self
+
+
 class MentionSpec(_Strict):
     """One entity a row mentions: its type and the columns holding its fields."""
 
@@ -112,6 +137,7 @@ class SourceMapping(_Strict):
     date: DateSpec | None = None
     record_id: str | None = None
     attributes: dict[str, str] = {}
+    grading: GradingSpec | None = None
     mentions: dict[str, MentionSpec]
     relations: list[RelationSpec] = []
     path: str | None = None
@@ -147,6 +173,11 @@ class SourceMapping(_Strict):
     def _date_as_spec(cls, value: Any) -> Any:
         return {"column": value} if isinstance(value, str) else value
 
+    @field_validator("grading", mode="before")
+    @classmethod
+    def _grade_as_spec(cls, value: Any) -> Any:
+        return {"default": value} if isinstance(value, str) else value
+
     @model_validator(mode="after")
     def _relations_name_mentions(self) -> "SourceMapping":
         if not self.mentions:
@@ -170,6 +201,8 @@ class SourceMapping(_Strict):
         if self.record_id:
             cols.append(self.record_id)
         cols += list(self.attributes.values())
+        if self.grading and self.grading.column:
+            cols.append(self.grading.column)
         for mention in self.mentions.values():
             cols += [f.column for f in mention.fields.values()]
         for rel in self.relations:

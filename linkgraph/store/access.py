@@ -71,8 +71,8 @@ class Role(str, Enum):
     admin = "admin"
 
 
-_VIEWER = {"login", "search", "view", "chart", "match", "deconflict"}
-_ANALYST = _VIEWER | {"export", "score", "ingest", "resolve"}
+_VIEWER = {"login", "search", "view", "chart", "match", "deconflict", "alerts"}
+_ANALYST = _VIEWER | {"export", "score", "ingest", "resolve", "watch"}
 _REVIEWER = _ANALYST | {"judgment", "merge", "split"}
 _ADMIN = _REVIEWER | {"erase", "retention", "manage_users"}
 
@@ -80,8 +80,8 @@ _ADMIN = _REVIEWER | {"erase", "retention", "manage_users"}
 #: is only ever logged, never permitted).
 #:
 #: ========  ==========================================================================
-#: viewer    login, search, view, chart, match, deconflict
-#: analyst   viewer + export, score, ingest, resolve
+#: viewer    login, search, view, chart, match, deconflict, alerts
+#: analyst   viewer + export, score, ingest, resolve, watch
 #: reviewer  analyst + judgment, merge, split
 #: admin     reviewer + erase, retention, manage_users
 #: ========  ==========================================================================

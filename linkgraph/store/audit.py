@@ -57,7 +57,7 @@ from linkgraph.errors import LinkgraphError
 ACTIONS: tuple[str, ...] = (
     "ingest", "resolve", "merge", "split", "judgment", "search", "view", "chart", "export", "erase",
     "retention", "login", "access_denied", "score", "manage_users", "init",
-    "match", "deconflict",  # issue 17: real-time lookup, blind deconfliction
+    "match", "deconflict", "watch", "alerts",  # issue 17: real-time lookup, blind deconfliction
 )
 #: ``prev_hash`` of the first record.
 GENESIS = "0" * 64

@@ -124,6 +124,7 @@ class IngestReport:
     split: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    alerts: int = 0   # watchlist alerts this ingest raised (store.watchlists)
 
 
 @dataclass

@@ -78,6 +78,7 @@ from linkgraph.store.base import Actor, WorkspaceBase, default_actor
 from linkgraph.store.erasure import erase_where, forget_models, rename_erased
 from linkgraph.store.ledger import USERS_DIGEST, WORKSPACE_ID, Ledger, create_key
 from linkgraph.store.reads import WorkspaceReads
+from linkgraph.store.watchlists import after_ingest, check_ingest, follow_ids, has_score_watchlists
 from linkgraph.store.schema import (  # noqa: F401 - re-exported: the workspace's public names
     CHANGE_COLUMNS, ENTITY_BASE, ENTITY_VALUE_COLUMNS, ID_KEY, JUDGMENT_COLUMNS, MENTION_VALUE_COLUMNS, RELATION_BASE,
     ROW_COLUMNS, SCHEMA, SCHEMA_VERSION, TABLES, TEST_PAUSE_ENV, VERDICTS, ChangeReport, IngestReport, JudgmentError,
@@ -373,9 +374,13 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                 if replaced:
                     forget_models(con)
                 entities_after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
+                new_relations = [b[4].relations for b in batch if len(b[4].relations)]
+                alerts = check_ingest(con, list(new["mention_id"]) if len(new) else [],   # watchlists: same transaction
+                                      pd.concat(new_relations, ignore_index=True) if new_relations else None, changes)
                 self._record(con, actor, "ingest", [r.source for r in reports], {
                     "status": [r.status for r in reports], "rows": [r.rows_in for r in reports],
-                    "rejected": [r.rows_rejected for r in reports], "sha256": [r.sha256 for r in reports]})
+                    "rejected": [r.rows_rejected for r in reports], "sha256": [r.sha256 for r in reports],
+                    **({"alerts": alerts} if alerts else {})})
             if replaced:
                 self._compact_or_say("replacement")  # the replaced content leaves no byte behind
             timings["write"] = time.perf_counter() - t0
@@ -383,6 +388,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
         merged = int((changes["change"] == "merged").sum()) if len(changes) else 0
         split = int((changes["change"] == "split").sum()) if len(changes) else 0
         for *_, report in batch:
+            report.alerts = alerts
             report.types = {r.entity_type: r.mode for r in results}
             report.mode = "full" if replaced else mode
             report.entities_before, report.entities_after = int(entities_before), int(entities_after)
@@ -390,6 +396,10 @@ class Workspace(WorkspaceReads, WorkspaceBase):
             report.merged, report.split = merged, split
             report.seconds = seconds
             report.timings = dict(timings)
+        if has_score_watchlists(self):   # top-N and score rises: on the committed data, audited apart
+            raised = after_ingest(self, actor or default_actor())
+            for *_, report in batch:
+                report.alerts += raised
         return reports
 
     def _store_extraction(self, con, mapping: SourceMapping, path: Path, sha: str, size: int,
@@ -404,7 +414,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                      str(path), sha, size, now(), len(rows), ok, len(rows) - ok, len(extraction.mentions),
                      len(extraction.relations), mapping_digest(mapping)])
         if len(rows):
-            T.insert(con, "rows", rows[[c for c in ROW_COLUMNS if c in rows]])
+            T.insert(con, "rows", rows[[c for c in ROW_COLUMNS + ["grade"] if c in rows]])   # grade: graded sources
         if len(extraction.rejects):
             rej = extraction.rejects.copy()
             rej["row"] = pd.to_numeric(rej["row"]).astype(np.int64)
@@ -469,7 +479,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                                                 T.id_key(con))]
             with self._transaction(version) as con:
                 T.insert(con, "judgments", row)
-                T.write_results(con, results, "judgment", None)
+                follow_ids(con, T.write_results(con, results, "judgment", None))   # watched ids follow merges
                 match_index.recount(con, [r.entity_type for r in results])
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
                 self._record(con, (clean["analyst"], clean["case_number"]), "judgment", [mention_a, mention_b],
@@ -523,6 +533,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
             with self._transaction(version) as con:
                 removed = erase_where(con, where, params, sources=sources, cutoff=cutoff)
                 changes = T.write_results(con, results, operation, None, replace_all=True)
+                follow_ids(con, changes)
                 forget_models(con)
                 match_index.rebuild(con)
                 renamed = rename_erased(con, set(zip(erased["entity_type"], erased["mention_id"])),
@@ -571,6 +582,7 @@ class Workspace(WorkspaceReads, WorkspaceBase):
                     con.executemany("INSERT INTO models VALUES (?, NULL, ?, 0, NULL)",
                                     [(t, settings_yaml(s)) for t, s in sorted(templates.items())])
                 changes = T.write_results(con, results, "rebuild", None, replace_all=True)
+                follow_ids(con, changes)
                 match_index.rebuild(con)
                 after = con.execute("SELECT count(*) FROM entities").fetchone()[0]
                 self._record(con, actor, "resolve", [], {"command": "rebuild", "retrain": bool(retrain)})

@@ -57,8 +57,8 @@ def _expected_mentions(result, user: User) -> pd.DataFrame:
 
 
 def test_permission_table():
-    assert PERMISSIONS["viewer"] == {"login", "search", "view", "chart", "match", "deconflict"}
-    assert PERMISSIONS["analyst"] == PERMISSIONS["viewer"] | {"export", "score", "ingest", "resolve"}
+    assert PERMISSIONS["viewer"] == {"login", "search", "view", "chart", "match", "deconflict", "alerts"}
+    assert PERMISSIONS["analyst"] == PERMISSIONS["viewer"] | {"export", "score", "ingest", "resolve", "watch"}
     assert PERMISSIONS["reviewer"] == PERMISSIONS["analyst"] | {"judgment", "merge", "split"}
     assert PERMISSIONS["admin"] == PERMISSIONS["reviewer"] | {"erase", "retention", "manage_users"}
     assert set(PERMISSIONS) == {r.value for r in Role}

@@ -77,6 +77,7 @@ def _chart(chart: Any) -> tuple[list[dict], list[dict]]:
             "first_seen": _typed(_first(e, "first_seen"), str), "last_seen": _typed(_first(e, "last_seen"), str),
             "inferred": bool(_typed(_first(e, "inferred"), bool)) or str(relation) == "seen_together"
             or "~inferred" in str(relation),
+            "weak": bool(_typed(_first(e, "weak"), bool)),
         })
     known = {n["id"] for n in out_nodes}
     for e in out_edges:
@@ -202,7 +203,7 @@ def svg_document(chart: Any, *, width: int | None = None, height: int | None = N
             continue  # self-loop or overlapping nodes: nothing to draw
         ux, uy = dx / length, dy / length
         r1, r2 = radius[e["source"]], radius[e["target"]] + 2
-        look = edge_style(e["type"], e["inferred"])
+        look = edge_style(e["type"], e["inferred"], e.get("weak", False))
         attrs = {"x1": f"{x1 + ux * r1:.2f}", "y1": f"{y1 + uy * r1:.2f}", "x2": f"{x2 - ux * r2:.2f}",
                  "y2": f"{y2 - uy * r2:.2f}", "stroke": look["colour"], "data-relation": xml_text(e["type"])}
         if e["directed"]:

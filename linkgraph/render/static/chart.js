@@ -60,7 +60,7 @@
     function (id) { return notes[id] ? "#d69e2e" : (byId[id] && byId[id].on_path ? "#111111" : null); });
   visNodes.forEach(function (item) { item.ctxRenderer = renderer; });
   var visEdges = data.edges.map(function (e) {
-    var look = G.edgeLook(vocab, e.type, e.inferred, e.directed);
+    var look = G.edgeLook(vocab, e.type, e.inferred, e.directed, e.weak);
     return {
       id: e.id, from: e.from, to: e.to, label: short(e.label || e.type, 48),
       width: Math.min(8, 1 + Math.log(Math.max(1, e.count || 1)) / Math.LN2) * (e.on_path ? 2 : 1),

@@ -116,6 +116,7 @@
     row(dl, "seen", seen(e));
     row(dl, "agencies", e.agencies || []);
     row(dl, "classification", e.classification);
+    if (e.grade) row(dl, "grade", e.grade_text || e.grade);
     body.appendChild(dl);
     this.records(body, e.records || [], e.evidence_total || 0, "rows");
   };

@@ -229,7 +229,8 @@
       const mb = clear($("#mentions tbody"));
       for (const m of data.mentions) {
         mb.appendChild(el("tr", { "data-mention": m.mention_id },
-          el("td", { text: m.mention_id }), el("td", { text: m.agency }), el("td", { text: m.classification }),
+          el("td", { text: m.mention_id }), el("td", { text: m.agency }),
+          el("td", { text: m.classification + (m.grade ? " · graded " + m.grade : "") }),
           el("td", { text: m.file }), el("td", { text: fmt(m.row) }), el("td", { text: fmt(m.date) }),
           el("td", {}, caseRecord(m.record_id, m.record)), el("td", {}, rawValues(m.raw))));
       }
@@ -451,7 +452,27 @@
     load().catch((e) => say(e.message, "error")).finally(() => { document.body.dataset.ready = "1"; });
   }
 
-  const PAGES = { home: homePage, entity: entityPage, chart: chartPage, targets: targetsPage, review: reviewPage };
+  /* ---------------------------------------------------------------- inbox page (alerts) */
+  function inboxPage() {
+    async function load() {
+      say("Loading…");
+      const data = await api("/api/alerts");
+      const tb = clear($("#alerts tbody"));
+      for (const a of data.alerts) {
+        tb.appendChild(el("tr", { class: "alert", "data-entity": a.entity_id },
+          el("td", { text: fmt(a.alert_id) }), el("td", { text: a.at }), el("td", { text: a.watchlist }),
+          el("td", {}, entityLink(a)),
+          el("td", { text: a.matched || "" }),
+          el("td", { text: (a.rows || []).map((r) => r.ref).join(", ") }),
+          el("td", { text: (a.agencies || []).join(", ") })));
+      }
+      say(data.alerts.length + " alert(s)." + (data.note ? " " + data.note : ""));
+    }
+    load().catch((e) => say(e.message, "error")).finally(() => { document.body.dataset.ready = "1"; });
+  }
+
+  const PAGES = { home: homePage, entity: entityPage, chart: chartPage, targets: targetsPage, review: reviewPage,
+    inbox: inboxPage };
   const start = PAGES[document.body.dataset.page];
   if (start) start();
   else document.body.dataset.ready = "1";

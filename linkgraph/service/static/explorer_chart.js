@@ -103,7 +103,7 @@ window.LinkgraphExplorerChart = function (h) {
     for (const e of items) {
       edgeInfo[e.edge_id] = e;
       if (edges.get(e.edge_id)) continue;
-      const look = G.edgeLook(vocab, e.type, e.inferred, e.directed);
+      const look = G.edgeLook(vocab, e.type, e.inferred, e.directed, e.weak);
       const label = e.type + (e.count > 1 ? " ×" + e.count : "") + (e.first_seen ? " · " + String(e.first_seen).slice(0, 10) +
         (e.last_seen && String(e.last_seen).slice(0, 10) !== String(e.first_seen).slice(0, 10) ? " → " + String(e.last_seen).slice(0, 10) : "") : "");
       edges.add({ id: e.edge_id, from: e.from_entity, to: e.to_entity, label: label, arrows: look.arrows, dashes: look.dashes,

@@ -48,12 +48,14 @@
     };
   }
 
-  /* vis-network edge options for a relation type: colour, dashes (always for inferred links), arrow. */
-  function edgeLook(vocab, type, inferred, directed) {
+  /* vis-network edge options for a relation type: colour, dashes (always for inferred links; dotted
+     for links only weakly graded reports state), arrow. */
+  function edgeLook(vocab, type, inferred, directed, weak) {
     var rel = vocab.relations || {};
     var base = String(type || "").split("~")[0];
     var s = Object.prototype.hasOwnProperty.call(rel, base) ? rel[base] : (vocab.other_relation || {colour: "#8a94a6", dash: []});
-    var dash = inferred || String(type || "").indexOf("~inferred") >= 0 ? vocab.inferred_dash : s.dash;
+    var dash = inferred || String(type || "").indexOf("~inferred") >= 0 ? vocab.inferred_dash :
+      (weak && vocab.weak_dash ? vocab.weak_dash : s.dash);
     return {color: {color: s.colour, highlight: "#111111", hover: "#333333", opacity: 0.85},
             dashes: dash && dash.length ? dash : false,
             arrows: directed === false ? "" : "to"};
