@@ -72,6 +72,17 @@ def _one_record(**fields):
     return pd.DataFrame([given], dtype=object)
 
 
+def _answer_console(answer: dict, as_json: bool) -> Console | None:
+    """Print ``answer`` as JSON (None: nothing more to print), else a console with its unused values listed."""
+    if as_json:
+        print(json.dumps(answer, ensure_ascii=False, indent=1))
+        return None
+    console = Console(width=200)
+    for e in answer["errors"]:
+        console.print(Text(f"row {e['row']}: {e['field']} {e['value']!r} not used: {e['reason']}"))
+    return console
+
+
 def _print(console: Console, rows: list[list[str]], columns: list[str], title: str) -> None:
     table = Table(title=title)
     for c in columns:
@@ -133,12 +144,9 @@ def match(
             output.write_text(json.dumps(answer, ensure_ascii=False, indent=1), encoding="utf-8")
     except (LinkgraphError, ValueError, OSError) as exc:
         _fail(exc)
-    if as_json:
-        print(json.dumps(answer, ensure_ascii=False, indent=1))
+    console = _answer_console(answer, as_json)
+    if console is None:
         return
-    console = Console(width=200)
-    for e in answer["errors"]:
-        console.print(Text(f"row {e['row']}: {e['field']} {e['value']!r} not used: {e['reason']}"))
     rows = [[r["row"], c["entity_id"], c["entity_type"], f"{c['probability']:.6f}", c["status"], c["mentions"],
              ", ".join(c["agencies"])] for r in answer["results"] for c in r["candidates"]]
     _print(console, rows, ["row", "entity", "type", "probability", "status", "mentions", "agencies"],
@@ -175,12 +183,9 @@ def deconflict(
         answer = run(Matcher(ws), records, session, possible=possible)
     except (LinkgraphError, ValueError, OSError) as exc:
         _fail(exc)
-    if as_json:
-        print(json.dumps(answer, ensure_ascii=False, indent=1))
+    console = _answer_console(answer, as_json)
+    if console is None:
         return
-    console = Console(width=200)
-    for e in answer["errors"]:
-        console.print(Text(f"row {e['row']}: {e['field']} {e['value']!r} not used: {e['reason']}"))
     _print(console, [[r["row"], r["status"], ", ".join(r["agencies"]), r["contact"]] for r in answer["rows"]],
            ["row", "status", "agencies to contact", "contact reference"], f"{file.name}: {len(answer['rows'])} row(s)")
 
