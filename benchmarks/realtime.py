@@ -152,7 +152,7 @@ def _timed(fn):
 
 
 def run(records: int, n_queries: int, file_records: int, proxy_of: int | None = None,
-        lookup_only: bool = False) -> dict:
+        lookup_only: bool = False, linger: bool = True) -> dict:
     from fastapi.testclient import TestClient
 
     from linkgraph.service.app import TOKEN_HEADER, create_app
@@ -173,6 +173,8 @@ def run(records: int, n_queries: int, file_records: int, proxy_of: int | None = 
         info = json.loads((work_dir(records) / "build.json").read_text())
         ws = Workspace.open(work_dir(records) / "ws.lgw")
         matcher, load_wall, load_cpu = _timed(lambda: Matcher(ws))
+    if linger:
+        ws.linger()  # as the explorer (`linkgraph serve --workspace`) keeps the file open between requests
     session = Session.open(ws, "analyst", CASE, token=True)
     user = session.user
     q = queries(records, n_queries + file_records)
@@ -235,11 +237,14 @@ def main() -> None:
     p.add_argument("--file-records", type=int, default=10_000)
     p.add_argument("--proxy-of", type=int, default=None, help="index built from the file, model of this workspace")
     p.add_argument("--lookup-only", action="store_true", help="only the lookups, without audit, HTTP or file")
+    p.add_argument("--no-linger", action="store_true",
+                   help="open the workspace file per audit record (the library's default) instead of keeping it "
+                        "open between requests as the explorer does")
     a = p.parse_args()
     if a.step == "build":
         print(json.dumps(build(a.records), indent=1))
     else:
-        print(json.dumps(run(a.records, a.queries, a.file_records, a.proxy_of, a.lookup_only), indent=1, default=str))
+        print(json.dumps(run(a.records, a.queries, a.file_records, a.proxy_of, a.lookup_only, not a.no_linger), indent=1, default=str))
 
 
 if __name__ == "__main__":

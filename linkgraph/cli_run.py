@@ -179,6 +179,7 @@ def serve(
 
         ws, session = _session(workspace, users, user, case)
         ws.read_wait = 5.0  # a request on a busy workspace answers 503 (Retry-After) after 5 s, not 300
+        ws.linger()  # the file stays open between requests; let go when idle or when another process asks
         session.token = secrets.token_urlsafe(24)
         session.allow("login", (), {"command": "serve"})
         state = WorkspaceState(ws, session.user)

@@ -16,6 +16,7 @@ from linkgraph.match.settings import Settings
 from linkgraph.store import tables as T
 from linkgraph.store.audit import AuditError, AuditLog
 from linkgraph.store.ledger import WORKSPACE_ID, Ledger, audit_path, crash_point, load_key
+from linkgraph.store.linger import Anchor, ask_for, withdraw
 from linkgraph.store.locks import FileLock, busy_message
 from linkgraph.store.schema import WorkspaceBusy, WorkspaceError, WorkspaceReadOnly
 
@@ -49,6 +50,14 @@ class WorkspaceBase:
         self._recorded = False
         #: called with a line while a writer waits for another (the CLI prints it)
         self.progress = None
+        self._anchor: Anchor | None = None
+
+    def linger(self, idle: float = 0.5, hold: float = 10.0) -> None:
+        """Keep the database open between requests (a service answering many short calls): see
+        :mod:`linkgraph.store.linger`. ``idle=0`` goes back to opening the file per operation."""
+        if self._anchor is not None:
+            self._anchor.drop()
+        self._anchor = Anchor(self.path, idle=idle, hold=hold) if idle > 0 and self.path is not None else None
 
     @property
     def audit_path(self) -> Path | None:
@@ -63,6 +72,8 @@ class WorkspaceBase:
 
 
     def close(self) -> None:
+        if self._anchor is not None:
+            self._anchor.drop()
         if self._memory is not None:
             self._memory.close()
             self._memory = None
@@ -82,17 +93,34 @@ class WorkspaceBase:
             if self._memory is None:
                 self._memory = duckdb.connect(":memory:")
             return self._memory
+        anchor = self._anchor
+        if anchor is not None and anchor.mode() not in (None, read_only):
+            anchor.drop()  # DuckDB opens a file in one mode per process
         deadline = time.monotonic() + max(wait, 0.0)
+        asked = False
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
             except duckdb.Error as exc:
                 message = busy_message(exc, str(self.path))
                 if message is None:
                     raise
+                if not asked:  # a lingering holder lets the file go when asked
+                    ask_for(self.path)
+                    asked = True
                 if time.monotonic() >= deadline:
+                    withdraw(self.path)
                     raise WorkspaceBusy(message) from None
                 time.sleep(0.1)
+        if asked:
+            withdraw(self.path)
+        if anchor is not None:
+            if anchor.held:
+                anchor.touch()
+            elif anchor.may_take():
+                anchor.take(duckdb.connect(str(self.path), read_only=read_only), read_only)
+        return con
 
     def _release(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.path is not None:
@@ -143,6 +171,15 @@ class WorkspaceBase:
         at the next write). Called under the writer's lock after an erasure or retention commits."""
         if self.path is None:
             return
+        anchor, self._anchor = self._anchor, None  # the file is replaced: nothing may keep the old one open
+        if anchor is not None:
+            anchor.drop()
+        try:
+            self._compact_file()
+        finally:
+            self._anchor = anchor
+
+    def _compact_file(self) -> None:
         tmp = Path(str(self.path) + ".compact.tmp")
         tmp.unlink(missing_ok=True)
         old_umask = os.umask(0o077)
