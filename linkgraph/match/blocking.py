@@ -90,10 +90,33 @@ def refine_blocks(codes: np.ndarray, keys: list[tuple[str, np.ndarray]], budget:
     >>> out.tolist(), split, used
     ([0, 0, 1, 1, 2, 2], 1, ['year'])
     """
+    codes, split, used, _ = _refine(codes, keys, budget)
+    return codes, split, used
+
+
+def refinement_masks(codes: np.ndarray, keys: list[tuple[str, np.ndarray]], budget: int) -> np.ndarray:
+    """Per row, which of ``keys`` :func:`refine_blocks` applies to its block (bit ``k``: ``keys[k]``).
+
+    Two rows of one block stay together after refinement when they agree on every key of their
+    mask (a missing value is a value of its own). The real-time lookup uses this to compare a
+    record only with the rows a resolution of the same data would compare it with.
+
+    >>> codes = np.array([0, 0, 0, 0, 1, 1])
+    >>> refinement_masks(codes, [("year", np.array([5, 5, 6, 6, 7, 8]))], 3).tolist()
+    [1, 1, 1, 1, 0, 0]
+    """
+    if int(block_pair_counts(codes).sum()) <= budget:
+        return np.zeros(len(codes), dtype=np.uint8)
+    return _refine(codes, keys, budget, strict=False)[3]
+
+
+def _refine(codes: np.ndarray, keys: list[tuple[str, np.ndarray]], budget: int, strict: bool = True
+            ) -> tuple[np.ndarray, int, list[str], np.ndarray]:
     codes = codes.astype(np.int64, copy=True)
+    masks = np.zeros(len(codes), dtype=np.uint8)
     pairs = block_pair_counts(codes)
     split, used = 0, []
-    for name, key in keys:
+    for bit, (name, key) in enumerate(keys):
         total = int(pairs.sum())
         if total <= budget:
             break
@@ -104,6 +127,7 @@ def refine_blocks(codes: np.ndarray, keys: list[tuple[str, np.ndarray]], budget:
         chosen = np.zeros(len(pairs), dtype=bool)
         chosen[take] = True
         rows = np.flatnonzero((codes >= 0) & chosen[np.maximum(codes, 0)])
+        masks[rows] |= np.uint8(1 << bit)
         k = key[rows].astype(np.int64) + 1  # missing (-1) is a value of its own
         sub = pd.factorize(codes[rows] * (int(k.max()) + 1) + k)[0].astype(np.int64)
         codes[rows] = len(pairs) + sub
@@ -113,9 +137,9 @@ def refine_blocks(codes: np.ndarray, keys: list[tuple[str, np.ndarray]], budget:
         if int(pairs.sum()) < before:
             split += len(take)
             used.append(name)
-    if int(pairs.sum()) > budget:
+    if strict and int(pairs.sum()) > budget:
         raise BudgetError(f"{int(pairs.sum()):,} pairs after refining by {', '.join(used) or 'no key'}")
-    return codes, split, used
+    return codes, split, used, masks
 
 
 def _compact(codes: np.ndarray) -> np.ndarray:

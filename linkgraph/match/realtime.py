@@ -246,6 +246,7 @@ def match_pairs(ti, query: pd.DataFrame, visible: np.ndarray | None = None,
         if any(c not in query for c in rule):
             continue
         q, row = ti.lookup(r, rule_keys(query, rule))
+        q, row = _within_refined_blocks(ti, r, query, q, row)
         qs.append(q)
         rows.append(row)
         ident.append(np.full(len(q), r < n_ident))
@@ -281,6 +282,31 @@ def match_pairs(ti, query: pd.DataFrame, visible: np.ndarray | None = None,
         scored = ScoredPairs(scored.i[keep], scored.j[keep], scored.levels[keep], scored.weight[keep],
                              scored.probability[keep], scored.tf_adjustment[keep])
     return Pairs(q[keep], row[keep], idf[keep], probability[keep], weight[keep], scored)
+
+
+def _within_refined_blocks(ti, r: int, query: pd.DataFrame, q: np.ndarray, row: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of rule ``r`` that a resolution of the index's records would compare: where the
+    rule's block is over the pair budget, the resolution splits it by refine keys
+    (:meth:`~linkgraph.store.match_index.TypeIndex.refinement`); a query row then pairs only with
+    the records of its block that agree with it on the keys that split that record's block (a
+    missing value on both sides counts as agreement, as at resolution)."""
+    refined = ti.refinement(r)
+    if refined is None or not len(q):
+        return q, row
+    masks, keys = refined
+    mask = masks[row]
+    keep = np.ones(len(q), dtype=bool)
+    for bit, col in enumerate(keys):
+        split = (mask & np.uint8(1 << bit)) != 0
+        if not split.any():
+            continue
+        theirs = ti.records[col].to_numpy(dtype=object)[row[split]]
+        mine = (query[col].to_numpy(dtype=object)[q[split]] if col in query
+                else np.full(int(split.sum()), None, dtype=object))
+        same = (theirs == mine) | (pd.isna(theirs) & pd.isna(mine))
+        keep[np.flatnonzero(split)[~same]] = False
+    return q[keep], row[keep]
 
 
 def _objects(values) -> np.ndarray:

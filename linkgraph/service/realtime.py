@@ -44,6 +44,8 @@ class Matcher:
         self.workspace = workspace
         self._lock = threading.Lock()
         self.index = index if index is not None else match_index.load(workspace)
+        for ti in self.index.types.values():
+            ti.warm()
         self._visible: dict[tuple[str, str], np.ndarray] = {}
         self._judgments = self._load_judgments()
 
@@ -75,8 +77,11 @@ class Matcher:
             version = T.version(con)
         if version == self.index.version:
             return False
+        index = match_index.load(self.workspace)
+        for ti in index.types.values():
+            ti.warm()
         with self._lock:
-            self.index = match_index.load(self.workspace)
+            self.index = index
             self._visible = {}
             self._judgments = self._load_judgments()
         return True

@@ -214,9 +214,44 @@ class TypeIndex:
         starts = np.repeat(lo - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
         return q, self.rows[r][starts + np.arange(total)]
 
+    def refinement(self, r: int) -> tuple[np.ndarray, list[str]] | None:
+        """How a resolution of these records refines blocking rule ``r`` within the type's pair
+        budget (:func:`linkgraph.match.blocking.refinement_masks`): per record row, the bit mask of
+        the refine keys its block is split by, and those keys; None when the rule fits (or is an
+        identifier). Computed once per index (:meth:`warm`)."""
+        cache = self.__dict__.setdefault("_refinement", {})
+        if r not in cache:
+            cache[r] = _refinement(self.records, self.rules[r], self.settings) \
+                if r >= len(self.settings.identifiers) else None
+        return cache[r]
+
+    def warm(self) -> None:
+        """Compute every rule's refinement now (an index load pays it, not the first lookup)."""
+        for r in range(len(self.rules)):
+            self.refinement(r)
+
     def entity_rows(self, code: int) -> np.ndarray:
         """Record rows of the entity with code ``code``."""
         return self.by_entity[self.entity_start[code]:self.entity_start[code + 1]]
+
+
+def _refinement(records: pd.DataFrame, rule: list[str], settings: Settings) -> tuple[np.ndarray, list[str]] | None:
+    from linkgraph.match.blocking import _group_codes, block_pair_counts, refinement_masks
+
+    budget = settings.budget
+    if any(c not in records for c in rule):
+        return None
+    factorized: dict = {}
+    codes = _group_codes(records, rule, factorized)
+    if int(block_pair_counts(codes).sum()) <= budget.pairs_per_rule:
+        return None
+    keys = []
+    for col in budget.refine:
+        if col in rule or col not in records:
+            continue
+        keys.append((col, pd.factorize(records[col], use_na_sentinel=True)[0]))
+    masks = refinement_masks(codes, keys, budget.pairs_per_rule)
+    return (masks, [k for k, _ in keys]) if masks.any() else None
 
 
 @dataclass
