@@ -166,3 +166,35 @@ def test_cli_score_engine_spark_same_list(spark, fixtures, tmp_path):
 def test_cli_score_rejects_unknown_engine(tmp_path):
     res = CliRunner().invoke(app, ["score", str(tmp_path), "--engine", "hadoop"])
     assert res.exit_code != 0 and "unknown engine 'hadoop'" in res.output and "Traceback" not in res.output
+
+
+def test_corroboration_same_on_spark(spark, contexts):
+    from linkgraph.graph.spark.factors import corroboration
+
+    local, on_spark = contexts
+    raw, evidence = F.corroboration(local)
+    assert (raw > 0).sum() > 20
+    got_raw, got_evidence = corroboration(spark, local)
+    pd.testing.assert_series_equal(got_raw, raw)
+    assert list(got_evidence.keys_index()) == list(evidence.keys_index())
+    assert {k: got_evidence[k] for k in got_evidence} == {k: evidence[k] for k in evidence}
+    assert F.corroboration(on_spark) is on_spark.cache["corroboration"][2]   # the factor reads Spark's
+
+
+def test_graded_corroboration_same_on_spark(spark, contexts):
+    """Graded reports (an F6 tip, a B2 report) and a mention with no agency: the same weights and rows."""
+    from dataclasses import replace
+
+    from linkgraph.graph.spark.factors import corroboration
+
+    local, _ = contexts
+    rng = np.random.default_rng(0)
+    mentions = local.mentions.assign(grade=rng.choice(np.array([None, "B2", "F6", "A1"], dtype=object), len(local.mentions)))
+    mentions.loc[mentions.index[:40], "agency"] = None
+    edges = local.edges.assign(grade=rng.choice(np.array([None, "C3", "F6"], dtype=object), len(local.edges)))
+    ctx = replace(local, mentions=mentions, edges=edges, cache={})
+    raw, evidence = F.corroboration(ctx)
+    assert 0 < raw[raw > 0].min() < 1     # graded: fractions of an agency
+    got_raw, got_evidence = corroboration(spark, ctx)
+    pd.testing.assert_series_equal(got_raw, raw)
+    assert {k: got_evidence[k] for k in got_evidence} == {k: evidence[k] for k in evidence}
