@@ -3,7 +3,6 @@ ones; scoring with ``engine="spark"`` gives the local ranking and evidence (API 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
