@@ -72,11 +72,13 @@ def test_fixture_edge_table_same_on_spark(spark, fixtures):
 
 
 def test_hand_made_edges_same_on_spark(spark):
-    """Swapped symmetric pairs, counts and sums where given, NaN where never, text row ids, undated
-    rows, over 62 agencies (Spark joins the names itself), a self-loop."""
+    """Swapped symmetric pairs, counts and sums where given, NaN where never, text row ids, rows in
+    numeric order (9 before 10, whatever came first), undated rows, over 62 agencies (Spark joins
+    the names itself), a self-loop."""
     rows = [rel("P-b", "P-a", "co_arrested", "police", 7, date="2024-01-02", duration=30),
             rel("P-a", "P-b", "co_arrested", "gendarmerie", 2, agency="gendarmerie", date="2023-05-01"),
             rel("P-a", "P-b", "co_arrested", "police", 7, date="2024-01-02"),
+            rel("P-a", "P-b", "co_arrested", "police", 10), rel("P-b", "P-a", "co_arrested", "police", 9),
             rel("T-1", "T-2", "called", "fadettes", "x12", agency="douane", calls=5, classification="secret"),
             rel("T-1", "T-2", "called", "fadettes", 3, agency=None, date=None, calls=None, quantity=2.5),
             rel("T-2", "T-1", "called", "fadettes", 4),
@@ -87,8 +89,8 @@ def test_hand_made_edges_same_on_spark(spark):
         local = edge_table(relations, lists=lists)
         _same_edges(local, edge_table_spark(spark, relations, lists=lists))
     made = edge_table_spark(spark, relations, lists=True).set_index("edge_id")
-    assert made.loc["P-a|co_arrested|P-b", "count"] == 3
-    assert made.loc["P-a|co_arrested|P-b", "evidence"] == ["gendarmerie:2", "police:7"]
+    assert made.loc["P-a|co_arrested|P-b", "count"] == 5
+    assert made.loc["P-a|co_arrested|P-b", "evidence"] == ["gendarmerie:2", "police:7", "police:9", "police:10"]
     assert made.loc["T-1|called|T-2", "weight"] == 6.0 and made.loc["T-1|called|T-2", "classification"] == "secret"
     assert np.isnan(made.loc["T-2|called|T-1", "total_duration"])
     assert made.loc["P-c|drives|V-1", "n_agencies"] == 70
