@@ -85,14 +85,20 @@ def score_cmd(
     users: Optional[Path] = typer.Option(None, help=USERS_HELP),
     user: Optional[str] = typer.Option(None, help=USER_HELP),
     case: Optional[str] = typer.Option(None, help=CASE_HELP),
+    engine: str = typer.Option("local", help="Graph engine: local, or spark (edge table, projection and the "
+                               "factors' group-bys on Apache Spark; same ranking)."),
+    spark_master: Optional[str] = typer.Option(None, help="Spark master (spark://host:7077, yarn, local[4]...)."),
 ) -> None:
     """Rank priority targets with each factor's contribution and its evidence rows."""
     import pandas as pd
 
+    from linkgraph.graph.spark import ENGINES
     from linkgraph.scoring.export import write_scores
     from linkgraph.scoring.score import NOTICE, score
     from linkgraph.scoring.targets import resolve_targets
 
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"unknown engine {engine!r}: expected one of {', '.join(ENGINES)}", param_hint="--engine")
     session = None
     chosen = None
     _check_merge_probability(min_merge_probability, workspace)
@@ -105,7 +111,12 @@ def score_cmd(
     out = _default_out(out, workspace, chosen, "score", "out/score")
     result, uncertain = _certain_only(result, min_merge_probability)
     listed_ids = set(pd.read_csv(listed, dtype=str)["entity_id"]) if listed else set()
-    scores = score(result, load_scoring(scoring), listed_ids)
+    spark = None
+    if engine == "spark":
+        from linkgraph.match.spark import spark_session
+
+        spark = spark_session(spark_master)
+    scores = score(result, load_scoring(scoring), listed_ids, engine=engine, spark=spark)
     if uncertain is not None:   # each line says which entity a part was split from
         split_from = result.entities.set_index("entity_id")["split_from"]
         scores.persons["split_from"] = scores.persons["entity_id"].map(split_from)

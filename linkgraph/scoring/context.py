@@ -38,18 +38,26 @@ class ScoringContext:
 
     @staticmethod
     def of(result: Resolution, reference_date: str | None = None, cosighting_window: float | None = 120,
-           cosighting_min_times: int = 3, attribution: AttributionRules | None = None) -> "ScoringContext":
+           cosighting_min_times: int = 3, attribution: AttributionRules | None = None, engine: str = "local",
+           spark=None) -> "ScoringContext":
         """``attribution``: rules for attributing lines nobody is known to use (None = no attribution;
-        a scoring document's are ``settings.attribution.rules()``)."""
-        edges = resolution_edges(result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times,
-                                 lists=False)   # evidence as integer arrays, text for the people shown
+        a scoring document's are ``settings.attribution.rules()``). ``engine="spark"``: the edge table,
+        the projection and the factors' person table made by Spark (``spark``: a session, default
+        :func:`~linkgraph.match.spark.spark_session`; :mod:`linkgraph.graph.spark`), the same tables."""
+        from linkgraph.graph.spark.engine import graph_engine
+
+        on_spark = graph_engine(engine, spark)
+        edges = (on_spark.resolution_edges if on_spark else resolution_edges)(
+            result, cosighting_window=cosighting_window, cosighting_min_times=cosighting_min_times,
+            lists=False)   # evidence as integer arrays, text for the people shown
         entities = result.entities
         attributed = None
         if attribution is not None:
             attributed = attribute_lines(edges, entities, attribution, home_towns(result.mentions))
             if len(attributed):
                 edges = carry(pd.concat([edges.assign(inferred=False), inferred_uses(attributed)], ignore_index=True), edges)
-        projection = person_projection(edges, entities, lists=False)   # evidence made per person shown
+        projection = on_spark.projection(edges, entities) if on_spark else \
+            person_projection(edges, entities, lists=False)   # evidence made per person shown
         people = entities.loc[entities["entity_type"] == "person", "entity_id"]
         holders = pd.concat([projection.loc[projection["from_type"] == "phone", "from_entity"],
                              projection.loc[projection["to_type"] == "phone", "to_entity"]]).drop_duplicates()
@@ -61,5 +69,8 @@ class ScoringContext:
         ref = pd.Timestamp(reference_date) if reference_date else pd.to_datetime(mentions["date"], errors="coerce").max()
         if pd.isna(ref):
             ref = pd.Timestamp("today").normalize()
-        return ScoringContext(persons, entities, mentions, rows, edges, projection, ref, attributed)
+        ctx = ScoringContext(persons, entities, mentions, rows, edges, projection, ref, attributed)
+        if on_spark:
+            on_spark.prime(ctx)
+        return ctx
 

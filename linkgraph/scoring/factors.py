@@ -103,6 +103,9 @@ def corroboration(ctx: ScoringContext) -> Factor:
     vehicle's report at most the weight of the link that ties it to the person, and raw = the sum of
     the agencies' weights minus the largest (ungraded: agencies − 1). An anonymous tip (F6) tying a
     person to a phone seen by five agencies adds 0.09 per agency, not 1."""
+    made = ctx.cache.get("corroboration")   # made by the Spark engine (linkgraph.graph.spark.factors)
+    if made is not None and made[0] is ctx.mentions and made[1] is ctx.edges:
+        return made[2]
     cols = ["entity_id", "source", "row", "agency"]
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"]
     persons = persons[cols].assign(w=_grade_weights(persons))

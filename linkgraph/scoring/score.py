@@ -81,12 +81,13 @@ def capped(raw: pd.Series, quantile: float = 0.95) -> pd.Series:
 
 
 def score(result: Resolution | ScoringContext, settings: ScoringSettings | None = None,
-          listed: set[str] | None = None) -> Scores:
-    """Score every person of a resolution (see ``rules/scoring.yaml`` for the factors)."""
+          listed: set[str] | None = None, *, engine: str = "local", spark=None) -> Scores:
+    """Score every person of a resolution (see ``rules/scoring.yaml`` for the factors). ``engine="spark"``:
+    the context's tables made by Spark (:meth:`ScoringContext.of`), the same ranking."""
     settings = settings or load_scoring()
     ctx = result if isinstance(result, ScoringContext) else ScoringContext.of(
         result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times,
-        settings.attribution.rules())
+        settings.attribution.rules(), engine=engine, spark=spark)
     raw, evidence, parts = raw_factors(ctx, settings, listed)
     table = combine(raw, ctx, settings, listed)
     community = _communities(ctx)
