@@ -28,3 +28,25 @@ def test_running_session_reused_with_engine_settings(spark, monkeypatch):
     assert table_resolver("local") is None
     with pytest.raises(ValueError, match="unknown engine"):
         table_resolver("hadoop")
+
+
+def test_no_java_is_a_clear_error_not_a_traceback(tmp_path):
+    """Without Java, `--engine spark` says what is missing and how to get it (exit 2, no traceback)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "LINKGRAPH_SPARK_MASTER")}
+    env["PATH"] = str(bare)  # no java anywhere
+    out = subprocess.run([sys.executable, "-m", "linkgraph", "resolve", "-m",
+                          f"{repo}/rules/sources/gendarmerie.yaml:{repo}/fixtures/data/gendarmerie.csv",
+                          "--engine", "spark", "--out", str(tmp_path / "run")],
+                         cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "needs Java 17" in out.stdout + out.stderr and "make java" in out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert not (tmp_path / "run").exists()  # nothing partial left behind

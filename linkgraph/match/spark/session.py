@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from linkgraph.errors import LinkgraphError
+
 #: Small, quiet defaults: fine for tests and one machine; a cluster's spark-defaults override them.
 LOCAL_DEFAULTS = {
     "spark.sql.shuffle.partitions": "4",
@@ -52,7 +54,14 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None,
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    if local:
+        _check_java()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start (PySparkRuntimeError JAVA_GATEWAY_EXITED...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LinkgraphError(f"the Spark engine could not start Spark on {master} ({first}); check Java 17+ "
+                             "(`make java`) and the Spark settings, or use --engine local") from None
     spark.sparkContext.setLogLevel("ERROR")
     # Spark 4.x's constraint propagation fails on the unions of the component rounds
     # (NoSuchElementException in Union.rewriteConstraints); the engine needs none of it
@@ -60,6 +69,16 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None,
     if not local:
         ship_package(spark)
     return spark
+
+
+def _check_java() -> None:
+    """A clear error when no Java can run Spark locally (JAVA_HOME, else ``java`` on the PATH)."""
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if not java or not os.access(java, os.X_OK):
+        where = f"JAVA_HOME={home} has no bin/java" if home else "no `java` on the PATH and no JAVA_HOME"
+        raise LinkgraphError(f"the Spark engine needs Java 17 or later: {where}. Install it (`make java` on "
+                             "Debian/Ubuntu) or set JAVA_HOME, or use --engine local")
 
 
 def ship_package(spark) -> Path:
