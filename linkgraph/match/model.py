@@ -154,7 +154,8 @@ def rarity_tables(settings: Settings, cols: Columns, entities: np.ndarray) -> di
     :func:`rarity_key`: what another engine passes in ``tables`` when it scores a batch."""
     params = parameters_of(settings)
     return {rarity_key(lvl.column or comp.column): rarity_table(cols, lvl.column or comp.column, lvl.rarity, entities,
-                                                                params.m[c][k], params.u[c][k], TF_PSEUDO_RECORDS)
+                                                                params.m[c][k], params.u[c][k], TF_PSEUDO_RECORDS,
+                                                                lvl.rarity_shared)
             for c, comp in enumerate(settings.comparisons) for k, lvl in enumerate(comp.levels)
             if lvl.tf and lvl.rarity is not None}
 
@@ -182,7 +183,7 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
                 given = (tables or {}).get(rarity_key(col))
                 if given is None:
                     given = rarity_table(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
-                                         TF_PSEUDO_RECORDS)
+                                         TF_PSEUDO_RECORDS, lvl.rarity_shared)
                 out[(c, k)] = np.append(given.reindex(cols.uniques(col)).fillna(0.0).to_numpy(dtype=float), 0.0)
                 continue
             if tables is None:

@@ -60,16 +60,21 @@ def other_entities(codes: np.ndarray, entities: np.ndarray, tiers: list[np.ndarr
 
 
 def rarity_table(cols, col: str, context: list[str], entities: np.ndarray, m: float, u: float,
-                 pseudo: float) -> pd.Series:
+                 pseudo: float, shared: str = "negative") -> pd.Series:
     """:func:`rarity_adjustment` by value (the distinct values of ``col``), as engines pass it around."""
-    return pd.Series(rarity_adjustment(cols, col, context, entities, m, u, pseudo)[:-1], index=cols.uniques(col))
+    return pd.Series(rarity_adjustment(cols, col, context, entities, m, u, pseudo, shared)[:-1],
+                     index=cols.uniques(col))
 
 
 def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, m: float, u: float,
-                      pseudo: float) -> np.ndarray:
+                      pseudo: float, shared: str = "negative") -> np.ndarray:
     """The adjustment (log2) of each value code of ``col`` (one more entry: missing, 0), for a level
     of Bayes factor m/u: log2(u / f) with f = (others + pseudo·u) / (total + pseudo) for a value
-    no other located entity bears, −log2(m/u) − log2(k) for one borne by k ≥ 2 located entities.
+    no other located entity bears; for one borne by k ≥ 2 located entities, ``shared="negative"``:
+    −log2(m/u) − log2(k) (the level then weighs −log2(k)), ``shared="frequency"``: the same
+    log2(u / f) with others = k − 1 — the chance that another entity bears the value, as a term
+    frequency counted per entity says it (a name two companies bear still weighs about
+    log2(m · total) bits: with an address or a SIREN's address it merges, alone it does not).
 
     >>> import pandas as pd
     >>> from linkgraph.match.compare import Columns
@@ -77,8 +82,13 @@ def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, 
     >>> adj = rarity_adjustment(Columns(df), "name", ["city"], np.array([0, 0, 1, 2]), 0.9, 0.01, 50)
     >>> [round(float(v), 2) for v in adj]            # "a": one entity; "b": two located entities
     [0.08, -7.49, 0.0]
+    >>> adj = rarity_adjustment(Columns(df), "name", ["city"], np.array([0, 0, 1, 2]), 0.9, 0.01, 50, "frequency")
+    >>> [round(float(v), 2) for v in adj]            # "b": one other entity in 2 (+ 50 pseudo-entities)
+    [0.08, -1.5, 0.0]
     """
     others, total = other_entities(cols.codes(col), entities, [cols.codes(c) >= 0 for c in context])
-    freq = pseudo * u / (total + pseudo)
-    adjustment = np.where(others == 0, np.log2(u / max(freq, 1e-300)), -np.log2(m / u) - np.log2(others + 1.0))
+    freq = (others + pseudo * u) / (total + pseudo)
+    adjustment = np.log2(u / np.maximum(freq, 1e-300))
+    if shared != "frequency":
+        adjustment = np.where(others == 0, adjustment, -np.log2(m / u) - np.log2(others + 1.0))
     return np.append(adjustment, 0.0)
