@@ -110,24 +110,29 @@ def entity_tiers(cols, context: list[str], ent: np.ndarray) -> np.ndarray:
     return tier
 
 
-def entity_places(cols, place: str, ent: np.ndarray) -> pd.DataFrame:
-    """The distinct (entity ``e``, place code ``p``) of the records with a ``place``."""
+def entity_places(cols, place: str, ent: np.ndarray, context: list[str]) -> pd.DataFrame:
+    """The distinct (entity ``e``, place code ``p``, the record's own tier ``rt``) of the records with a
+    ``place``: a record without a SIREN placed elsewhere than the entity's records with one says
+    so even when a first pass put it in that entity."""
     codes = cols.codes(place)
     ok = codes >= 0
-    return pd.DataFrame({"e": ent[ok], "p": codes[ok].astype(np.int64)}).drop_duplicates()
+    rt = np.full(len(codes), len(context), dtype=np.int64)
+    for t in range(len(context) - 1, -1, -1):
+        rt[cols.codes(context[t]) >= 0] = t
+    return pd.DataFrame({"e": ent[ok], "p": codes[ok].astype(np.int64), "rt": rt[ok]}).drop_duplicates()
 
 
 def group_bearers(bearers: pd.DataFrame, tier: np.ndarray, places: pd.DataFrame | None, last: int = 1 << 30) -> pd.Series:
     """Per group ``g`` of ``bearers`` (distinct rows ``g``, ``e``: the entities bearing a value, or either
     value of a pair): the entities of the first tier any of them is in (all when none is), plus,
-    with ``places``, one per place where only entities of a later tier (before tier ``last``) are
-    and the first tier's are placed elsewhere — a company with an address in another town than
-    every company known by a SIREN is another company (one known by its town alone may be
-    another establishment of one of them: ``last``).
+    with ``places`` (:func:`entity_places`), one per place where only records of a later tier
+    (before tier ``last``) are and the first tier's records are placed elsewhere — a company with
+    an address in another town than every company known by a SIREN is another company (one known
+    by its town alone may be another establishment of one of them: ``last``).
 
     >>> b = pd.DataFrame({"g": [0, 0, 0, 1, 1], "e": [0, 1, 2, 3, 4]})
     >>> tier = np.array([0, 1, 1, 0, 1])            # entities 0 and 3 have a SIREN
-    >>> places = pd.DataFrame({"e": [0, 1, 2, 3, 4], "p": [7, 7, 8, 5, 5]})
+    >>> places = pd.DataFrame({"e": [0, 1, 2, 3, 4], "p": [7, 7, 8, 5, 5], "rt": [0, 1, 1, 0, 1]})
     >>> group_bearers(b, tier, places).tolist()     # group 0: entity 2 is placed where no SIREN is
     [2, 1]
     """
@@ -139,8 +144,8 @@ def group_bearers(bearers: pd.DataFrame, tier: np.ndarray, places: pd.DataFrame 
         return count
     b = b.assign(top=top)
     placed = b.merge(places, on="e")
-    covered = placed[placed["t"] == placed["top"]][["g", "p"]].drop_duplicates()
-    later = placed[(placed["t"] > placed["top"]) & (placed["t"] < last)][["g", "p"]].drop_duplicates()
+    covered = placed[placed["rt"] == placed["top"]][["g", "p"]].drop_duplicates()
+    later = placed[(placed["rt"] > placed["top"]) & (placed["rt"] < last)][["g", "p"]].drop_duplicates()
     later = later[later["g"].isin(covered["g"])]
     later = later.merge(covered.assign(seen=True), on=["g", "p"], how="left")
     extra = later[later["seen"].isna()].groupby("g").size()
@@ -155,7 +160,7 @@ def placed_others(cols, col: str, context: list[str], place: str, entities: np.n
     n = len(cols.uniques(col))
     ent = pd.factorize(entities)[0].astype(np.int64)
     bearers = pd.DataFrame({"g": codes[ok].astype(np.int64), "e": ent[ok]}).drop_duplicates()
-    count = group_bearers(bearers, entity_tiers(cols, context, ent), entity_places(cols, place, ent),
+    count = group_bearers(bearers, entity_tiers(cols, context, ent), entity_places(cols, place, ent, context),
                           _place_tier(context, place))
     out = np.zeros(n, dtype=np.int64)
     out[count.index.to_numpy(dtype=np.int64)] = count.to_numpy()
@@ -247,12 +252,12 @@ def pair_rarity(cols, col: str, context: list[str], place: str | None, entities:
     ent = pd.factorize(entities)[0].astype(np.int64)
     _, total = other_entities(codes, entities, [cols.codes(c) >= 0 for c in context])
     bearers = pd.DataFrame({"g": codes[ok].astype(np.int64), "e": ent[ok]}).drop_duplicates()
-    places = entity_places(cols, place, ent) if place else None
+    places = entity_places(cols, place, ent, context) if place else None
     return PairRarity(pd.Index(cols.uniques(col)), bearers, entity_tiers(cols, context, ent), places, total, m, u,
                       pseudo, shared, _place_tier(context, place))
 
 
 def _place_tier(context: list[str], place: str | None) -> int:
-    """The tier from which entities are not counted by place: the place's own (an entity known by its
-    town only may be any establishment there), else none."""
-    return context.index(place) if place in context else len(context)
+    """The tier from which records are not counted by place: the last, coarsest one (a record known
+    by its town alone may be any establishment there)."""
+    return max(len(context) - 1, 0)

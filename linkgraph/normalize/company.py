@@ -19,8 +19,8 @@
   space shifted one letter left (``StéB âtiment``: a capital glued to the end of a word, then
   a word in lower case) is put back (``Sté Bâtiment``), and so is one between a form in capitals
   and the capitalized name glued to it (``S.A.R.LNord`` -> ``S.A.R.L Nord``, ``SASUL'Atelier``);
-* then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``): ``LE FOURNIL`` ->
-  ``fournil``.
+* then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``), also glued to a capitalized
+  word (``LeFournil``): ``LE FOURNIL`` -> ``fournil``.
 
 If nothing would be left (a company literally named ``SAS``), the folded name is returned.
 """
@@ -147,6 +147,11 @@ _GLUED_PREFIX = re.compile(r"(?<![^\W\d_])((?i:sarl|eurl|sasu|eirl|selarl|snc))(
 _GLUED_FORM = re.compile(r"(?<![^\W\d_])((?:[A-Z]\.?){2,6})(?=[A-ZÀ-Þ](?:[a-zß-ÿ]{2}|'))")
 
 
+#: An article glued to the capitalized word after it (``LeFournil de Jean``, ``LesTilleuls``): split,
+#: so that the leading article is dropped as usual (a word in capitals, ``LECLERC``, is left).
+_GLUED_ARTICLE = re.compile(r"(?<![^\W\d_])(Les|Le|La)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])")
+
+
 def _initials(m: re.Match) -> str:
     letters = re.sub(r"[\s.]", "", m.group(1)) + m.group(2)
     return letters + " " if letters.lower() in _ACRONYMS else m.group(0)
@@ -154,6 +159,7 @@ def _initials(m: re.Match) -> str:
 
 def _unglue(text: str) -> str:
     text = _GLUED_INITIALS.sub(_initials, _GLUED_PREFIX.sub(r"\1 ", _COMPANY_WORD_SHIFT.sub(r"\1 \2", text)))
+    text = _GLUED_ARTICLE.sub(r"\1 ", text)
     return _GLUED_FORM.sub(lambda m: m.group(1) + " " if m.group(1).replace(".", "").lower() in _ACRONYMS
                            else m.group(1), text)
 
