@@ -90,7 +90,7 @@ def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, 
     >>> [round(float(v), 2) for v in adj]            # "b": one other entity in 2 (+ 50 pseudo-entities)
     [0.08, -1.5, 0.0]
     """
-    others, total = other_entities(cols.codes(col), entities, [cols.codes(c) >= 0 for c in context])
+    others, total = other_entities(cols.codes(col), entities, [_has(cols, c) for c in context])
     if place is not None:    # and those placed where no entity of the first tier is
         others = placed_others(cols, col, context, place, entities)
     freq = (others + pseudo * u) / (total + pseudo)
@@ -100,13 +100,22 @@ def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, 
     return np.append(adjustment, 0.0)
 
 
-def entity_tiers(cols, context: list[str], ent: np.ndarray) -> np.ndarray:
-    """Per entity (codes ``ent`` per record): the first ``context`` column any of its records has a
-    value in (its tier), ``len(context)`` when none has."""
+def _has(cols, tier) -> np.ndarray:
+    """Per record: whether it has a value in the tier's column (or any of its columns, for a list)."""
+    columns = [tier] if isinstance(tier, str) else list(tier)
+    out = np.zeros(len(cols.df), dtype=bool)
+    for c in columns:
+        out |= cols.codes(c) >= 0
+    return out
+
+
+def entity_tiers(cols, context: list, ent: np.ndarray) -> np.ndarray:
+    """Per entity (codes ``ent`` per record): the first ``context`` tier (a column, or a list of
+    columns any of which counts) any of its records has a value in, ``len(context)`` when none has."""
     n_ent = int(ent.max()) + 1 if len(ent) else 0
     tier = np.full(n_ent, len(context), dtype=np.int64)
     for t in range(len(context) - 1, -1, -1):
-        tier[ent[cols.codes(context[t]) >= 0]] = t
+        tier[ent[_has(cols, context[t])]] = t
     return tier
 
 
@@ -118,17 +127,18 @@ def entity_places(cols, place: str, ent: np.ndarray, context: list[str]) -> pd.D
     ok = codes >= 0
     rt = np.full(len(codes), len(context), dtype=np.int64)
     for t in range(len(context) - 1, -1, -1):
-        rt[cols.codes(context[t]) >= 0] = t
+        rt[_has(cols, context[t])] = t
     return pd.DataFrame({"e": ent[ok], "p": codes[ok].astype(np.int64), "rt": rt[ok]}).drop_duplicates()
 
 
 def group_bearers(bearers: pd.DataFrame, tier: np.ndarray, places: pd.DataFrame | None, last: int = 1 << 30) -> pd.Series:
     """Per group ``g`` of ``bearers`` (distinct rows ``g``, ``e``: the entities bearing a value, or either
     value of a pair): the entities of the first tier any of them is in (all when none is), plus,
-    with ``places`` (:func:`entity_places`), one per place where only records of a later tier
-    (before tier ``last``) are and the first tier's records are placed elsewhere — a company with
-    an address in another town than every company known by a SIREN is another company (one known
-    by its town alone may be another establishment of one of them: ``last``).
+    with ``places`` (:func:`entity_places`), one per place where only records of a later tier are
+    and the first tier's records are placed elsewhere — a company with an address in another town
+    than every company known by a SIREN is another company. A record of tier ``last`` or later
+    (known by its town alone) counts so only when its entity holds none of the first tier's: a
+    first pass that joined it to one of them found it to be another establishment.
 
     >>> b = pd.DataFrame({"g": [0, 0, 0, 1, 1], "e": [0, 1, 2, 3, 4]})
     >>> tier = np.array([0, 1, 1, 0, 1])            # entities 0 and 3 have a SIREN
@@ -145,7 +155,8 @@ def group_bearers(bearers: pd.DataFrame, tier: np.ndarray, places: pd.DataFrame 
     b = b.assign(top=top)
     placed = b.merge(places, on="e")
     covered = placed[placed["rt"] == placed["top"]][["g", "p"]].drop_duplicates()
-    later = placed[(placed["rt"] > placed["top"]) & (placed["rt"] < last)][["g", "p"]].drop_duplicates()
+    later = placed[(placed["rt"] > placed["top"]) & ((placed["rt"] < last) | (placed["t"] > placed["top"]))]
+    later = later[["g", "p"]].drop_duplicates()
     later = later[later["g"].isin(covered["g"])]
     later = later.merge(covered.assign(seen=True), on=["g", "p"], how="left")
     extra = later[later["seen"].isna()].groupby("g").size()
@@ -250,7 +261,7 @@ def pair_rarity(cols, col: str, context: list[str], place: str | None, entities:
     codes = cols.codes(col)
     ok = codes >= 0
     ent = pd.factorize(entities)[0].astype(np.int64)
-    _, total = other_entities(codes, entities, [cols.codes(c) >= 0 for c in context])
+    _, total = other_entities(codes, entities, [_has(cols, c) for c in context])
     bearers = pd.DataFrame({"g": codes[ok].astype(np.int64), "e": ent[ok]}).drop_duplicates()
     places = entity_places(cols, place, ent, context) if place else None
     return PairRarity(pd.Index(cols.uniques(col)), bearers, entity_tiers(cols, context, ent), places, total, m, u,

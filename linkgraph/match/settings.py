@@ -40,9 +40,10 @@ class Level(_Strict):
     #: :mod:`linkgraph.match.monotone`
     ordered: bool | None = None
     #: with ``tf``: count, once first-pass entities are known, the *other* entities bearing the value
-    #: (those with a value in the first of these columns that any has: tiers), so that a value
+    #: (those with a value in the first of these columns that any has: tiers; a tier may be a list of
+    #: columns, any of which places an entity in it), so that a value
     #: borne by one entity only weighs much more, one borne by several less (:mod:`linkgraph.match.rarity`)
-    rarity: list[str] | None = None
+    rarity: list[str | list[str]] | None = None
     #: with ``rarity``: how a value borne by k >= 2 located entities weighs. ``frequency``: as a
     #: term frequency of the k - 1 *other* entities (a name two companies bear is still strong
     #: evidence; the address or the town decides between them); ``negative``: the level's Bayes
