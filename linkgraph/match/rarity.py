@@ -257,11 +257,18 @@ class PairAdjuster:
 
 def pair_rarity(cols, col: str, context: list[str], place: str | None, entities: np.ndarray, m: float, u: float,
                 pseudo: float, shared: str = "frequency") -> PairRarity:
-    """The :class:`PairRarity` of ``col`` over the whole table (``cols``), entities ``entities``."""
+    """The :class:`PairRarity` of ``col`` over the whole table (``cols``), entities ``entities``.
+
+    A first-pass entity's records are counted per spelling: a first pass that joined two spellings
+    on the typo itself (same town, another address) says nothing about whether they are one
+    company, so each located spelling counts (a typo'd mention that gives the name alone, or the
+    company's own address, needs no count to merge)."""
     codes = cols.codes(col)
     ok = codes >= 0
-    ent = pd.factorize(entities)[0].astype(np.int64)
     _, total = other_entities(codes, entities, [_has(cols, c) for c in context])
+    ent = pd.factorize(entities)[0].astype(np.int64)
+    ent = pd.factorize(np.where(ok, ent * (len(cols.uniques(col)) + 1) + codes, -1 - np.arange(len(ent))))[0]
+    ent = ent.astype(np.int64)
     bearers = pd.DataFrame({"g": codes[ok].astype(np.int64), "e": ent[ok]}).drop_duplicates()
     places = entity_places(cols, place, ent, context) if place else None
     return PairRarity(pd.Index(cols.uniques(col)), bearers, entity_tiers(cols, context, ent), places, total, m, u,
