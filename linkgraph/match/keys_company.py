@@ -9,7 +9,12 @@ of slip, and the union of the rules that block on them pairs names one slip apar
 * ``name_sfx``: every word cut to its last 3 letters, sorted ("din ton"): a typo in the first
   letters of a word;
 * ``name_glued``: the name without spaces or hyphens, in its own order ("nicolefleurs"): words
-  glued or split ("Nicole Fleurs" / "NicoleFleurs").
+  glued or split ("Nicole Fleurs" / "NicoleFleurs");
+* ``name_rest``: the name without its longest word, sorted ("auto" for "royale auto"): a slip in
+  the middle of the longest word, which changes its first and last three letters at once
+  ("royale" / "roylae"), leaves the rest alone (the longest word: the first in sorted order among
+  the longest). No key for a slip in a short word: "fad travaux" / "fa travaux" or "ptt conseil" /
+  "ptc conseil" are as often two companies' initials as one typo.
 
 Blocks stay bounded by the model's pair budget (:mod:`linkgraph.match.blocking` refines an
 oversized rule's largest blocks by postcode, then city). Each key is computed once per distinct
@@ -23,6 +28,8 @@ name.
 ['din ton', 'din ion', 'din ion', None]
 >>> company_name_keys(pd.Series(["nicole fleurs", "nicolefleurs"]))["name_glued"].tolist()
 ['nicolefleurs', 'nicolefleurs']
+>>> company_name_keys(pd.Series(["royale auto", "roylae auto", "auto"]))["name_rest"].tolist()
+['auto', 'auto', None]
 """
 from __future__ import annotations
 
@@ -46,7 +53,19 @@ def _glued(name: str) -> str | None:
     return name.replace(" ", "").replace("-", "") or None
 
 
-KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued}
+def _longest(words: list[str]) -> int:
+    return min(range(len(words)), key=lambda k: (-len(words[k]), words[k]))
+
+
+def _rest(name: str) -> str | None:
+    words = name.split()
+    if len(words) < 2:
+        return None
+    k = _longest(words)
+    return " ".join(sorted(words[:k] + words[k + 1:]))
+
+
+KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest}
 
 
 def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:

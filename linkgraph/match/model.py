@@ -8,7 +8,7 @@ import pandas as pd
 
 from linkgraph.match.compare import NULL, Columns, comparison_matrix
 from linkgraph.match.em import Parameters, log2_ratios
-from linkgraph.match.rarity import rarity_table
+from linkgraph.match.rarity import pair_rarity, rarity_table
 from linkgraph.match.settings import VETO_WEIGHT, Settings
 
 
@@ -149,14 +149,35 @@ def rarity_key(col: str) -> str:
     return f"{col}\x1frarity"
 
 
+def pair_rarity_key(col: str) -> str:
+    """The key of a fuzzy rarity level's :class:`~linkgraph.match.rarity.PairRarity` in a ``tables`` dict."""
+    return f"{col}\x1fpair rarity"
+
+
+def _pair_level(lvl) -> bool:
+    """A rarity level comparing two different values (a fuzzy level): counted over both values."""
+    return lvl.rarity is not None and lvl.kind != "exact"
+
+
 def rarity_tables(settings: Settings, cols: Columns, entities: np.ndarray) -> dict[str, pd.Series]:
     """Every rarity level's adjustment by value over the whole table (``cols``), keyed by
-    :func:`rarity_key`: what another engine passes in ``tables`` when it scores a batch."""
+    :func:`rarity_key` (a fuzzy level's :class:`~linkgraph.match.rarity.PairRarity` by
+    :func:`pair_rarity_key`): what another engine passes in ``tables`` when it scores a batch."""
     params = parameters_of(settings)
-    return {rarity_key(lvl.column or comp.column): rarity_table(cols, lvl.column or comp.column, lvl.rarity, entities,
-                                                                params.m[c][k], params.u[c][k], TF_PSEUDO_RECORDS)
-            for c, comp in enumerate(settings.comparisons) for k, lvl in enumerate(comp.levels)
-            if lvl.tf and lvl.rarity is not None}
+    out = {}
+    for c, comp in enumerate(settings.comparisons):
+        for k, lvl in enumerate(comp.levels):
+            if not (lvl.tf and lvl.rarity is not None):
+                continue
+            col = lvl.column or comp.column
+            if _pair_level(lvl):
+                out[pair_rarity_key(col)] = pair_rarity(cols, col, lvl.rarity, lvl.rarity_place, entities,
+                                                        params.m[c][k], params.u[c][k], TF_PSEUDO_RECORDS,
+                                                        lvl.rarity_shared)
+            else:
+                out[rarity_key(col)] = rarity_table(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
+                                                    TF_PSEUDO_RECORDS, lvl.rarity_shared, lvl.rarity_place)
+    return out
 
 
 def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | None = None,
@@ -177,12 +198,21 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
             if not lvl.tf:
                 continue
             col = lvl.column or comp.column
+            if _pair_level(lvl):
+                # counted over the pair's two values (a callable on both sides' codes); none in a first pass
+                given = (tables or {}).get(pair_rarity_key(col))
+                if given is None and rarity and entities is not None and tables is None:
+                    given = pair_rarity(cols, col, lvl.rarity, lvl.rarity_place, entities, params.m[c][k],
+                                        params.u[c][k], TF_PSEUDO_RECORDS, lvl.rarity_shared)
+                if given is not None and rarity:
+                    out[(c, k)] = given.on(given.values.get_indexer(cols.uniques(col)))
+                continue
             if lvl.rarity is not None and rarity and (entities is not None and tables is None or rarity_key(col) in (tables or {})):
                 # the other entities bearing each value (computed here, or given by another engine)
                 given = (tables or {}).get(rarity_key(col))
                 if given is None:
                     given = rarity_table(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
-                                         TF_PSEUDO_RECORDS)
+                                         TF_PSEUDO_RECORDS, lvl.rarity_shared, lvl.rarity_place)
                 out[(c, k)] = np.append(given.reindex(cols.uniques(col)).fillna(0.0).to_numpy(dtype=float), 0.0)
                 continue
             if tables is None:
@@ -233,7 +263,9 @@ def score(settings: Settings, df: pd.DataFrame, i: np.ndarray, j: np.ndarray,
         comp = settings.comparisons[c]
         col = comp.levels[k].column or comp.column
         rows = np.flatnonzero(levels[:, c] == k)
-        if len(rows):
+        if len(rows) and callable(adjustment):   # a fuzzy rarity level: both sides' values
+            tf_adj[rows, c] = adjustment(cols.codes(col)[i[rows]], cols.codes(col)[j[rows]])
+        elif len(rows):
             tf_adj[rows, c] = adjustment[cols.codes(col)[i[rows]]]  # code -1 reads the last entry
     weight = weight + tf_adj.sum(axis=1)
     for c, k in vetoes(settings):

@@ -144,7 +144,10 @@ def _tf_bound(before: dict, after: dict) -> float:
     comparison, the largest rise of any value at any tf level (a pair sits at one level each)."""
     rise: dict[int, float] = {}
     for (c, k), adj in after.items():
-        up = float(np.max(adj - before[(c, k)])) if len(adj) else 0.0
+        if callable(adj):    # a fuzzy rarity level (none in the first pass): its largest adjustment
+            up = adj.max()
+        else:
+            up = float(np.max(adj - before[(c, k)])) if len(adj) else 0.0
         rise[c] = max(rise.get(c, 0.0), up, 0.0)
     return float(sum(rise.values()))
 

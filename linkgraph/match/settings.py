@@ -40,9 +40,19 @@ class Level(_Strict):
     #: :mod:`linkgraph.match.monotone`
     ordered: bool | None = None
     #: with ``tf``: count, once first-pass entities are known, the *other* entities bearing the value
-    #: (those with a value in the first of these columns that any has: tiers), so that a value
+    #: (those with a value in the first of these columns that any has: tiers; a tier may be a list of
+    #: columns, any of which places an entity in it), so that a value
     #: borne by one entity only weighs much more, one borne by several less (:mod:`linkgraph.match.rarity`)
-    rarity: list[str] | None = None
+    rarity: list[str | list[str]] | None = None
+    #: with ``rarity``: how a value borne by k >= 2 located entities weighs. ``frequency``: as a
+    #: term frequency of the k - 1 *other* entities (a name two companies bear is still strong
+    #: evidence; the address or the town decides between them); ``negative``: the level's Bayes
+    #: factor is cancelled and -log2(k) left (for a value that already holds the place, e.g. the
+    #: name in its town: the town comparison counts that agreement again)
+    rarity_shared: Literal["frequency", "negative"] = "frequency"
+    #: with ``rarity``: a column saying where an entity is (the town): an entity of a later tier
+    #: placed where no entity of the first tier is is counted too (another company there)
+    rarity_place: str | None = None
     #: the level's pairs weigh nothing in this comparison (read as a missing value): another
     #: comparison counts that evidence (a swapped name pair is counted once, on the first name)
     neutral: bool = False
@@ -55,6 +65,8 @@ class Level(_Strict):
     def _threshold_needed(self) -> "Level":
         if self.rarity is not None and not self.tf:
             raise ValueError("rarity needs tf: true on the same level")
+        if (self.rarity_shared != "frequency" or self.rarity_place) and self.rarity is None:
+            raise ValueError("rarity_shared and rarity_place need rarity on the same level")
         if self.kind in ("jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "first_token") \
                 and self.threshold is None:
             raise ValueError(f"level {self.kind} needs a threshold")

@@ -14,7 +14,7 @@ ADDRESS_ABBREVIATIONS: dict[str, str] = {
     "ch": "chemin", "che": "chemin", "imp": "impasse", "all": "allee", "rte": "route", "fg": "faubourg",
     "fbg": "faubourg", "faub": "faubourg", "sq": "square", "res": "residence", "resid": "residence",
     "bat": "batiment", "bt": "batiment", "st": "saint", "ste": "sainte",
-    "qu": "quai", "qua": "quai", "crs": "cours", "pass": "passage", "prom": "promenade",
+    "q": "quai", "qu": "quai", "qua": "quai", "crs": "cours", "pass": "passage", "prom": "promenade",
     "lotiss": "lotissement", "ham": "hameau", "mte": "montee",
     "sen": "sentier", "tra": "traverse", "trav": "traverse", "esc": "escalier", "apt": "appartement",
     "appt": "appartement", "app": "appartement", "etg": "etage", "cte": "cote", "rpt": "rond point",

@@ -19,8 +19,8 @@
   space shifted one letter left (``StéB âtiment``: a capital glued to the end of a word, then
   a word in lower case) is put back (``Sté Bâtiment``), and so is one between a form in capitals
   and the capitalized name glued to it (``S.A.R.LNord`` -> ``S.A.R.L Nord``, ``SASUL'Atelier``);
-* then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``): ``LE FOURNIL`` ->
-  ``fournil``.
+* then one leading article (``le``, ``la``, ``les``, ``l'``, ``the``), also glued to a capitalized
+  word (``LeFournil``): ``LE FOURNIL`` -> ``fournil``.
 
 If nothing would be left (a company literally named ``SAS``), the folded name is returned.
 """
@@ -128,14 +128,38 @@ _ACRONYMS = frozenset(f for f in LEGAL_FORMS if " " not in f and len(f) <= 6)
 #: word, then a word in lower case) is ``Sté Bâtiment``.
 _SHIFTED_SPACE = re.compile(r"(?<=[^\W\d_])(?<![A-Z])([A-ZÀ-ÖØ-Þ])\s+(?=[a-zß-öø-ÿ])")
 #: Dotted acronyms (``S.A.R.L.``, ``S. A. S.``): dots and inner spaces removed before folding.
-_DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?![^\W\d_])")
+#: (Not the initial of the next word's elision: ``S.A.R.L. L'Atelier`` is ``SARL L'Atelier``.)
+_DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\s?\.\s?){1,}[^\W\d_](?:\s?\.)?(?![^\W\d_]|['’])")
 _SPACES = re.compile(r"\s+")
+#: ``Sté``, ``Société`` or ``Ets`` with the next word's capital glued to it, whatever follows
+#: (``StéG HD Électricité`` is ``Sté GHD Électricité``): no word is spelt so.
+_COMPANY_WORD_SHIFT = re.compile(r"(?<![^\W\d_])(St[ée]|Soci[ée]t[ée]|Ets)([A-ZÀ-ÖØ-Þ])\s+(?=[^\W\d_]|['’])")
+#: A form in dotted or spaced initials whose last letter is glued to the name (``S.C.ILES ROSES``,
+#: ``E U R LKebab``, ``S.a.r.lDJM``): split after the letters when they spell a form.
+_GLUED_INITIALS = re.compile(r"(?<![^\W\d_])((?:[^\W\d_]\s?\.\s?){0,4}[^\W\d_]\s?\.|(?:[^\W\d_] ){2,5})([^\W\d_])"
+                             r"(?=[^\W\d_]{2})")
+#: A long form glued to the name (``SARLCOIFFURE``, ``SARlTerrassement``, ``SNCPRESSING``): forms
+#: no French word starts with, then a capital and three more letters or an article in capitals
+#: (``SARLLE FOURNIL``; ``Sarladaise`` is a word).
+_GLUED_PREFIX = re.compile(r"(?<![^\W\d_])((?i:sarl|eurl|sasu|eirl|selarl|snc))(?=[A-ZÀ-ÖØ-Þ][^\W\d_]{3}|(?:LES?|LA)\s|L['’])")
 #: A legal form in capitals glued to the capitalized name after it (``S.A.R.LNord Auto``,
 #: ``SASUL'Atelier``, ``SCMElectricité``): a space is put back when the capitals spell a form.
 _GLUED_FORM = re.compile(r"(?<![^\W\d_])((?:[A-Z]\.?){2,6})(?=[A-ZÀ-Þ](?:[a-zß-ÿ]{2}|'))")
 
 
+#: An article glued to the capitalized word after it (``LeFournil de Jean``, ``LesTilleuls``): split,
+#: so that the leading article is dropped as usual (a word in capitals, ``LECLERC``, is left).
+_GLUED_ARTICLE = re.compile(r"(?<![^\W\d_])(Les|Le|La)(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])")
+
+
+def _initials(m: re.Match) -> str:
+    letters = re.sub(r"[\s.]", "", m.group(1)) + m.group(2)
+    return letters + " " if letters.lower() in _ACRONYMS else m.group(0)
+
+
 def _unglue(text: str) -> str:
+    text = _GLUED_INITIALS.sub(_initials, _GLUED_PREFIX.sub(r"\1 ", _COMPANY_WORD_SHIFT.sub(r"\1 \2", text)))
+    text = _GLUED_ARTICLE.sub(r"\1 ", text)
     return _GLUED_FORM.sub(lambda m: m.group(1) + " " if m.group(1).replace(".", "").lower() in _ACRONYMS
                            else m.group(1), text)
 

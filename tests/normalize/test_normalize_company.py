@@ -159,3 +159,40 @@ def test_legal_form(raw, expected):
 ])
 def test_company_name_form_glued_to_the_name(raw, expected):
     assert normalize_company_name(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # a form in dotted or spaced initials whose last letter is glued to the name (issue 12)
+    ("S.C.ILES ROSES", "roses"),
+    ("S C ICOUPET THIBAUT", "coupet thibaut"),
+    ("E.U.R.LMEL Services", "mel services"),
+    ("S.a.r.lDJM Menuiserie", "djm menuiserie"),
+    ("S.A.S.UDEROCHE BÂTIMENT", "deroche batiment"),
+    # a long form glued in capitals, then a capital
+    ("SARLCOIFFURE CELINE", "coiffure celine"),
+    ("SARlTerrassement Rahhali", "terrassement rahhali"),
+    ("SNCPRESSING DE LA MAIRIE", "pressing de la mairie"),
+    ("SARLLE FOURNIL DE AMAURY", "fournil de amaury"),
+    # Sté with the next word's capital glued to it, whatever follows
+    ("StéG HD Électricité", "ghd electricite"),
+    ("StéH L Rénovation", "hl renovation"),
+    ("StéL 'Atelier de Alain", "atelier de alain"),
+    # S.A.R.L. then L'Atelier: not one acronym "sarll"
+    ("S.A.R.L. L'Atelier de Viviane", "atelier de viviane"),
+    # an article glued to a capitalized word
+    ("LeFournil de Jean", "fournil de jean"),
+    ("Société civile immobilière LesCigales", "cigales"),
+])
+def test_company_name_forms_glued_to_initials_or_articles(raw, expected):
+    assert normalize_company_name(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Boulangerie Sarladaise", "boulangerie sarladaise"),   # a word, not SARL + "adaise"
+    ("S.A. Soleil", "soleil"),                              # S.A. then a word: not "SAS oleil"
+    ("J.P. MARTIN", "jp martin"),                           # initials that spell no form stay
+    ("J M B Services", "j m b services"),
+    ("Leclerc Transports", "leclerc transports"),           # a surname, not an article
+])
+def test_company_name_words_that_look_glued_are_kept(raw, expected):
+    assert normalize_company_name(raw) == expected

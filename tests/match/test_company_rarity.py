@@ -1,0 +1,157 @@
+"""How many companies bear a name, and what a match on it is then worth (issue 12, companies).
+
+Generated background (``benchmarks/companies_data.py``) with planted cases whose answer is
+known, resolved through the normal pipeline and the default model: a name two companies bear
+still merges a mention on the address; a typo'd name-only mention joins the one company whose
+name it is one slip from, not a second company one slip away; a namesake placed in another town
+is not chained to a company through a mention that gives the name alone.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from stdnum import luhn
+
+import linkgraph
+from linkgraph.api import load_mappings
+from linkgraph.match.compare import Columns
+from linkgraph.match.keys_company import company_name_keys
+from linkgraph.match.rarity import group_bearers, pair_rarity
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from companies_data import generate  # noqa: E402
+
+
+def siren(body: str) -> str:
+    return body + luhn.calc_check_digit(body)
+
+
+def siret(sir: str, nic: str) -> str:
+    return sir + nic + luhn.calc_check_digit(sir + nic)
+
+
+CASBAH_M, CASBAH_L, KOWAL, MAURIN = siren("31214151"), siren("32617181"), siren("41122334"), siren("51667788")
+BLEU, VATIN, KERFA = siren("61829304"), siren("71443322"), siren("81726354")
+
+#: planted registry rows: (key, siren, name, address, postcode, city)
+REGISTRY = [
+    ("casbah_marseille", CASBAH_M, "Casbah Zénith Distribution", "12 allée des Tilleuls", "13013", "Marseille"),
+    ("casbah_lyon", CASBAH_L, "Casbah Zénith Distribution", "40 rue Pasteur", "69003", "Lyon"),
+    ("kowal", KOWAL, "Nettoyage Kowalczykiewicz", "3 rue Voltaire", "59000", "Lille"),
+    ("maurin", MAURIN, "Plomberie Maurinelli", "137 rue Anatole France", "33000", "Bordeaux"),
+    ("bleu_evry", BLEU, "Bleu Horizon Sécurité", "105 rue Victor Hugo", "91000", "Évry-Courcouronnes"),
+    ("vatin_montpellier", VATIN, "Maçonnerie Vatinelli", "129 rue des Écoles", "34070", "Montpellier"),
+    ("kerfa", KERFA, "Kerfa Bistro", "8 quai de Southampton", "76600", "Le Havre"),
+]
+#: planted bank rows: (key, name, address, postcode, city) — no SIRET
+BANK = [
+    ("casbah_address_only", "SARL Casbah Zenith Distribution", "12 allee des Tilleuls", "", ""),
+    ("maupin", "Plomberie Maupinelli", "75 zone industrielle des Paluds", "33300", "Bordeaux"),
+    ("bleu_bordeaux", "Bleu Horizon Securite", "223 rue Émile Zola", "33300", "Bordeaux"),
+]
+#: planted police rows: (key, name, one-line address, city)
+POLICE = [
+    ("kowal_typo_name_only", "NETTOYAGE KOWALCZYKIEWICS", "", ""),
+    ("bleu_name_only", "BLEU HORIZON SECURITE", "", ""),
+    ("vatin_paris", "Maconnerie Vatinelli", "", "Paris"),
+    ("vatin_name_only", "MACONNERIE VATINELLI", "", ""),
+    ("kerfa_typo_name_only", "KERFA BITSRO", "", ""),
+]
+
+
+def _append(folder: Path, file: str, rows: list[dict], keys: list[str], where: dict) -> None:
+    frame = pd.read_csv(folder / file, sep=";", dtype=str, keep_default_na=False)
+    source = file.removesuffix(".csv")
+    for k, key in enumerate(keys):
+        where[key] = f"{source}:{len(frame) + k + 1}:company"
+    pd.concat([frame, pd.DataFrame(rows)[frame.columns]], ignore_index=True).to_csv(folder / file, sep=";",
+                                                                                    index=False)
+
+
+@pytest.fixture(scope="module")
+def entity(tmp_path_factory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("companies")
+    generate(4000, folder, seed=5)
+    where: dict[str, str] = {}
+    _append(folder, "registre.csv", [{"siren": s, "siret": siret(s, "0001"), "raison_sociale": n, "forme_juridique": "",
+                                      "adresse": a, "code_postal": p, "ville": c} for _, s, n, a, p, c in REGISTRY],
+            [r[0] for r in REGISTRY], where)
+    _append(folder, "banque.csv", [{"beneficiaire": n, "siret": "", "adresse": a, "cp": p, "commune": c}
+                                   for _, n, a, p, c in BANK], [r[0] for r in BANK], where)
+    _append(folder, "police.csv", [{"etablissement": n, "adresse": a, "ville": c, "siret": ""} for _, n, a, c in POLICE],
+            [r[0] for r in POLICE], where)
+    result = linkgraph.resolve_sources([(m, folder / m.file) for m in load_mappings(folder)])
+    ids = result.mentions.set_index("mention_id")["entity_id"]
+    return {key: ids[mid] for key, mid in where.items()}
+
+
+def test_a_name_two_companies_bear_still_merges_on_the_address(entity):
+    """Two located companies bear the name: the name is weighed as their frequency, not cancelled, so
+    the same address (no town given) merges the bank report with the Marseille company."""
+    assert entity["casbah_marseille"] != entity["casbah_lyon"]
+    assert entity["casbah_address_only"] == entity["casbah_marseille"]
+
+
+def test_a_typo_in_a_name_only_mention_of_a_lone_company_merges(entity):
+    assert entity["kowal_typo_name_only"] == entity["kowal"]
+
+
+def test_a_slip_inside_the_longest_word_is_compared_and_merged(entity):
+    """'bitsro' / 'bistro': the slip changes the word's first and last three letters; the name
+    without its longest word ('kerfa') pairs the two."""
+    assert entity["kerfa_typo_name_only"] == entity["kerfa"]
+
+
+def test_two_located_companies_one_typo_apart_stay_apart(entity):
+    """Maurinelli (SIREN) and Maupinelli (an address, another street) in one town: two companies bear
+    the two spellings, so the typo level is no longer worth a merge on name and town."""
+    assert entity["maupin"] != entity["maurin"]
+
+
+def test_a_namesake_with_an_address_in_another_town_is_not_chained(entity):
+    """A name-only mention would join the Evry company and the Bordeaux namesake (address, no SIREN)
+    alike: counted as a second company, the name no longer merges it with either."""
+    assert entity["bleu_bordeaux"] != entity["bleu_evry"]
+    assert entity["bleu_name_only"] != entity["bleu_evry"]
+
+
+def test_a_namesake_known_by_its_town_alone_in_another_town_is_not_chained(entity):
+    assert entity["vatin_paris"] != entity["vatin_montpellier"]
+
+
+def test_name_rest_key_survives_a_slip_inside_the_longest_word():
+    keys = company_name_keys(pd.Series(["kerfa bistro", "kerfa bitsro", "bistro"]))
+    assert keys["name_rest"].tolist() == ["kerfa", "kerfa", None]
+    assert keys["name_pfx"][0] != keys["name_pfx"][1] and keys["name_sfx"][0] != keys["name_sfx"][1]
+
+
+def test_group_bearers_counts_a_company_placed_where_no_siren_holder_is():
+    bearers = pd.DataFrame({"g": [0, 0, 0, 1, 1, 2, 2], "e": [0, 1, 2, 3, 4, 5, 6]})
+    tier = np.array([0, 1, 2, 0, 1, 0, 2])          # 0: SIREN, 1: address, 2: town only
+    places = pd.DataFrame({"e": [0, 1, 2, 3, 4, 5, 6, 6], "p": [7, 8, 9, 5, 5, 1, 2, 1],
+                           "rt": [0, 1, 2, 0, 1, 0, 2, 2]})
+    count = group_bearers(bearers, tier, places, last=2).tolist()
+    # g0: the SIREN holder (town 7), an address in town 8 (counted), a town-only entity in town 9
+    # (counted: apart from the SIREN holder); g1: an address in the SIREN holder's town (not
+    # counted); g2: the town-only entity is also in the SIREN holder's town 1 (not counted for 2)
+    assert count == [3, 1, 2]
+
+
+def test_pair_rarity_counts_either_spelling_with_a_tier_of_two_columns():
+    df = pd.DataFrame({"name": ["plomberie maurin", "plomberie maupin", "plomberie maupin", "netoyage kowal",
+                                "nettoyage kowal"],
+                       "siren": ["1", None, None, None, "2"], "address": [None, "75 zi", None, None, None],
+                       "city": ["bordeaux", "bordeaux", None, None, "lille"]})
+    cols = Columns(df)
+    codes = cols.codes("name")
+    two_tiers = pair_rarity(cols, "name", [["siren", "address"], "city"], "city", np.array([0, 1, 2, 3, 4]),
+                            0.03, 0.0001, 50)
+    siren_first = pair_rarity(cols, "name", ["siren", "address", "city"], "city", np.array([0, 1, 2, 3, 4]),
+                              0.03, 0.0001, 50)
+    pairs = (np.array([codes[0], codes[3]]), np.array([codes[1], codes[4]]))
+    assert two_tiers.others(*pairs).tolist() == [1, 0]    # maupin has an address: a second company
+    assert siren_first.others(*pairs).tolist() == [0, 0]  # counted after the SIREN holders: not
