@@ -364,7 +364,7 @@ def run_linkgraph(data: dict, args) -> dict:
     from linkgraph.scoring.config import load_scoring
     from linkgraph.graph.projection import person_projection, projection_nodes
     from linkgraph.scoring.context import ScoringContext
-    from linkgraph.scoring.score import score
+    from linkgraph.scoring.score import ANALYSIS_METRICS, score
 
     ent, rel = data["entities"], data["relations"]
     out: dict = {}
@@ -402,9 +402,13 @@ def run_linkgraph(data: dict, args) -> dict:
         pnodes = projection_nodes(proj, ent)[["entity_id", "entity_type", "label"]]
         # one igraph build, shared by analyse and scoring (network factor, organisations)
         graph = as_igraph(proj[["from_entity", "to_entity", "weight"]], nodes=pnodes["entity_id"].tolist())
-        a = analyse(graph, pnodes, k=args.k, sample_threshold=args.sample_threshold)
+        # what scoring reads from it (its communities); every metric with --all-metrics
+        metrics = None if args.all_metrics or not args.scoring else ANALYSIS_METRICS
+        a = analyse(graph, pnodes, k=args.k, sample_threshold=args.sample_threshold, metrics=metrics)
         row["nodes"], row["edges"] = len(a), len(proj)
-        row["note"] = _btw_note(len(a), args) + "; nodes = all persons + unheld phones; graph shared with scoring"
+        row["note"] = ((_btw_note(len(a), args) + "; " if "betweenness" in a else "")
+                       + f"metrics: {', '.join(c for c in a.columns if c not in ('entity_type', 'label'))}; "
+                       "nodes = all persons + unheld phones; graph shared with scoring")
     out["analysis"] = a
     if not args.scoring:
         return out
@@ -572,6 +576,8 @@ def main() -> None:
     ap.add_argument("--reference-date", default="2025-01-01")
     ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=False,
                     help="also analyse the whole entity graph (N nodes, M edges; not part of the ranked list)")
+    ap.add_argument("--all-metrics", action="store_true",
+                    help="analyse computes every metric (default: only what scoring reads, its communities)")
     ap.add_argument("--scoring", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
                     help="attribute lines nobody is known to use before scoring, as ScoringContext.of does")

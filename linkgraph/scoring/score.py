@@ -14,6 +14,11 @@ from linkgraph.scoring.context import ScoringContext
 from linkgraph.scoring.evidence import EvidenceIndex
 
 FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial", "concealment")
+# what scoring reads from ``analyse``'s table when the caller passes it (``ScoringContext.analysis``): the
+# organisations' communities. Betweenness is the network factor's own: on the known population's
+# subgraph (hubs, relatives, lawyers left out so they cannot broker), a different graph from analyse's;
+# with ``population: all`` the factor computes it on the shared graph, once.
+ANALYSIS_METRICS = ("community",)
 NOTICE = ("Recommendation to support a human decision, not a decision: each factor's contribution "
           "and the evidence rows behind it are listed for review.")
 
