@@ -75,20 +75,28 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     return raw, EvidenceIndex.of_rows(counted["entity_id"], counted["source"], counted["row"])
 
 
-def _first_per_agency(m: pd.DataFrame) -> pd.DataFrame:
+def _first_per_agency(m: pd.DataFrame, e: np.ndarray | None = None, w: np.ndarray | None = None) -> pd.DataFrame:
     """Per (entity, agency), the mention row first in (source, row) order: a phone's millions of call
-    rows come down to one line per agency, through integer codes (no sort of object columns)."""
+    rows come down to one line per agency, through integer codes (no sort of object columns).
+
+    ``e``: the rows' entity codes when the caller has them (else factorized here); ``w``: a weight per
+    row, whose maximum over each (entity, agency) is returned in column ``w`` of its first row."""
     m = m[["entity_id", "source", "row", "agency"]]
     if m.empty:
-        return m
-    e = pd.factorize(m["entity_id"])[0]
+        return m if w is None else m.assign(w=np.zeros(0))
+    e = pd.factorize(m["entity_id"])[0] if e is None else np.asarray(e)
     a = pd.factorize(m["agency"])[0]
     s_ = pd.factorize(m["source"], sort=True)[0]
     r = pd.factorize(m["row"], sort=True)[0]
     order = np.lexsort((r, s_, a, e))
     pairs = e[order].astype(np.int64) * (int(a.max()) + 2) + (a[order] + 1)
-    first = order[np.r_[True, pairs[1:] != pairs[:-1]]]
-    return m.iloc[np.sort(first)]
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+    first = order[starts]
+    keep = np.argsort(first, kind="stable")
+    out = m.iloc[first[keep]]
+    if w is not None:
+        out = out.assign(w=np.maximum.reduceat(np.asarray(w, dtype=float)[order], starts)[keep])
+    return out
 
 
 def _grade_weights(frame: pd.DataFrame) -> np.ndarray:
@@ -107,11 +115,14 @@ def corroboration(ctx: ScoringContext) -> Factor:
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"]
     persons = persons[cols].assign(w=_grade_weights(persons))
     stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
-    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons) & stated]
+    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]).to_numpy() & _from_person(ctx) & np.asarray(stated)]
     owned = owned[["from_entity", "to_entity"]].assign(link=_grade_weights(owned))
-    mine = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
-    best = mine[["entity_id", "agency"]].assign(w=_grade_weights(mine)).groupby(["entity_id", "agency"])["w"].max()
-    asset_mentions = _first_per_agency(mine).merge(best.reset_index(), on=["entity_id", "agency"])
+    # the owned assets' mentions, coded once against the assets (one hash pass over the mentions)
+    code = pd.Index(owned["to_entity"].unique()).get_indexer(ctx.mentions["entity_id"])
+    at = np.flatnonzero(code >= 0)
+    mine = ctx.mentions.iloc[at]
+    asset_mentions = _first_per_agency(mine, code[at], _grade_weights(mine))   # w: the best report per agency
+    asset_mentions = asset_mentions[asset_mentions["agency"].notna().to_numpy()]   # no agency: no report
     assets = asset_mentions.merge(owned, left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"], w=np.minimum(assets["w"], assets["link"]))[cols + ["w"]]
     both = pd.concat([persons, assets], ignore_index=True)
@@ -137,9 +148,19 @@ def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
     return raw, EvidenceIndex.of_pairs(pairs["entity_id"], pairs["pos"].to_numpy(), p, ctx.edges)
 
 
+def _from_person(ctx: ScoringContext) -> np.ndarray:
+    """Edges of ``ctx.edges`` whose source is a scored person (hashed once per context)."""
+    cached = ctx.cache.get("from_person")
+    if cached is not None and cached[0] is ctx.edges and cached[1] is ctx.persons:
+        return cached[2]
+    mask = ctx.edges["from_entity"].isin(ctx.persons).to_numpy()
+    ctx.cache["from_person"] = (ctx.edges, ctx.persons, mask)
+    return mask
+
+
 def _assets_of(ctx: ScoringContext, types: list[str]) -> pd.DataFrame:
     e = ctx.edges
-    keep = (e["type"].isin(types) & e["from_entity"].isin(ctx.persons)).to_numpy()
+    keep = e["type"].isin(types).to_numpy() & _from_person(ctx)
     mine = e.loc[keep, ["from_entity", "to_entity", "type"]].rename(columns={"from_entity": "entity_id", "to_entity": "asset"})
     return mine.assign(pos=np.flatnonzero(keep))     # pos: the edge's position in ctx.edges (its evidence)
 
@@ -275,13 +296,21 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     p = ctx.projection
     if low <= 0 or p.empty:
         return pd.Index([])
-    ends = pd.concat([p[["from_entity", "to_type", "to_entity"]].set_axis(["a", "t", "b"], axis=1),
-                      p[["to_entity", "from_type", "from_entity"]].set_axis(["a", "t", "b"], axis=1)])
-    holder = pd.concat([p[["from_entity", "from_type"]].set_axis(["a", "t"], axis=1),
-                        p[["to_entity", "to_type"]].set_axis(["a", "t"], axis=1)]).drop_duplicates("a")
-    holders = holder.loc[holder["t"] == "phone", "a"]
-    n = ends[ends["a"].isin(holders) & ends["b"].isin(known)].groupby("a")["b"].nunique()
-    return pd.Index(n[(n >= low) & (n <= high)].index)
+    ne = len(p)
+    # integer work: ids coded once in id order (so the result keeps the id order), distinct
+    # (holder, known contact) pairs counted per holder
+    codes, names = pd.factorize(np.concatenate([p["from_entity"].to_numpy(dtype=object),
+                                                p["to_entity"].to_numpy(dtype=object)]), sort=True)
+    types = np.concatenate([p["from_type"].to_numpy(dtype=object), p["to_type"].to_numpy(dtype=object)])
+    _, first = np.unique(codes, return_index=True)          # an id's type: its first occurrence's
+    holder = types[first] == "phone"
+    is_known = pd.Index(names).isin(known)
+    a = np.concatenate([codes[:ne], codes[ne:]])
+    b = np.concatenate([codes[ne:], codes[:ne]])
+    keep = holder[a] & is_known[b]
+    pairs = np.unique(a[keep].astype(np.int64) * len(names) + b[keep])
+    n = np.bincount(pairs // len(names), minlength=len(names))
+    return pd.Index(np.asarray(names, dtype=object)[(n >= low) & (n <= high) & (n > 0)])
 
 
 NETWORK_PARTS = ("betweenness", "effective_size", "brokerage", "fragmentation")
