@@ -78,8 +78,16 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
     ``distance``: a column of edge lengths (summed over parallel edges); default hops.
     """
     g = as_igraph(graph, directed=directed, weight=distance)
+    return _series(g, betweenness_values(g, sample_threshold=sample_threshold, k=k, seed=seed, normalized=normalized,
+                                         directed=directed, weighted=distance is not None), "betweenness")
+
+
+def betweenness_values(g: ig.Graph, *, sample_threshold: int = 5000, k: int = 128, seed: int = 0,
+                       normalized: bool = True, directed: bool = False, weighted: bool = False) -> np.ndarray:
+    """:func:`betweenness`'s values on an igraph graph, in vertex order (``weighted``: the edge
+    attribute ``weight`` is a length); no vertex names read (a forked child computes it as is)."""
     n = g.vcount()
-    weights = "weight" if distance is not None else None
+    weights = "weight" if weighted else None
     pair_factor = 1.0 if directed else 2.0  # igraph counts unordered pairs once when undirected
     if n <= sample_threshold or k >= n:
         raw = np.asarray(g.betweenness(directed=directed, weights=weights), dtype=float) * pair_factor
@@ -89,7 +97,7 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
             values = raw / ((n - 1) * (n - 2))
         else:
             values = raw / pair_factor
-        return _series(g, values, "betweenness")
+        return values
     pivots = random.Random(seed).sample(range(n), k)
     raw = np.asarray(g.betweenness(directed=directed, weights=weights, sources=pivots, targets=None), dtype=float)
     raw *= pair_factor
@@ -101,7 +109,7 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
     else:
         scale_pivot = (n - 1) / ((k - 1) * pair_factor) if k > 1 else np.nan
         scale_other = (n - 1) / (k * pair_factor)
-    return _series(g, raw * np.where(is_pivot, scale_pivot, scale_other), "betweenness")
+    return raw * np.where(is_pivot, scale_pivot, scale_other)
 
 
 def pagerank(graph: GraphLike, *, damping: float = 0.85, directed: bool = False, weight: str | None = "weight") -> pd.Series:

@@ -7,11 +7,15 @@ text only for the person asked for (no Python list per person, edge or pair).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import igraph as ig
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph.analytics import as_igraph, betweenness, burt_constraint
+from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
+from linkgraph.graph.background import in_background
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
@@ -331,9 +335,43 @@ def effective_size(g: ig.Graph) -> np.ndarray:
     return k - c * np.maximum(k - 1, 0)
 
 
+@dataclass
+class NetworkGraph:
+    """The graph the network factor is computed on (the projection, or the known population's
+    subgraph), the projection pairs it keeps, and its betweenness, started — in a forked child on a
+    large graph (:func:`~linkgraph.graph.background.in_background`) — while the other factors run."""
+
+    g: ig.Graph | None                       # None: no pair, nothing to compute
+    kept: np.ndarray | None                  # projection pairs between known people (population known)
+    betweenness: Callable[[], np.ndarray] | None = None   # values in g's vertex order, when not analyse's
+
+
+def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, graph: ig.Graph | None = None,
+                  analysis: pd.DataFrame | None = None) -> NetworkGraph:
+    """:func:`network`'s graph and its betweenness, started now (see :class:`NetworkGraph`)."""
+    p = ctx.projection
+    population = cfg.population
+    if population == "auto":
+        population = "known" if len(known) else "all"
+    if p.empty:
+        return NetworkGraph(None, None)
+    if graph is None:
+        graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
+    g, kept = graph, None
+    if population == "known":
+        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
+        kept = (p["from_entity"].isin(known) & p["to_entity"].isin(known)).to_numpy()
+        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
+    if g.ecount() == 0:
+        return NetworkGraph(None, kept)
+    if population == "all" and analysis is not None and "betweenness" in analysis:
+        return NetworkGraph(g, kept)          # analyse's, on this very graph: reused
+    return NetworkGraph(g, kept, in_background(betweenness_values, g, size=g.vcount()))
+
+
 def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50,
-            graph: ig.Graph | None = None, analysis: pd.DataFrame | None = None
-            ) -> tuple[pd.Series, EvidenceIndex, pd.DataFrame]:
+            graph: ig.Graph | None = None, analysis: pd.DataFrame | None = None,
+            prepared: NetworkGraph | None = None) -> tuple[pd.Series, EvidenceIndex, pd.DataFrame]:
     """Position in the person projection: a weighted sum of parts, each divided by its maximum —
     ``betweenness`` (unweighted: hops, the value :func:`~linkgraph.graph.analytics.analyse` reports;
     sampled with 128 pivots above 5,000 nodes), ``effective_size`` (:func:`effective_size`), and,
@@ -344,31 +382,20 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     others (hubs, relatives, lawyers) are left out of the network so they cannot broker it.
     ``graph``: the projection's igraph form when the caller has it (all persons, before the
     population restriction), so that it is built once per run; ``analysis``: ``analyse``'s table on
-    that graph, whose betweenness is reused when the population is everybody (computed once).
+    that graph, whose betweenness is reused when the population is everybody (computed once);
+    ``prepared``: :func:`network_graph`'s result when the caller started it earlier.
     """
-    p = ctx.projection
-    population = cfg.population
-    if population == "auto":
-        population = "known" if len(known) else "all"
     parts = pd.DataFrame(0.0, index=ctx.persons, columns=list(NETWORK_PARTS))
-    kept = None
-    if p.empty:
-        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
-    if graph is None:
-        graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
-    g = graph
-    if population == "known":
-        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
-        kept = (p["from_entity"].isin(known) & p["to_entity"].isin(known)).to_numpy()
-        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
-    if g.ecount() == 0:
+    prepared = prepared or network_graph(ctx, cfg, known, graph, analysis)
+    g, kept = prepared.g, prepared.kept
+    if g is None:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
     names = pd.Index(g.vs["name"])
     values = pd.DataFrame(0.0, index=names, columns=list(NETWORK_PARTS))
-    if population == "all" and analysis is not None and "betweenness" in analysis:
+    if prepared.betweenness is None:
         values["betweenness"] = analysis["betweenness"].reindex(names).fillna(0.0).to_numpy()
     else:
-        values["betweenness"] = betweenness(g).to_numpy()
+        values["betweenness"] = prepared.betweenness()
     values["effective_size"] = effective_size(g)
     if cfg.parts.get("brokerage", 0):
         values["brokerage"] = (1 - burt_constraint(g).fillna(1.0)).clip(0, 1).to_numpy()

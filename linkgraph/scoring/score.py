@@ -114,13 +114,17 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
     low, high = cfg.network.holders_known
     known = known.union(F.tied_holders(ctx, known, low, high))
     graph = ctx.projection_graph() if len(ctx.projection) else None
-    raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
-                                                           analysis=ctx.analysis)
+    # the network's betweenness starts first: on a large graph it runs in a forked child (another core)
+    # while the table work of the other factors goes on here
+    prepared = F.network_graph(ctx, cfg.network, known, graph=graph, analysis=ctx.analysis)
+    raw["network"] = evidence["network"] = None     # (the factors' order)
     raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
     raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
     raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
+    raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
+                                                           analysis=ctx.analysis, prepared=prepared)
     return raw, evidence, parts
 
 
