@@ -87,6 +87,17 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _release_freed() -> None:
+    """Return the heap memory freed so far to the system (glibc ``malloc_trim``; no-op elsewhere)."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _reset_hwm() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -599,10 +610,14 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GB, Python {platform.python_version()}")
     print(f"command: python benchmarks/graph_scale.py {' '.join(sys.argv[1:])}", flush=True)
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
     instrument()
     with stage("generate data (numpy)", args.nodes, args.edges) as row:
         data = generate(args.nodes, args.edges, args.seed, args.phone_share, args.intra)
         row["note"] = ", ".join(f"{k} {len(v):,}" for k, v in data.items())
+        row["note"] += f"; RSS {_rss_mb():,.0f} MB"
+        _release_freed()    # the generator's temporaries, freed but kept by malloc: the RSS left is the tables'
+        row["note"] += f", {_rss_mb():,.0f} MB once freed memory is returned (malloc_trim)"
     sizes = {k: len(v) for k, v in data.items()}
     print("tables:", sizes, flush=True)
     lg = run_linkgraph(data, args)

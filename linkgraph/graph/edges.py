@@ -82,12 +82,15 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
             out.attrs[REFS_KEY] = EdgeRefs(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
                                            np.zeros(0, dtype=object), np.zeros(0, dtype=object))
         return out
-    rel = relations.dropna(subset=["from_entity", "to_entity"])
+    ends = relations["from_entity"].notna().to_numpy() & relations["to_entity"].notna().to_numpy()
+    rel = relations if ends.all() else relations[ends]      # (no copy of the table when nothing is missing)
     frm, to = rel["from_entity"].astype(str).to_numpy(), rel["to_entity"].astype(str).to_numpy()
-    types = rel["type"].astype(str).to_numpy()
-    swap = np.asarray(is_symmetric(pd.Series(types))) & (frm > to)
+    type_codes, type_names = pd.factorize(rel["type"].astype(str).to_numpy(), sort=True)
+    types = np.asarray(type_names, dtype=object)[type_codes]
+    swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (frm > to)
     frm, to = np.where(swap, to, frm), np.where(swap, frm, to)
-    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to, types)))
+    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to)))
+    codes, names = codes + (type_codes,), names + (type_names,)
     key = (codes[0].astype(np.int64) * len(names[1]) + codes[1]) * len(names[2]) + codes[2]
     _, first, groups = np.unique(key, return_index=True, return_inverse=True)
     groups = groups.reshape(-1).astype(np.int64)
