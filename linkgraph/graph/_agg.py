@@ -5,13 +5,18 @@ import numpy as np
 import pandas as pd
 
 
+def plain(values: pd.Series) -> pd.Series:
+    """``values`` with a categorical dtype (a compact loader's) as plain objects; others as they are."""
+    return values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+
+
 def joined_sets(groups: np.ndarray, values: pd.Series, n_groups: int, sep: str = ";") -> tuple[np.ndarray, np.ndarray]:
     """Per group (codes 0..n_groups-1): its distinct values sorted and joined by ``sep``, and how many.
 
     Up to 62 distinct values are handled as bit masks (one ``bitwise_or`` per group, then one join
     per distinct combination); more fall back to a pandas groupby.
     """
-    values = pd.Series(values).fillna("").astype(str).to_numpy()
+    values = plain(pd.Series(values)).fillna("").astype(str).to_numpy()
     codes, uniques = pd.factorize(values, sort=True)   # hashing, then only the distinct values sorted
     uniques = np.asarray(uniques, dtype=object)
     if len(uniques) <= 62:

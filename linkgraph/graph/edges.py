@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets
+from linkgraph.graph._agg import joined_sets, plain
 from linkgraph.graph.edge_refs import KEY as REFS_KEY, EdgeRefs
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
@@ -105,7 +105,7 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     out["first_seen"], out["last_seen"] = _span(groups, seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
-    level = rel["classification"].map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
+    level = plain(rel["classification"]).map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
     top = np.full(n, -1, dtype=np.int64)
     np.maximum.at(top, groups, level)
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)

@@ -14,6 +14,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
 from linkgraph.graph.background import in_background
 from linkgraph.normalize.phones import phone_country
@@ -54,7 +55,7 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     rows = _person_rows(ctx)
     if rows.empty:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
-    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
     seriousness = np.full(len(rows), cfg.offences.get("other", 0.3))
     matched = np.zeros(len(rows), dtype=bool)
     best = np.zeros(len(rows))
@@ -65,14 +66,14 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
         best = np.where(hit, np.maximum(best, weight), best)
         matched |= hit
     seriousness = np.where(matched, best, seriousness)
-    kg = _json_number(rows["attributes"].fillna(""), "quantity_kg").to_numpy()
+    kg = _json_number(plain(rows["attributes"]).fillna(""), "quantity_kg").to_numpy()
     seizure = ~np.isnan(kg)
     drug = np.ones(len(rows))
     for name, weight in cfg.drugs.items():
         drug = np.where(text.str.contains(fold(name), regex=False).to_numpy() & seizure, weight, drug)
     seizure_value = cfg.seizure_base * (1 + np.log1p(np.nan_to_num(kg))) * drug
     value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)
-    agency = rows["agency"].map(cfg.agencies).fillna(0.0).to_numpy()
+    agency = plain(rows["agency"]).map(cfg.agencies).fillna(0.0).to_numpy(dtype=float)
     rows = rows.assign(v=value * agency * _grade_weights(rows) * _decay(rows["date"], ctx.reference_date, half_life))
     counted = rows[rows["v"] > 0]
     raw = counted.groupby("entity_id")["v"].sum().reindex(ctx.persons, fill_value=0.0)
@@ -219,7 +220,7 @@ def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
     if rows.empty or not cfg.laundering_keywords:
         return pd.DataFrame(columns=["entity_id", "source", "row"])
     rows = rows[rows["agency"].isin(cfg.laundering_agencies)]
-    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
     hit = np.zeros(len(rows), dtype=bool)
     for keyword in cfg.laundering_keywords:
         hit |= text.str.contains(fold(keyword), regex=False).to_numpy()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import communities
 from linkgraph.match.pipeline import Resolution
 from linkgraph.scoring import factors as F
@@ -147,7 +148,7 @@ def combine(raw: dict[str, pd.Series], ctx: ScoringContext, settings: ScoringSet
         total += table[f]
     table["score"] = total
     ents = ctx.entities.set_index("entity_id")
-    kind = ents["entity_type"].reindex(table.index)
+    kind = plain(ents["entity_type"]).reindex(table.index)
     label = ents["label"].reindex(table.index)
     table.insert(0, "label", label.where(kind != "phone", "holder of " + label.astype(str)))
     table.insert(1, "subject", kind.where(kind != "phone", "phone holder"))
