@@ -104,6 +104,21 @@ def _first_per_agency(m: pd.DataFrame, e: np.ndarray | None = None, w: np.ndarra
     return out
 
 
+def _first_in_order(frame: pd.DataFrame, by: list[str], n_key: int) -> pd.DataFrame:
+    """``frame.sort_values(by).drop_duplicates(by[:n_key])`` on integer codes (each column's distinct
+    values sorted once, missing values last): no sort of object columns over every row."""
+    codes = []
+    for col in by:
+        c, uniques = pd.factorize(plain(frame[col]), sort=True)
+        codes.append(np.where(c < 0, len(uniques), c).astype(np.int64))
+    order = np.lexsort(codes[::-1])        # stable: ties keep the frame's order, as sort_values does
+    key = np.zeros(len(frame), dtype=np.int64)
+    for c in codes[:n_key]:
+        key = key * (int(c.max()) + 1 if len(c) else 1) + c
+    key = key[order]
+    return frame.iloc[order[np.r_[True, key[1:] != key[:-1]]] if len(frame) else order]
+
+
 def _grade_weights(frame: pd.DataFrame) -> np.ndarray:
     """Each row's intelligence-grade weight (sources.grading; ungraded: 1)."""
     return grade_weight(frame["grade"]) if "grade" in frame else np.ones(len(frame))
@@ -134,7 +149,7 @@ def corroboration(ctx: ScoringContext) -> Factor:
     per_agency = both.groupby(["entity_id", "agency"])["w"].max()
     by_person = per_agency.groupby(level=0)
     raw = (by_person.sum() - by_person.max()).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
-    first_per_agency = both.sort_values(["entity_id", "agency", "source", "row"]).drop_duplicates(["entity_id", "agency"])
+    first_per_agency = _first_in_order(both, ["entity_id", "agency", "source", "row"], 2)
     shown = first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])]
     return raw, EvidenceIndex.of_rows(shown["entity_id"], shown["source"], shown["row"])
 
