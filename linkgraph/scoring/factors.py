@@ -146,7 +146,7 @@ def corroboration(ctx: ScoringContext) -> Factor:
     assets = asset_mentions.merge(owned, left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"], w=np.minimum(assets["w"], assets["link"]))[cols + ["w"]]
     both = pd.concat([persons, assets], ignore_index=True)
-    per_agency = both.groupby(["entity_id", "agency"])["w"].max()
+    per_agency = both.groupby(["entity_id", "agency"], observed=True)["w"].max()   # (categorical: seen pairs only)
     by_person = per_agency.groupby(level=0)
     raw = (by_person.sum() - by_person.max()).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
     first_per_agency = _first_in_order(both, ["entity_id", "agency", "source", "row"], 2)
