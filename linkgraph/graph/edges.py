@@ -47,9 +47,11 @@ def _span(groups: np.ndarray, seen: pd.Series, n: int) -> tuple[np.ndarray, np.n
     codes, uniques = pd.factorize(seen, sort=True)
     has = codes >= 0
     uniques = np.append(np.asarray(uniques, dtype=object), None)
-    frame = pd.Series(codes[has]).groupby(groups[has])
-    lo = frame.min().reindex(range(n), fill_value=-1).to_numpy()
-    hi = frame.max().reindex(range(n), fill_value=-1).to_numpy()
+    lo = np.full(n, len(uniques), dtype=np.int64)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, groups[has], codes[has])
+    np.maximum.at(hi, groups[has], codes[has])
+    lo[lo == len(uniques)] = -1                  # a group without any date: None (the appended last)
     return uniques[lo], uniques[hi]
 
 
