@@ -42,9 +42,22 @@ def seen_time(relations: pd.DataFrame) -> pd.Series:
     return seen
 
 
+def _text_categories(values: pd.Series) -> bool:
+    """A categorical whose categories are all text."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and all(isinstance(c, str) for c in values.cat.categories)
+
+
 def _span(groups: np.ndarray, seen: pd.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest ``seen`` string per group (None when none), through sorted integer codes."""
-    codes, uniques = pd.factorize(seen, sort=True)
+    if _text_categories(seen):      # the categories sorted once, the rows' codes mapped
+        cats = np.asarray(seen.cat.categories, dtype=object)
+        order = np.array(sorted(range(len(cats)), key=lambda i: cats[i]), dtype=np.int64)
+        rank = np.zeros(max(len(cats), 1), dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        c = seen.cat.codes.to_numpy().astype(np.int64)
+        codes, uniques = np.where(c < 0, -1, rank[np.maximum(c, 0)]), cats[order]
+    else:
+        codes, uniques = pd.factorize(seen, sort=True)
     has = codes >= 0
     uniques = np.append(np.asarray(uniques, dtype=object), None)
     lo = np.full(n, len(uniques), dtype=np.int64)
@@ -104,7 +117,8 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
     out["count"] = np.bincount(groups, minlength=n)
     out["weight"] = np.bincount(groups, weights=unit, minlength=n)
-    out["first_seen"], out["last_seen"] = _span(groups, seen_time(rel), n)
+    compact_dates = [c for c in ("date", "start", "time") if c in rel] == ["date"] and _text_categories(rel["date"])
+    out["first_seen"], out["last_seen"] = _span(groups, rel["date"] if compact_dates else seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
     level = plain(rel["classification"]).map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
