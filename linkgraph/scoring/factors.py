@@ -92,8 +92,17 @@ def _first_per_agency(m: pd.DataFrame, e: np.ndarray | None = None, w: np.ndarra
     e = pd.factorize(m["entity_id"])[0] if e is None else np.asarray(e)
     a = pd.factorize(m["agency"])[0]
     s_ = pd.factorize(m["source"], sort=True)[0]
-    r = pd.factorize(m["row"], sort=True)[0]
-    order = np.lexsort((r, s_, a, e))
+    rows = m["row"]
+    if pd.api.types.is_integer_dtype(rows.dtype) and len(rows) and rows.min() >= 0:
+        r = rows.to_numpy(dtype=np.int64)            # row numbers sort as themselves
+    else:
+        r = pd.factorize(rows, sort=True)[0]
+    radix = [int(e.max()) + 1, int(a.max()) + 2, int(s_.max()) + 2, int(r.max()) + 2]
+    if np.prod(np.array(radix, dtype=float)) < 2.0 ** 62:    # one int64 key: one stable argsort
+        key = ((e.astype(np.int64) * radix[1] + (a + 1)) * radix[2] + (s_ + 1)) * radix[3] + (r + 1)
+        order = np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((r, s_, a, e))
     pairs = e[order].astype(np.int64) * (int(a.max()) + 2) + (a[order] + 1)
     starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
     first = order[starts]
