@@ -177,12 +177,34 @@ def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
     return raw, EvidenceIndex.of_pairs(pairs["entity_id"], pairs["pos"].to_numpy(), p, ctx.edges)
 
 
+def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The edges' endpoints as codes into one index of their ids (hashed once per context): a test
+    "is the source / target in this set" is then a lookup in an array as long as the ids, not a hash
+    of every edge. Code ``len(ids)`` stands for a missing id (test arrays end with False)."""
+    cached = ctx.cache.get("edge_codes")
+    if cached is not None and cached[0] is ctx.edges:
+        return cached[1]
+    n = len(ctx.edges)
+    codes, ids = pd.factorize(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
+                                              ctx.edges["to_entity"].to_numpy(dtype=object)]))
+    codes = np.where(codes < 0, len(ids), codes)
+    out = (codes[:n], codes[n:], pd.Index(ids))
+    ctx.cache["edge_codes"] = (ctx.edges, out)
+    return out
+
+
+def _member(ids: pd.Index, values) -> np.ndarray:
+    """Per id (and a last False for the missing-id code): is it among ``values``."""
+    return np.append(ids.isin(values), False)
+
+
 def _from_person(ctx: ScoringContext) -> np.ndarray:
     """Edges of ``ctx.edges`` whose source is a scored person (hashed once per context)."""
     cached = ctx.cache.get("from_person")
     if cached is not None and cached[0] is ctx.edges and cached[1] is ctx.persons:
         return cached[2]
-    mask = ctx.edges["from_entity"].isin(ctx.persons).to_numpy()
+    frm, _, ids = _edge_codes(ctx)
+    mask = _member(ids, ctx.persons)[frm]
     ctx.cache["from_person"] = (ctx.edges, ctx.persons, mask)
     return mask
 
@@ -213,10 +235,10 @@ def international(ctx: ScoringContext) -> Factor:
     country = _foreign_numbers(ents)
     is_call = ctx.edges["type"].isin(["called", "texted"]).to_numpy()
     frm, to = ctx.edges["from_entity"].to_numpy(), ctx.edges["to_entity"].to_numpy()
-    held = pd.Index(phones["asset"].unique())
-    foreign_ids = pd.Index(country.index)
-    out_mask = is_call & (foreign_ids.get_indexer(to) >= 0) & (held.get_indexer(frm) >= 0)
-    in_mask = is_call & (foreign_ids.get_indexer(frm) >= 0) & (held.get_indexer(to) >= 0)
+    fc, tc, ids = _edge_codes(ctx)
+    held, foreign = _member(ids, phones["asset"].unique()), _member(ids, country.index)
+    out_mask = is_call & foreign[tc] & held[fc]
+    in_mask = is_call & foreign[fc] & held[tc]
     out = pd.DataFrame({"asset": frm[out_mask], "phone": to[out_mask], "pos": np.flatnonzero(out_mask)})
     inc = pd.DataFrame({"asset": to[in_mask], "phone": frm[in_mask], "pos": np.flatnonzero(in_mask)})
     owners = phones[["entity_id", "asset"]]
