@@ -28,6 +28,10 @@ Data (generated with numpy, seeded, vectorized): a ``Resolution``-like set of ta
   1 + Geometric(0.75) call rows.
 
 The entity graph (``edge_table``) has ``--nodes`` entities and ``--edges`` edges (± rounding).
+``--compact`` (default): the low-cardinality text columns are pandas categoricals, as a loader reading
+them with ``dtype="category"`` holds them (the pipeline gives the same results on either); the
+generator's freed temporaries are returned to the system (``malloc_trim``) before the pipeline, so the
+RSS it starts from is the tables'. The CPU column counts forked children (scoring's betweenness).
 
 Stages, each timed and with its own peak RSS (the kernel's VmHWM, reset before each stage through
 ``/proc/self/clear_refs``; falls back to ``ru_maxrss`` where not available): edge_table,
@@ -35,7 +39,8 @@ line attribution (``attribute_lines`` with rules/scoring.yaml's rules, its infer
 added to the edge table, as ``ScoringContext.of`` does; ``--no-attribution`` skips it),
 person_projection (``lists=False``, as ``ScoringContext.of``: edge positions per pair, no lists),
 analyse on the entity graph (``--entity-analytics``, off by default: not part of the ranked list),
-one igraph build of the projection + analyse on it, ScoringContext (sharing that graph and
+one igraph build of the projection + analyse on it (only the metrics scoring reads, its communities;
+``--all-metrics``: every metric), ScoringContext (sharing that graph and
 analyse's table) + score; the top 20's evidence made into text, as an export does. Inner functions are timed by wrapping the module attributes
 (no linkgraph file is changed). ``--networkx``: the plain networkx equivalent on the projection
 (degree, pagerank, k-sampled betweenness with linkgraph's k and seed, louvain_communities(seed=0),
