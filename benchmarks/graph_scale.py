@@ -28,6 +28,10 @@ Data (generated with numpy, seeded, vectorized): a ``Resolution``-like set of ta
   1 + Geometric(0.75) call rows.
 
 The entity graph (``edge_table``) has ``--nodes`` entities and ``--edges`` edges (± rounding).
+``--compact`` (default): the low-cardinality text columns are pandas categoricals, as a loader reading
+them with ``dtype="category"`` holds them (the pipeline gives the same results on either); the
+generator's freed temporaries are returned to the system (``malloc_trim``) before the pipeline, so the
+RSS it starts from is the tables'. The CPU column counts forked children (scoring's betweenness).
 
 Stages, each timed and with its own peak RSS (the kernel's VmHWM, reset before each stage through
 ``/proc/self/clear_refs``; falls back to ``ru_maxrss`` where not available): edge_table,
@@ -35,7 +39,8 @@ line attribution (``attribute_lines`` with rules/scoring.yaml's rules, its infer
 added to the edge table, as ``ScoringContext.of`` does; ``--no-attribution`` skips it),
 person_projection (``lists=False``, as ``ScoringContext.of``: edge positions per pair, no lists),
 analyse on the entity graph (``--entity-analytics``, off by default: not part of the ranked list),
-one igraph build of the projection + analyse on it, ScoringContext (sharing that graph and
+one igraph build of the projection + analyse on it (only the metrics scoring reads, its communities;
+``--all-metrics``: every metric), ScoringContext (sharing that graph and
 analyse's table) + score; the top 20's evidence made into text, as an export does. Inner functions are timed by wrapping the module attributes
 (no linkgraph file is changed). ``--networkx``: the plain networkx equivalent on the projection
 (degree, pagerank, k-sampled betweenness with linkgraph's k and seed, louvain_communities(seed=0),
@@ -80,6 +85,24 @@ def _hwm_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (scoring's betweenness runs in a
+    forked child on large graphs: its CPU counts)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _release_freed() -> None:
+    """Return the heap memory freed so far to the system (glibc ``malloc_trim``; no-op elsewhere)."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _reset_hwm() -> bool:
     try:
         with open("/proc/self/clear_refs", "w") as f:
@@ -102,7 +125,7 @@ def stage(name: str, nodes: int | None = None, edges: int | None = None, note: s
     start_rss = _rss_mb()
     _CURRENT["stage"] = name
     row = {"stage": name, "nodes": nodes, "edges": edges, "note": note}
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), _cpu()
     print(f"[{time.strftime('%H:%M:%S')}] {name} ...", flush=True)
     try:
         yield row
@@ -113,7 +136,8 @@ def stage(name: str, nodes: int | None = None, edges: int | None = None, note: s
         print(row["traceback"], file=sys.stderr, flush=True)
     finally:
         row["seconds"] = time.perf_counter() - t0
-        row["cpu"] = time.process_time() - c0   # CPU of the process: less sensitive than wall time to a shared machine
+        row["cpu"] = _cpu() - c0   # CPU of the process and its children: less sensitive than wall time to a shared machine
+        row["child_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         row["peak_rss_mb"] = _hwm_mb()
         row["start_rss_mb"] = start_rss
         row["delta_mb"] = row["peak_rss_mb"] - start_rss
@@ -187,7 +211,8 @@ def _within(codes: np.ndarray) -> np.ndarray:
     return pd.Series(codes).groupby(codes).cumcount().to_numpy()
 
 
-def generate(n_nodes: int, n_edges: int, seed: int = 0, phone_share: float = 0.45, intra: float = 0.7) -> dict[str, pd.DataFrame]:
+def generate(n_nodes: int, n_edges: int, seed: int = 0, phone_share: float = 0.45, intra: float = 0.7,
+             compact: bool = False) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     n_p, n_t, n_v = int(0.6 * n_nodes), int(0.3 * n_nodes), int(0.06 * n_nodes)
     n_c = n_nodes - n_p - n_t - n_v
@@ -331,7 +356,19 @@ def generate(n_nodes: int, n_edges: int, seed: int = 0, phone_share: float = 0.4
         "type": np.concatenate([assets["type"].to_numpy(dtype=object), np.full(n_call_rows, "called", dtype=object)]),
         "duration": np.concatenate([np.full(n_a, np.nan), duration.astype(float)]),
     })
-    return {"entities": entities, "mentions": mentions, "rows": rows, "relations": relations}
+    tables = {"entities": entities, "mentions": mentions, "rows": rows, "relations": relations}
+    if compact:
+        for name, cols in COMPACT.items():
+            for col in cols:
+                tables[name][col] = tables[name][col].astype("category")
+    return tables
+
+
+# low-cardinality text columns held as pandas categoricals with --compact (a loader reading them with
+# dtype="category", or Arrow dictionaries, holds them so): 1 byte a row instead of an 8-byte pointer
+COMPACT = {"entities": ["entity_type"], "mentions": ["entity_type", "source", "agency", "date"],
+           "rows": ["source", "agency", "date", "attributes", "status"],
+           "relations": ["source", "agency", "classification", "file", "date", "type"]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,8 +387,10 @@ def instrument() -> None:
         timed(A, name)
     for name in ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment"):
         timed(F, name, f"factors.{name}")
-    for name in ("as_igraph", "betweenness", "burt_constraint", "effective_size", "_fragmentation", "_person_rows"):
-        timed(F, name, f"factors(network).{name}" if name != "_person_rows" else "factors._person_rows")
+    for name in ("as_igraph", "network_graph", "burt_constraint", "effective_size", "_fragmentation"):
+        timed(F, name, f"factors(network).{name}")
+    for name in ("_person_rows", "tied_holders"):
+        timed(F, name, f"factors.{name}")
     timed(S, "_organisations", "score._organisations")
     timed(S, "communities", "score(_organisations).communities")
 
@@ -364,7 +403,7 @@ def run_linkgraph(data: dict, args) -> dict:
     from linkgraph.scoring.config import load_scoring
     from linkgraph.graph.projection import person_projection, projection_nodes
     from linkgraph.scoring.context import ScoringContext
-    from linkgraph.scoring.score import score
+    from linkgraph.scoring.score import ANALYSIS_METRICS, score
 
     ent, rel = data["entities"], data["relations"]
     out: dict = {}
@@ -402,9 +441,13 @@ def run_linkgraph(data: dict, args) -> dict:
         pnodes = projection_nodes(proj, ent)[["entity_id", "entity_type", "label"]]
         # one igraph build, shared by analyse and scoring (network factor, organisations)
         graph = as_igraph(proj[["from_entity", "to_entity", "weight"]], nodes=pnodes["entity_id"].tolist())
-        a = analyse(graph, pnodes, k=args.k, sample_threshold=args.sample_threshold)
+        # what scoring reads from it (its communities); every metric with --all-metrics
+        metrics = None if args.all_metrics or not args.scoring else ANALYSIS_METRICS
+        a = analyse(graph, pnodes, k=args.k, sample_threshold=args.sample_threshold, metrics=metrics)
         row["nodes"], row["edges"] = len(a), len(proj)
-        row["note"] = _btw_note(len(a), args) + "; nodes = all persons + unheld phones; graph shared with scoring"
+        row["note"] = ((_btw_note(len(a), args) + "; " if "betweenness" in a else "")
+                       + f"metrics: {', '.join(c for c in a.columns if c not in ('entity_type', 'label'))}; "
+                       "nodes = all persons + unheld phones; graph shared with scoring")
     out["analysis"] = a
     if not args.scoring:
         return out
@@ -572,6 +615,11 @@ def main() -> None:
     ap.add_argument("--reference-date", default="2025-01-01")
     ap.add_argument("--entity-analytics", action=argparse.BooleanOptionalAction, default=False,
                     help="also analyse the whole entity graph (N nodes, M edges; not part of the ranked list)")
+    ap.add_argument("--compact", action=argparse.BooleanOptionalAction, default=True,
+                    help="low-cardinality text columns of the generated tables as categoricals (the pipeline "
+                         "accepts both; --no-compact: plain Python strings)")
+    ap.add_argument("--all-metrics", action="store_true",
+                    help="analyse computes every metric (default: only what scoring reads, its communities)")
     ap.add_argument("--scoring", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--attribution", action=argparse.BooleanOptionalAction, default=True,
                     help="attribute lines nobody is known to use before scoring, as ScoringContext.of does")
@@ -583,10 +631,14 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1024**3:.0f} GB, Python {platform.python_version()}")
     print(f"command: python benchmarks/graph_scale.py {' '.join(sys.argv[1:])}", flush=True)
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}", flush=True)
     instrument()
     with stage("generate data (numpy)", args.nodes, args.edges) as row:
-        data = generate(args.nodes, args.edges, args.seed, args.phone_share, args.intra)
+        data = generate(args.nodes, args.edges, args.seed, args.phone_share, args.intra, args.compact)
         row["note"] = ", ".join(f"{k} {len(v):,}" for k, v in data.items())
+        row["note"] += f"; RSS {_rss_mb():,.0f} MB"
+        _release_freed()    # the generator's temporaries, freed but kept by malloc: the RSS left is the tables'
+        row["note"] += f", {_rss_mb():,.0f} MB once freed memory is returned (malloc_trim)"
     sizes = {k: len(v) for k, v in data.items()}
     print("tables:", sizes, flush=True)
     lg = run_linkgraph(data, args)

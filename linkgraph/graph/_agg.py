@@ -5,15 +5,40 @@ import numpy as np
 import pandas as pd
 
 
+def plain(values: pd.Series) -> pd.Series:
+    """``values`` with a categorical dtype (a compact loader's) as plain objects; others as they are."""
+    return values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+
+
+def _categorical_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """For a categorical of at most 61 distinct texts: codes into ``""`` (missing) followed by the
+    categories in sorted order; None otherwise (the caller hashes the values)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    cats = np.asarray(values.cat.categories, dtype=object)
+    if len(cats) > 61 or not all(isinstance(c, str) and c for c in cats):
+        return None
+    order = np.array(sorted(range(len(cats)), key=lambda i: cats[i]), dtype=np.int64)
+    rank = np.zeros(max(len(cats), 1), dtype=np.int64)
+    rank[order] = np.arange(1, len(cats) + 1)
+    c = values.cat.codes.to_numpy().astype(np.int64)
+    return np.where(c < 0, 0, rank[np.maximum(c, 0)]), np.concatenate([np.array([""], dtype=object), cats[order]])
+
+
 def joined_sets(groups: np.ndarray, values: pd.Series, n_groups: int, sep: str = ";") -> tuple[np.ndarray, np.ndarray]:
     """Per group (codes 0..n_groups-1): its distinct values sorted and joined by ``sep``, and how many.
 
     Up to 62 distinct values are handled as bit masks (one ``bitwise_or`` per group, then one join
     per distinct combination); more fall back to a pandas groupby.
     """
-    values = pd.Series(values).fillna("").astype(str).to_numpy()
-    codes, uniques = pd.factorize(values, sort=True)   # hashing, then only the distinct values sorted
-    uniques = np.asarray(uniques, dtype=object)
+    values = pd.Series(values)
+    coded = _categorical_codes(values)
+    if coded is not None:          # a categorical of text: its codes, no string hashed
+        codes, uniques = coded
+    else:
+        values = plain(values).fillna("").astype(str).to_numpy()
+        codes, uniques = pd.factorize(values, sort=True)   # hashing, then only the distinct values sorted
+        uniques = np.asarray(uniques, dtype=object)
     if len(uniques) <= 62:
         masks = np.zeros(n_groups, dtype=np.int64)
         np.bitwise_or.at(masks, groups, np.left_shift(np.int64(1), codes.astype(np.int64)))

@@ -24,7 +24,7 @@ from linkgraph.graph.build import entity_graph, to_igraph
 GraphLike = pd.DataFrame | nx.Graph | ig.Graph
 
 __all__ = [
-    "GraphLike", "PathResult", "analyse", "as_igraph", "betweenness", "bridges_between_communities", "burt_constraint",
+    "GraphLike", "METRICS", "PathResult", "analyse", "as_igraph", "betweenness", "bridges_between_communities", "burt_constraint",
     "communities", "coreness", "deconfliction", "degree", "ego_network", "pagerank", "shortest_path",
     "weighted_degree",
 ]
@@ -78,8 +78,16 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
     ``distance``: a column of edge lengths (summed over parallel edges); default hops.
     """
     g = as_igraph(graph, directed=directed, weight=distance)
+    return _series(g, betweenness_values(g, sample_threshold=sample_threshold, k=k, seed=seed, normalized=normalized,
+                                         directed=directed, weighted=distance is not None), "betweenness")
+
+
+def betweenness_values(g: ig.Graph, *, sample_threshold: int = 5000, k: int = 128, seed: int = 0,
+                       normalized: bool = True, directed: bool = False, weighted: bool = False) -> np.ndarray:
+    """:func:`betweenness`'s values on an igraph graph, in vertex order (``weighted``: the edge
+    attribute ``weight`` is a length); no vertex names read (a forked child computes it as is)."""
     n = g.vcount()
-    weights = "weight" if distance is not None else None
+    weights = "weight" if weighted else None
     pair_factor = 1.0 if directed else 2.0  # igraph counts unordered pairs once when undirected
     if n <= sample_threshold or k >= n:
         raw = np.asarray(g.betweenness(directed=directed, weights=weights), dtype=float) * pair_factor
@@ -89,7 +97,7 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
             values = raw / ((n - 1) * (n - 2))
         else:
             values = raw / pair_factor
-        return _series(g, values, "betweenness")
+        return values
     pivots = random.Random(seed).sample(range(n), k)
     raw = np.asarray(g.betweenness(directed=directed, weights=weights, sources=pivots, targets=None), dtype=float)
     raw *= pair_factor
@@ -101,7 +109,7 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
     else:
         scale_pivot = (n - 1) / ((k - 1) * pair_factor) if k > 1 else np.nan
         scale_other = (n - 1) / (k * pair_factor)
-    return _series(g, raw * np.where(is_pivot, scale_pivot, scale_other), "betweenness")
+    return raw * np.where(is_pivot, scale_pivot, scale_other)
 
 
 def pagerank(graph: GraphLike, *, damping: float = 0.85, directed: bool = False, weight: str | None = "weight") -> pd.Series:
@@ -111,12 +119,21 @@ def pagerank(graph: GraphLike, *, damping: float = 0.85, directed: bool = False,
 
 
 def _relabel(names: list, membership: np.ndarray) -> np.ndarray:
-    """Community ids by decreasing size, ties by the smallest member id: stable across runs."""
-    frame = pd.DataFrame({"name": pd.Series(names, dtype=object).astype(str), "c": membership})
-    stats = frame.groupby("c").agg(size=("name", "size"), first=("name", "min"))
-    stats = stats.sort_values(["size", "first"], ascending=[False, True])
-    new = pd.Series(np.arange(len(stats)), index=stats.index)
-    return new.reindex(membership).to_numpy()
+    """Community ids by decreasing size, ties by the smallest member id: stable across runs
+    (integer work only: the ids are ranked once, each community keeps its smallest rank)."""
+    membership = np.asarray(membership, dtype=np.int64)
+    if len(membership) == 0:
+        return membership
+    ranks = pd.factorize(pd.Series(names, dtype=object).astype(str).to_numpy(dtype=object), sort=True)[0]
+    n_comm = int(membership.max()) + 1
+    size = np.bincount(membership, minlength=n_comm)
+    first = np.full(n_comm, np.iinfo(np.int64).max)
+    np.minimum.at(first, membership, ranks)
+    present = np.flatnonzero(size)
+    order = present[np.lexsort((first[present], -size[present]))]
+    new = np.empty(n_comm, dtype=np.int64)
+    new[order] = np.arange(len(order))
+    return new[membership]
 
 
 def communities(graph: GraphLike, *, method: str = "leiden", seed: int = 0, resolution: float = 1.0,
@@ -237,14 +254,31 @@ def deconfliction(entities: pd.DataFrame, mentions: pd.DataFrame, *, min_agencie
     return out[cols].sort_values(["n_agencies", "mentions"], ascending=False)
 
 
+METRICS = ("degree", "weighted_degree", "betweenness", "pagerank", "community", "constraint", "coreness",
+           "n_communities", "n_external")
+
+
 def analyse(edges: GraphLike, entities: pd.DataFrame | None = None, *, directed: bool = False,
             weight: str | None = "weight", method: str = "leiden", seed: int = 0, sample_threshold: int = 5000,
-            k: int = 128) -> pd.DataFrame:
-    """Every node metric in one call, indexed by entity id (entities without edges included, with
+            k: int = 128, metrics: tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
+    """Node metrics in one call, indexed by entity id (entities without edges included, with
     degree 0): ``degree``, ``weighted_degree``, ``betweenness`` (normalized; sampled above
     ``sample_threshold`` nodes), ``pagerank``, ``community``, ``constraint``, ``coreness``,
     ``n_communities`` / ``n_external`` (bridging: see :func:`bridges_between_communities`), and the
-    entity's ``entity_type`` and ``label`` when ``entities`` is given."""
+    entity's ``entity_type`` and ``label`` when ``entities`` is given.
+
+    ``metrics``: the columns to compute (default: all of :data:`METRICS`, in that order); a pipeline
+    asks only for what it reads (scoring: :data:`linkgraph.scoring.score.ANALYSIS_METRICS`), since
+    constraint and betweenness cost most on large graphs.
+
+    >>> import networkx as nx
+    >>> analyse(nx.path_graph(["a", "b", "c"]), metrics=["degree", "community"]).columns.tolist()
+    ['degree', 'community']
+    """
+    wanted = METRICS if metrics is None else tuple(metrics)
+    unknown = [m for m in wanted if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}: choose among {list(METRICS)}")
     nodes = entities["entity_id"].tolist() if entities is not None else None
     g = as_igraph(edges, directed=directed, weight=weight, nodes=nodes)
     u = g if not directed else as_igraph(g, directed=False)
@@ -254,14 +288,27 @@ def analyse(edges: GraphLike, entities: pd.DataFrame | None = None, *, directed:
         for col in ("entity_type", "label"):
             if col in info:
                 out[col] = info[col].reindex(out.index)
-    out["degree"] = degree(g, directed=directed)
-    out["weighted_degree"] = weighted_degree(g, directed=directed)
-    out["betweenness"] = betweenness(g, directed=directed, sample_threshold=sample_threshold, k=k, seed=seed)
-    out["pagerank"] = pagerank(g, directed=directed)
-    out["community"] = communities(u, method=method, seed=seed)
-    out["constraint"] = burt_constraint(u)
-    out["coreness"] = coreness(u)
-    bridges = bridges_between_communities(u, out["community"], min_communities=1)
-    out["n_communities"] = bridges["n_communities"].reindex(out.index).fillna(0).astype(int)
-    out["n_external"] = bridges["n_external"].reindex(out.index).fillna(0).astype(int)
+    bridging = {"n_communities", "n_external"} & set(wanted)
+    compute = {
+        "degree": lambda: degree(g, directed=directed),
+        "weighted_degree": lambda: weighted_degree(g, directed=directed),
+        "betweenness": lambda: betweenness(g, directed=directed, sample_threshold=sample_threshold, k=k, seed=seed),
+        "pagerank": lambda: pagerank(g, directed=directed),
+        "community": lambda: communities(u, method=method, seed=seed),
+        "constraint": lambda: burt_constraint(u),
+        "coreness": lambda: coreness(u),
+    }
+    community = None
+    if "community" in wanted or bridging:
+        community = compute["community"]()
+    bridges = (bridges_between_communities(u, community, min_communities=1) if bridging else None)
+    for m in METRICS:
+        if m not in wanted:
+            continue
+        if m == "community":
+            out[m] = community
+        elif m in bridging:
+            out[m] = bridges[m].reindex(out.index).fillna(0).astype(int)
+        else:
+            out[m] = compute[m]()
     return out

@@ -141,6 +141,15 @@ def _relay_candidates(cand: pd.DataFrame, old: pd.DataFrame, new: pd.DataFrame, 
     return p[((lead >= -pd.Timedelta(days=silent_days)) & (lead <= pd.Timedelta(days=relay_days))).to_numpy()]
 
 
+def _dates(values: np.ndarray) -> np.ndarray:
+    """``pd.to_datetime(values, errors="coerce", format="mixed")`` as datetime64[ns], each distinct
+    value parsed once (a line's call dates repeat over its edges)."""
+    codes, uniques = pd.factorize(values)
+    parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed")
+    parsed = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return parsed[codes]     # code -1 (no date) reads the appended NaT
+
+
 def _line_spans(edges: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """First and last call and call rows per line over the call edges under ``mask`` (both ends);
     dates parsed once per distinct string."""
@@ -150,10 +159,7 @@ def _line_spans(edges: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(columns=["first", "last", "calls"])
 
     def dates(col: str) -> np.ndarray:
-        codes, uniques = pd.factorize(np.concatenate([c[col].to_numpy(), c[col].to_numpy()]))
-        parsed = pd.to_datetime(pd.Series(uniques, dtype=object), errors="coerce", format="mixed")
-        parsed = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
-        return parsed[codes]     # code -1 (no date) reads the appended NaT
+        return _dates(np.concatenate([c[col].to_numpy(), c[col].to_numpy()]))
     frame = pd.DataFrame({"line": line, "first": dates("first_seen"), "last": dates("last_seen"),
                           "n": np.concatenate([c["count"].to_numpy(), c["count"].to_numpy()])})
     return frame.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))
@@ -299,8 +305,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                                         "points": rules.home_cells}), group, [hc["ev"].to_numpy()])
 
     # relay: a known line falls silent, this one starts shortly before
-    span = calls.assign(first=pd.to_datetime(calls["first"], errors="coerce", format="mixed"),
-                        last=pd.to_datetime(calls["last"], errors="coerce", format="mixed"))
+    span = calls.assign(first=_dates(calls["first"].to_numpy()), last=_dates(calls["last"].to_numpy()))
     span = span.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))
     span = span[span["calls"] >= rules.relay_min_calls]
     end = span["last"].max()

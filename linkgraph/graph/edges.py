@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets
+from linkgraph.graph._agg import joined_sets, plain
 from linkgraph.graph.edge_refs import KEY as REFS_KEY, EdgeRefs
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
@@ -42,14 +42,29 @@ def seen_time(relations: pd.DataFrame) -> pd.Series:
     return seen
 
 
+def _text_categories(values: pd.Series) -> bool:
+    """A categorical whose categories are all text."""
+    return isinstance(values.dtype, pd.CategoricalDtype) and all(isinstance(c, str) for c in values.cat.categories)
+
+
 def _span(groups: np.ndarray, seen: pd.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest ``seen`` string per group (None when none), through sorted integer codes."""
-    codes, uniques = pd.factorize(seen, sort=True)
+    if _text_categories(seen):      # the categories sorted once, the rows' codes mapped
+        cats = np.asarray(seen.cat.categories, dtype=object)
+        order = np.array(sorted(range(len(cats)), key=lambda i: cats[i]), dtype=np.int64)
+        rank = np.zeros(max(len(cats), 1), dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        c = seen.cat.codes.to_numpy().astype(np.int64)
+        codes, uniques = np.where(c < 0, -1, rank[np.maximum(c, 0)]), cats[order]
+    else:
+        codes, uniques = pd.factorize(seen, sort=True)
     has = codes >= 0
     uniques = np.append(np.asarray(uniques, dtype=object), None)
-    frame = pd.Series(codes[has]).groupby(groups[has])
-    lo = frame.min().reindex(range(n), fill_value=-1).to_numpy()
-    hi = frame.max().reindex(range(n), fill_value=-1).to_numpy()
+    lo = np.full(n, len(uniques), dtype=np.int64)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, groups[has], codes[has])
+    np.maximum.at(hi, groups[has], codes[has])
+    lo[lo == len(uniques)] = -1                  # a group without any date: None (the appended last)
     return uniques[lo], uniques[hi]
 
 
@@ -82,12 +97,15 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
             out.attrs[REFS_KEY] = EdgeRefs(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
                                            np.zeros(0, dtype=object), np.zeros(0, dtype=object))
         return out
-    rel = relations.dropna(subset=["from_entity", "to_entity"])
+    ends = relations["from_entity"].notna().to_numpy() & relations["to_entity"].notna().to_numpy()
+    rel = relations if ends.all() else relations[ends]      # (no copy of the table when nothing is missing)
     frm, to = rel["from_entity"].astype(str).to_numpy(), rel["to_entity"].astype(str).to_numpy()
-    types = rel["type"].astype(str).to_numpy()
-    swap = np.asarray(is_symmetric(pd.Series(types))) & (frm > to)
+    type_codes, type_names = pd.factorize(rel["type"].astype(str).to_numpy(), sort=True)
+    types = np.asarray(type_names, dtype=object)[type_codes]
+    swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (frm > to)
     frm, to = np.where(swap, to, frm), np.where(swap, frm, to)
-    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to, types)))
+    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to)))
+    codes, names = codes + (type_codes,), names + (type_names,)
     key = (codes[0].astype(np.int64) * len(names[1]) + codes[1]) * len(names[2]) + codes[2]
     _, first, groups = np.unique(key, return_index=True, return_inverse=True)
     groups = groups.reshape(-1).astype(np.int64)
@@ -99,10 +117,11 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
     out["count"] = np.bincount(groups, minlength=n)
     out["weight"] = np.bincount(groups, weights=unit, minlength=n)
-    out["first_seen"], out["last_seen"] = _span(groups, seen_time(rel), n)
+    compact_dates = [c for c in ("date", "start", "time") if c in rel] == ["date"] and _text_categories(rel["date"])
+    out["first_seen"], out["last_seen"] = _span(groups, rel["date"] if compact_dates else seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
-    level = rel["classification"].map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
+    level = plain(rel["classification"]).map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
     top = np.full(n, -1, dtype=np.int64)
     np.maximum.at(top, groups, level)
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)

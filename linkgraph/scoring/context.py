@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import igraph as ig
 import pandas as pd
 
+from linkgraph.graph._agg import plain
 from linkgraph.graph.assemble import resolution_edges
 from linkgraph.graph.edge_refs import carry
 from linkgraph.graph.attribution import AttributionRules, attribute_lines, home_towns, inferred_uses
@@ -66,7 +67,7 @@ class ScoringContext:
         mentions = result.mentions[["mention_id", "entity_id", "entity_type", "source", "row", "agency", "date"] + graded]
         rows = result.rows[result.rows["status"] == "ok"][["source", "row", "agency", "date", "attributes"]
                                                           + (["grade"] if "grade" in result.rows else [])]
-        ref = pd.Timestamp(reference_date) if reference_date else pd.to_datetime(mentions["date"], errors="coerce").max()
+        ref = pd.Timestamp(reference_date) if reference_date else pd.to_datetime(plain(mentions["date"]), errors="coerce").max()
         if pd.isna(ref):
             ref = pd.Timestamp("today").normalize()
         ctx = ScoringContext(persons, entities, mentions, rows, edges, projection, ref, attributed)

@@ -7,11 +7,16 @@ text only for the person asked for (no Python list per person, edge or pair).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import igraph as ig
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph.analytics import as_igraph, betweenness, burt_constraint
+from linkgraph.graph._agg import plain
+from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
+from linkgraph.graph.background import in_background
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
@@ -50,7 +55,7 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
     rows = _person_rows(ctx)
     if rows.empty:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
-    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
     seriousness = np.full(len(rows), cfg.offences.get("other", 0.3))
     matched = np.zeros(len(rows), dtype=bool)
     best = np.zeros(len(rows))
@@ -61,34 +66,66 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
         best = np.where(hit, np.maximum(best, weight), best)
         matched |= hit
     seriousness = np.where(matched, best, seriousness)
-    kg = _json_number(rows["attributes"].fillna(""), "quantity_kg").to_numpy()
+    kg = _json_number(plain(rows["attributes"]).fillna(""), "quantity_kg").to_numpy()
     seizure = ~np.isnan(kg)
     drug = np.ones(len(rows))
     for name, weight in cfg.drugs.items():
         drug = np.where(text.str.contains(fold(name), regex=False).to_numpy() & seizure, weight, drug)
     seizure_value = cfg.seizure_base * (1 + np.log1p(np.nan_to_num(kg))) * drug
     value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)
-    agency = rows["agency"].map(cfg.agencies).fillna(0.0).to_numpy()
+    agency = plain(rows["agency"]).map(cfg.agencies).fillna(0.0).to_numpy(dtype=float)
     rows = rows.assign(v=value * agency * _grade_weights(rows) * _decay(rows["date"], ctx.reference_date, half_life))
     counted = rows[rows["v"] > 0]
     raw = counted.groupby("entity_id")["v"].sum().reindex(ctx.persons, fill_value=0.0)
     return raw, EvidenceIndex.of_rows(counted["entity_id"], counted["source"], counted["row"])
 
 
-def _first_per_agency(m: pd.DataFrame) -> pd.DataFrame:
+def _first_per_agency(m: pd.DataFrame, e: np.ndarray | None = None, w: np.ndarray | None = None) -> pd.DataFrame:
     """Per (entity, agency), the mention row first in (source, row) order: a phone's millions of call
-    rows come down to one line per agency, through integer codes (no sort of object columns)."""
+    rows come down to one line per agency, through integer codes (no sort of object columns).
+
+    ``e``: the rows' entity codes when the caller has them (else factorized here); ``w``: a weight per
+    row, whose maximum over each (entity, agency) is returned in column ``w`` of its first row."""
     m = m[["entity_id", "source", "row", "agency"]]
     if m.empty:
-        return m
-    e = pd.factorize(m["entity_id"])[0]
+        return m if w is None else m.assign(w=np.zeros(0))
+    e = pd.factorize(m["entity_id"])[0] if e is None else np.asarray(e)
     a = pd.factorize(m["agency"])[0]
     s_ = pd.factorize(m["source"], sort=True)[0]
-    r = pd.factorize(m["row"], sort=True)[0]
-    order = np.lexsort((r, s_, a, e))
+    rows = m["row"]
+    if pd.api.types.is_integer_dtype(rows.dtype) and len(rows) and rows.min() >= 0:
+        r = rows.to_numpy(dtype=np.int64)            # row numbers sort as themselves
+    else:
+        r = pd.factorize(rows, sort=True)[0]
+    radix = [int(e.max()) + 1, int(a.max()) + 2, int(s_.max()) + 2, int(r.max()) + 2]
+    if np.prod(np.array(radix, dtype=float)) < 2.0 ** 62:    # one int64 key: one stable argsort
+        key = ((e.astype(np.int64) * radix[1] + (a + 1)) * radix[2] + (s_ + 1)) * radix[3] + (r + 1)
+        order = np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((r, s_, a, e))
     pairs = e[order].astype(np.int64) * (int(a.max()) + 2) + (a[order] + 1)
-    first = order[np.r_[True, pairs[1:] != pairs[:-1]]]
-    return m.iloc[np.sort(first)]
+    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+    first = order[starts]
+    keep = np.argsort(first, kind="stable")
+    out = m.iloc[first[keep]]
+    if w is not None:
+        out = out.assign(w=np.maximum.reduceat(np.asarray(w, dtype=float)[order], starts)[keep])
+    return out
+
+
+def _first_in_order(frame: pd.DataFrame, by: list[str], n_key: int) -> pd.DataFrame:
+    """``frame.sort_values(by).drop_duplicates(by[:n_key])`` on integer codes (each column's distinct
+    values sorted once, missing values last): no sort of object columns over every row."""
+    codes = []
+    for col in by:
+        c, uniques = pd.factorize(plain(frame[col]), sort=True)
+        codes.append(np.where(c < 0, len(uniques), c).astype(np.int64))
+    order = np.lexsort(codes[::-1])        # stable: ties keep the frame's order, as sort_values does
+    key = np.zeros(len(frame), dtype=np.int64)
+    for c in codes[:n_key]:
+        key = key * (int(c.max()) + 1 if len(c) else 1) + c
+    key = key[order]
+    return frame.iloc[order[np.r_[True, key[1:] != key[:-1]]] if len(frame) else order]
 
 
 def _grade_weights(frame: pd.DataFrame) -> np.ndarray:
@@ -110,18 +147,21 @@ def corroboration(ctx: ScoringContext) -> Factor:
     persons = ctx.mentions[ctx.mentions["entity_type"] == "person"]
     persons = persons[cols].assign(w=_grade_weights(persons))
     stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
-    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]) & ctx.edges["from_entity"].isin(ctx.persons) & stated]
+    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]).to_numpy() & _from_person(ctx) & np.asarray(stated)]
     owned = owned[["from_entity", "to_entity"]].assign(link=_grade_weights(owned))
-    mine = ctx.mentions[ctx.mentions["entity_id"].isin(owned["to_entity"])]
-    best = mine[["entity_id", "agency"]].assign(w=_grade_weights(mine)).groupby(["entity_id", "agency"])["w"].max()
-    asset_mentions = _first_per_agency(mine).merge(best.reset_index(), on=["entity_id", "agency"])
+    # the owned assets' mentions, coded once against the assets (one hash pass over the mentions)
+    code = pd.Index(owned["to_entity"].unique()).get_indexer(ctx.mentions["entity_id"])
+    at = np.flatnonzero(code >= 0)
+    mine = ctx.mentions.iloc[at]
+    asset_mentions = _first_per_agency(mine, code[at], _grade_weights(mine))   # w: the best report per agency
+    asset_mentions = asset_mentions[asset_mentions["agency"].notna().to_numpy()]   # no agency: no report
     assets = asset_mentions.merge(owned, left_on="entity_id", right_on="to_entity")
     assets = assets.assign(entity_id=assets["from_entity"], w=np.minimum(assets["w"], assets["link"]))[cols + ["w"]]
     both = pd.concat([persons, assets], ignore_index=True)
-    per_agency = both.groupby(["entity_id", "agency"])["w"].max()
+    per_agency = both.groupby(["entity_id", "agency"], observed=True)["w"].max()   # (categorical: seen pairs only)
     by_person = per_agency.groupby(level=0)
     raw = (by_person.sum() - by_person.max()).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
-    first_per_agency = both.sort_values(["entity_id", "agency", "source", "row"]).drop_duplicates(["entity_id", "agency"])
+    first_per_agency = _first_in_order(both, ["entity_id", "agency", "source", "row"], 2)
     shown = first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])]
     return raw, EvidenceIndex.of_rows(shown["entity_id"], shown["source"], shown["row"])
 
@@ -140,9 +180,41 @@ def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
     return raw, EvidenceIndex.of_pairs(pairs["entity_id"], pairs["pos"].to_numpy(), p, ctx.edges)
 
 
+def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The edges' endpoints as codes into one index of their ids (hashed once per context): a test
+    "is the source / target in this set" is then a lookup in an array as long as the ids, not a hash
+    of every edge. Code ``len(ids)`` stands for a missing id (test arrays end with False)."""
+    cached = ctx.cache.get("edge_codes")
+    if cached is not None and cached[0] is ctx.edges:
+        return cached[1]
+    n = len(ctx.edges)
+    codes, ids = pd.factorize(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
+                                              ctx.edges["to_entity"].to_numpy(dtype=object)]))
+    codes = np.where(codes < 0, len(ids), codes)
+    out = (codes[:n], codes[n:], pd.Index(ids))
+    ctx.cache["edge_codes"] = (ctx.edges, out)
+    return out
+
+
+def _member(ids: pd.Index, values) -> np.ndarray:
+    """Per id (and a last False for the missing-id code): is it among ``values``."""
+    return np.append(ids.isin(values), False)
+
+
+def _from_person(ctx: ScoringContext) -> np.ndarray:
+    """Edges of ``ctx.edges`` whose source is a scored person (hashed once per context)."""
+    cached = ctx.cache.get("from_person")
+    if cached is not None and cached[0] is ctx.edges and cached[1] is ctx.persons:
+        return cached[2]
+    frm, _, ids = _edge_codes(ctx)
+    mask = _member(ids, ctx.persons)[frm]
+    ctx.cache["from_person"] = (ctx.edges, ctx.persons, mask)
+    return mask
+
+
 def _assets_of(ctx: ScoringContext, types: list[str]) -> pd.DataFrame:
     e = ctx.edges
-    keep = (e["type"].isin(types) & e["from_entity"].isin(ctx.persons)).to_numpy()
+    keep = e["type"].isin(types).to_numpy() & _from_person(ctx)
     mine = e.loc[keep, ["from_entity", "to_entity", "type"]].rename(columns={"from_entity": "entity_id", "to_entity": "asset"})
     return mine.assign(pos=np.flatnonzero(keep))     # pos: the edge's position in ctx.edges (its evidence)
 
@@ -166,10 +238,10 @@ def international(ctx: ScoringContext) -> Factor:
     country = _foreign_numbers(ents)
     is_call = ctx.edges["type"].isin(["called", "texted"]).to_numpy()
     frm, to = ctx.edges["from_entity"].to_numpy(), ctx.edges["to_entity"].to_numpy()
-    held = pd.Index(phones["asset"].unique())
-    foreign_ids = pd.Index(country.index)
-    out_mask = is_call & (foreign_ids.get_indexer(to) >= 0) & (held.get_indexer(frm) >= 0)
-    in_mask = is_call & (foreign_ids.get_indexer(frm) >= 0) & (held.get_indexer(to) >= 0)
+    fc, tc, ids = _edge_codes(ctx)
+    held, foreign = _member(ids, phones["asset"].unique()), _member(ids, country.index)
+    out_mask = is_call & foreign[tc] & held[fc]
+    in_mask = is_call & foreign[fc] & held[tc]
     out = pd.DataFrame({"asset": frm[out_mask], "phone": to[out_mask], "pos": np.flatnonzero(out_mask)})
     inc = pd.DataFrame({"asset": to[in_mask], "phone": frm[in_mask], "pos": np.flatnonzero(in_mask)})
     owners = phones[["entity_id", "asset"]]
@@ -197,7 +269,7 @@ def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
     if rows.empty or not cfg.laundering_keywords:
         return pd.DataFrame(columns=["entity_id", "source", "row"])
     rows = rows[rows["agency"].isin(cfg.laundering_agencies)]
-    text = apply_unique(rows["attributes"].fillna(""), fold)[0].fillna("")
+    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
     hit = np.zeros(len(rows), dtype=bool)
     for keyword in cfg.laundering_keywords:
         hit |= text.str.contains(fold(keyword), regex=False).to_numpy()
@@ -278,13 +350,21 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     p = ctx.projection
     if low <= 0 or p.empty:
         return pd.Index([])
-    ends = pd.concat([p[["from_entity", "to_type", "to_entity"]].set_axis(["a", "t", "b"], axis=1),
-                      p[["to_entity", "from_type", "from_entity"]].set_axis(["a", "t", "b"], axis=1)])
-    holder = pd.concat([p[["from_entity", "from_type"]].set_axis(["a", "t"], axis=1),
-                        p[["to_entity", "to_type"]].set_axis(["a", "t"], axis=1)]).drop_duplicates("a")
-    holders = holder.loc[holder["t"] == "phone", "a"]
-    n = ends[ends["a"].isin(holders) & ends["b"].isin(known)].groupby("a")["b"].nunique()
-    return pd.Index(n[(n >= low) & (n <= high)].index)
+    ne = len(p)
+    # integer work: ids coded once in id order (so the result keeps the id order), distinct
+    # (holder, known contact) pairs counted per holder
+    codes, names = pd.factorize(np.concatenate([p["from_entity"].to_numpy(dtype=object),
+                                                p["to_entity"].to_numpy(dtype=object)]), sort=True)
+    types = np.concatenate([p["from_type"].to_numpy(dtype=object), p["to_type"].to_numpy(dtype=object)])
+    _, first = np.unique(codes, return_index=True)          # an id's type: its first occurrence's
+    holder = types[first] == "phone"
+    is_known = pd.Index(names).isin(known)
+    a = np.concatenate([codes[:ne], codes[ne:]])
+    b = np.concatenate([codes[ne:], codes[:ne]])
+    keep = holder[a] & is_known[b]
+    pairs = np.unique(a[keep].astype(np.int64) * len(names) + b[keep])
+    n = np.bincount(pairs // len(names), minlength=len(names))
+    return pd.Index(np.asarray(names, dtype=object)[(n >= low) & (n <= high) & (n > 0)])
 
 
 NETWORK_PARTS = ("betweenness", "effective_size", "brokerage", "fragmentation")
@@ -305,9 +385,43 @@ def effective_size(g: ig.Graph) -> np.ndarray:
     return k - c * np.maximum(k - 1, 0)
 
 
+@dataclass
+class NetworkGraph:
+    """The graph the network factor is computed on (the projection, or the known population's
+    subgraph), the projection pairs it keeps, and its betweenness, started — in a forked child on a
+    large graph (:func:`~linkgraph.graph.background.in_background`) — while the other factors run."""
+
+    g: ig.Graph | None                       # None: no pair, nothing to compute
+    kept: np.ndarray | None                  # projection pairs between known people (population known)
+    betweenness: Callable[[], np.ndarray] | None = None   # values in g's vertex order, when not analyse's
+
+
+def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, graph: ig.Graph | None = None,
+                  analysis: pd.DataFrame | None = None) -> NetworkGraph:
+    """:func:`network`'s graph and its betweenness, started now (see :class:`NetworkGraph`)."""
+    p = ctx.projection
+    population = cfg.population
+    if population == "auto":
+        population = "known" if len(known) else "all"
+    if p.empty:
+        return NetworkGraph(None, None)
+    if graph is None:
+        graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
+    g, kept = graph, None
+    if population == "known":
+        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
+        kept = (p["from_entity"].isin(known) & p["to_entity"].isin(known)).to_numpy()
+        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
+    if g.ecount() == 0:
+        return NetworkGraph(None, kept)
+    if population == "all" and analysis is not None and "betweenness" in analysis:
+        return NetworkGraph(g, kept)          # analyse's, on this very graph: reused
+    return NetworkGraph(g, kept, in_background(betweenness_values, g, size=g.vcount()))
+
+
 def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50,
-            graph: ig.Graph | None = None, analysis: pd.DataFrame | None = None
-            ) -> tuple[pd.Series, EvidenceIndex, pd.DataFrame]:
+            graph: ig.Graph | None = None, analysis: pd.DataFrame | None = None,
+            prepared: NetworkGraph | None = None) -> tuple[pd.Series, EvidenceIndex, pd.DataFrame]:
     """Position in the person projection: a weighted sum of parts, each divided by its maximum —
     ``betweenness`` (unweighted: hops, the value :func:`~linkgraph.graph.analytics.analyse` reports;
     sampled with 128 pivots above 5,000 nodes), ``effective_size`` (:func:`effective_size`), and,
@@ -318,31 +432,20 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     others (hubs, relatives, lawyers) are left out of the network so they cannot broker it.
     ``graph``: the projection's igraph form when the caller has it (all persons, before the
     population restriction), so that it is built once per run; ``analysis``: ``analyse``'s table on
-    that graph, whose betweenness is reused when the population is everybody (computed once).
+    that graph, whose betweenness is reused when the population is everybody (computed once);
+    ``prepared``: :func:`network_graph`'s result when the caller started it earlier.
     """
-    p = ctx.projection
-    population = cfg.population
-    if population == "auto":
-        population = "known" if len(known) else "all"
     parts = pd.DataFrame(0.0, index=ctx.persons, columns=list(NETWORK_PARTS))
-    kept = None
-    if p.empty:
-        return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
-    if graph is None:
-        graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
-    g = graph
-    if population == "known":
-        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
-        kept = (p["from_entity"].isin(known) & p["to_entity"].isin(known)).to_numpy()
-        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
-    if g.ecount() == 0:
+    prepared = prepared or network_graph(ctx, cfg, known, graph, analysis)
+    g, kept = prepared.g, prepared.kept
+    if g is None:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
     names = pd.Index(g.vs["name"])
     values = pd.DataFrame(0.0, index=names, columns=list(NETWORK_PARTS))
-    if population == "all" and analysis is not None and "betweenness" in analysis:
+    if prepared.betweenness is None:
         values["betweenness"] = analysis["betweenness"].reindex(names).fillna(0.0).to_numpy()
     else:
-        values["betweenness"] = betweenness(g).to_numpy()
+        values["betweenness"] = prepared.betweenness()
     values["effective_size"] = effective_size(g)
     if cfg.parts.get("brokerage", 0):
         values["brokerage"] = (1 - burt_constraint(g).fillna(1.0)).clip(0, 1).to_numpy()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import communities
 from linkgraph.match.pipeline import Resolution
 from linkgraph.scoring import factors as F
@@ -14,6 +15,11 @@ from linkgraph.scoring.context import ScoringContext
 from linkgraph.scoring.evidence import EvidenceIndex
 
 FACTORS = ("network", "activity", "corroboration", "listed_links", "international", "financial", "concealment")
+# what scoring reads from ``analyse``'s table when the caller passes it (``ScoringContext.analysis``): the
+# organisations' communities. Betweenness is the network factor's own: on the known population's
+# subgraph (hubs, relatives, lawyers left out so they cannot broker), a different graph from analyse's;
+# with ``population: all`` the factor computes it on the shared graph, once.
+ANALYSIS_METRICS = ("community",)
 NOTICE = ("Recommendation to support a human decision, not a decision: each factor's contribution "
           "and the evidence rows behind it are listed for review.")
 
@@ -110,13 +116,17 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
     low, high = cfg.network.holders_known
     known = known.union(F.tied_holders(ctx, known, low, high))
     graph = ctx.projection_graph() if len(ctx.projection) else None
-    raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
-                                                           analysis=ctx.analysis)
+    # the network's betweenness starts first: on a large graph it runs in a forked child (another core)
+    # while the table work of the other factors goes on here
+    prepared = F.network_graph(ctx, cfg.network, known, graph=graph, analysis=ctx.analysis)
+    raw["network"] = evidence["network"] = None     # (the factors' order)
     raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
     raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
     raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
+    raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
+                                                           analysis=ctx.analysis, prepared=prepared)
     return raw, evidence, parts
 
 
@@ -139,7 +149,7 @@ def combine(raw: dict[str, pd.Series], ctx: ScoringContext, settings: ScoringSet
         total += table[f]
     table["score"] = total
     ents = ctx.entities.set_index("entity_id")
-    kind = ents["entity_type"].reindex(table.index)
+    kind = plain(ents["entity_type"]).reindex(table.index)
     label = ents["label"].reindex(table.index)
     table.insert(0, "label", label.where(kind != "phone", "holder of " + label.astype(str)))
     table.insert(1, "subject", kind.where(kind != "phone", "phone holder"))
