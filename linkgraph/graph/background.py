@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import threading
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -54,15 +56,38 @@ def in_background(fn: Callable[..., np.ndarray], *args, size: int, min_size: int
         finally:
             os._exit(status)
     os.close(write_end)
+    return _Child(pid, read_end, lambda: np.asarray(fn(*args, **kwargs), dtype=np.float64))
 
-    def result() -> np.ndarray:
+
+class _Child:
+    """The result of a forked child: read once when asked for. A child whose result is never asked
+    for (the caller raised first, or dropped it) is killed and reaped when this object goes away or
+    at exit, so no process is left blocked on its pipe."""
+
+    def __init__(self, pid: int, read_end: int, inline: Callable[[], np.ndarray]):
+        self.pid, self.read_end, self.inline = pid, read_end, inline
+        self.value: np.ndarray | None = None
+        self._reaper = weakref.finalize(self, _reap, pid, read_end)
+
+    def __call__(self) -> np.ndarray:
+        if self.value is not None:
+            return self.value
+        self._reaper.detach()
         chunks = []
-        with os.fdopen(read_end, "rb") as pipe:
+        with os.fdopen(self.read_end, "rb") as pipe:
             while chunk := pipe.read(1 << 20):
                 chunks.append(chunk)
-        _, status = os.waitpid(pid, 0)
+        _, status = os.waitpid(self.pid, 0)
         if status != 0:         # the child failed: the same computation, here
-            return np.asarray(fn(*args, **kwargs), dtype=np.float64)
-        return np.frombuffer(b"".join(chunks), dtype=np.float64).copy()
+            self.value = self.inline()
+        else:
+            self.value = np.frombuffer(b"".join(chunks), dtype=np.float64).copy()
+        return self.value
 
-    return result
+
+def _reap(pid: int, read_end: int) -> None:
+    for step in (lambda: os.close(read_end), lambda: os.kill(pid, signal.SIGKILL), lambda: os.waitpid(pid, 0)):
+        try:
+            step()
+        except OSError:
+            pass

@@ -43,3 +43,31 @@ def test_small_work_runs_inline_without_a_child():
     job = in_background(lambda: np.array([float(os.getpid() == parent)]) if not seen.append(1) else None, size=10)
     assert seen == [1]          # ran already, here
     assert job().tolist() == [1.0]
+
+
+def test_a_result_never_asked_for_leaves_no_process_behind(tmp_path):
+    """The caller raised before asking (the child is blocked writing more than a pipe holds): dropping
+    the job kills and reaps the child."""
+    import gc
+
+    where = tmp_path / "pid"
+
+    def big(n):
+        where.write_text(str(os.getpid()))
+        return np.ones(n)                      # 8 MB: more than the pipe's buffer
+
+    job = in_background(big, 1_000_000, size=10, min_size=0)
+    for _ in range(200):
+        if where.exists() and where.read_text():
+            break
+        import time
+        time.sleep(0.05)
+    child = int(where.read_text())
+    del job
+    gc.collect()
+    try:
+        os.kill(child, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
