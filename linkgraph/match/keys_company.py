@@ -13,8 +13,12 @@ of slip, and the union of the rules that block on them pairs names one slip apar
 * ``name_rest``: the name without its longest word, sorted ("auto" for "royale auto"): a slip in
   the middle of the longest word, which changes its first and last three letters at once
   ("royale" / "roylae"), leaves the rest alone (the longest word: the first in sorted order among
-  the longest). No key for a slip in a short word: "fad travaux" / "fa travaux" or "ptt conseil" /
-  "ptc conseil" are as often two companies' initials as one typo.
+  the longest);
+* ``name_long``: the longest word whole, every other word of 4 letters or more cut to its first
+  letter, sorted ("l plomberie" for "lanza plomberie"): a slip in the middle of a shorter word
+  ("lanza" / "laza", "cabaret" / "cabret") changes its first and last three letters at once.
+  Words of 3 letters or fewer stay whole: no key for a slip in those, "fad travaux" / "fa travaux"
+  or "ptt conseil" / "ptc conseil" are as often two companies' initials as one typo.
 
 Blocks stay bounded by the model's pair budget (:mod:`linkgraph.match.blocking` refines an
 oversized rule's largest blocks by postcode, then city). Each key is computed once per distinct
@@ -30,6 +34,8 @@ name.
 ['nicolefleurs', 'nicolefleurs']
 >>> company_name_keys(pd.Series(["royale auto", "roylae auto", "auto"]))["name_rest"].tolist()
 ['auto', 'auto', None]
+>>> company_name_keys(pd.Series(["lanza plomberie", "laza plomberie", "ptt conseil", "auto"]))["name_long"].tolist()
+['l plomberie', 'l plomberie', 'conseil ptt', None]
 """
 from __future__ import annotations
 
@@ -65,7 +71,21 @@ def _rest(name: str) -> str | None:
     return " ".join(sorted(words[:k] + words[k + 1:]))
 
 
-KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest}
+#: words of at least this many letters are cut to their first letter in ``name_long``
+SHORT_WORD = 4
+
+
+def _long(name: str) -> str | None:
+    words = name.split()
+    if len(words) < 2:
+        return None
+    k = _longest(words)
+    rest = [w[0] if len(w) >= SHORT_WORD else w for w in words[:k] + words[k + 1:]]
+    return " ".join(sorted(rest + [words[k]]))
+
+
+KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
+        "name_long": _long}
 
 
 def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:

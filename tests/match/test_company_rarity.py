@@ -36,6 +36,7 @@ def siret(sir: str, nic: str) -> str:
 
 CASBAH_M, CASBAH_L, KOWAL, MAURIN = siren("31214151"), siren("32617181"), siren("41122334"), siren("51667788")
 BLEU, VATIN, KERFA = siren("61829304"), siren("71443322"), siren("81726354")
+LONZI = siren("91357924")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -46,6 +47,7 @@ REGISTRY = [
     ("bleu_evry", BLEU, "Bleu Horizon Sécurité", "105 rue Victor Hugo", "91000", "Évry-Courcouronnes"),
     ("vatin_montpellier", VATIN, "Maçonnerie Vatinelli", "129 rue des Écoles", "34070", "Montpellier"),
     ("kerfa", KERFA, "Kerfa Bistro", "8 quai de Southampton", "76600", "Le Havre"),
+    ("lonzi", LONZI, "Lonzi Plomberie", "17 rue Gabriel Péri", "93100", "Montreuil"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
@@ -60,6 +62,7 @@ POLICE = [
     ("vatin_paris", "Maconnerie Vatinelli", "", "Paris"),
     ("vatin_name_only", "MACONNERIE VATINELLI", "", ""),
     ("kerfa_typo_name_only", "KERFA BITSRO", "", ""),
+    ("lonzi_typo_town", "LOZI PLOMBERIE", "", "Montreuil"),
 ]
 
 
@@ -104,6 +107,20 @@ def test_a_slip_inside_the_longest_word_is_compared_and_merged(entity):
     """'bitsro' / 'bistro': the slip changes the word's first and last three letters; the name
     without its longest word ('kerfa') pairs the two."""
     assert entity["kerfa_typo_name_only"] == entity["kerfa"]
+
+
+def test_a_slip_inside_a_shorter_word_is_compared_and_merged(entity):
+    """'lonzi' / 'lozi' (not the longest word): the slip changes the word's first and last three
+    letters and the name without its longest word; the longest word with the others' initials
+    ('l plomberie') pairs the two."""
+    assert entity["lonzi_typo_town"] == entity["lonzi"]
+
+
+def test_name_long_key_survives_a_slip_inside_a_shorter_word_but_not_in_initials():
+    keys = company_name_keys(pd.Series(["lonzi plomberie", "lozi plomberie", "ptt conseil", "ptc conseil"]))
+    assert keys["name_long"].tolist()[:2] == ["l plomberie", "l plomberie"]
+    assert keys["name_long"][2] != keys["name_long"][3]          # initials: as often two companies
+    assert all(keys[k][0] != keys[k][1] for k in ("name_pfx", "name_sfx", "name_rest", "name_glued"))
 
 
 def test_two_located_companies_one_typo_apart_stay_apart(entity):
