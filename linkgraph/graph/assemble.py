@@ -37,10 +37,15 @@ def resolution_edges(result, *, cosighting_window: float | None = 120, cosightin
     evidence as integer arrays (``edge_table(lists=False)``), co-sightings keep theirs as lists."""
     edges = edge_table(result.relations, lists=lists) if len(result.relations) else edge_table(None, lists=lists)
     edges = with_grades(edges, result.relations)
-    if cosighting_window is None or len(result.relations) == 0:
+    return with_cosightings(edges, result, cosighting_window, cosighting_min_times)
+
+
+def with_cosightings(edges: pd.DataFrame, result, window: float | None, min_times: int) -> pd.DataFrame:
+    """``edges`` plus the ``seen_together`` edges of ``result``'s plate reads (``window=None``: none)."""
+    if window is None or len(result.relations) == 0:
         return edges
     together = co_sightings(reads_from_relations(result.relations, result.entities),
-                            window_seconds=cosighting_window, min_times=cosighting_min_times)
+                            window_seconds=window, min_times=min_times)
     if together.empty:
         return edges
     return carry(pd.concat([edges, together[[c for c in together.columns if c in edges.columns or c in (

@@ -35,20 +35,11 @@ class SparkGraph:
                          lists: bool = False) -> pd.DataFrame:
         """:func:`linkgraph.graph.assemble.resolution_edges` with the edge table made in Spark (grades
         and LAPI co-sightings added on the driver, as locally)."""
-        from linkgraph.graph.assemble import with_grades
-        from linkgraph.graph.cosighting import co_sightings, reads_from_relations
-        from linkgraph.graph.edge_refs import carry
+        from linkgraph.graph.assemble import with_cosightings, with_grades
         from linkgraph.graph.spark.edges import edge_table_spark
 
         edges = with_grades(edge_table_spark(self.spark, result.relations, lists=lists), result.relations)
-        if cosighting_window is None or len(result.relations) == 0:
-            return edges
-        together = co_sightings(reads_from_relations(result.relations, result.entities),
-                                window_seconds=cosighting_window, min_times=cosighting_min_times)
-        if together.empty:
-            return edges
-        return carry(pd.concat([edges, together[[c for c in together.columns if c in edges.columns or c in (
-            "occasions", "co_reads", "n_cameras", "cameras", "evidence")]]], ignore_index=True), edges)
+        return with_cosightings(edges, result, cosighting_window, cosighting_min_times)
 
     def projection(self, edges: pd.DataFrame, entities: pd.DataFrame | None) -> pd.DataFrame:
         from linkgraph.graph.spark.projection import person_projection_spark
