@@ -127,7 +127,11 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
     out["total_duration"] = _sum_present(groups, _numbers(rel, "duration").to_numpy(), n)
     out["total_quantity"] = _sum_present(groups, _numbers(rel, "quantity").to_numpy(), n)
-    refs = _refs(groups, rel["source"], rel["row"], n)
+    return finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists)
+
+
+def finish_edges(out: pd.DataFrame, refs, lists: bool) -> pd.DataFrame:
+    """The edge table in its final form: ids, columns in order, evidence as lists or kept as ``refs``."""
     if lists:
         out["evidence"] = refs.lists()
     out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]))

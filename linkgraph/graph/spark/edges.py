@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph.edge_refs import KEY as REFS_KEY, EdgeRefs
-from linkgraph.graph.edges import EDGE_COLUMNS, _LEVELS, _numbers, edge_id, edge_table, seen_time
+from linkgraph.graph.edge_refs import EdgeRefs
+from linkgraph.graph.edges import _LEVELS, _numbers, edge_table, finish_edges, seen_time
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 from linkgraph.graph.spark._frames import collect, to_spark
 from linkgraph.graph.spark._sets import CodedSet
@@ -103,14 +103,7 @@ def edge_table_spark(spark, relations: pd.DataFrame, *, weight_column: str = "ca
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
     out["total_duration"] = groups["dur"].to_numpy(dtype=float)
     out["total_quantity"] = groups["qty"].to_numpy(dtype=float)
-    store = _store(refs, key, d)
-    if lists:
-        out["evidence"] = store.lists()
-    out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]))
-    out = out[[c for c in EDGE_COLUMNS if lists or c != "evidence"]]
-    if not lists:
-        out.attrs[REFS_KEY] = store
-    return out
+    return finish_edges(out, _store(refs, key, d), lists)
 
 
 def _store(refs: pd.DataFrame, keys: np.ndarray, d: dict) -> EdgeRefs:
