@@ -20,6 +20,12 @@ of slip, and the union of the rules that block on them pairs names one slip apar
   Words of 3 letters or fewer stay whole: no key for a slip in those, "fad travaux" / "fa travaux"
   or "ptt conseil" / "ptc conseil" are as often two companies' initials as one typo.
 
+* ``name_short``: the words of 4 letters or more, sorted, when the name also has shorter ones
+  and at least two such words ("fils millet" for "millet eg fils"): a slip in a short word
+  ("et" / "eg") between long ones, which every other key keeps. Names with one long word
+  ("gev renovation", "pba services") get none: their short words are initials, as often two
+  companies' as one typo.
+
 Blocks stay bounded by the model's pair budget (:mod:`linkgraph.match.blocking` refines an
 oversized rule's largest blocks by postcode, then city). Each key is computed once per distinct
 name.
@@ -36,6 +42,8 @@ name.
 ['auto', 'auto', None]
 >>> company_name_keys(pd.Series(["lanza plomberie", "laza plomberie", "ptt conseil", "auto"]))["name_long"].tolist()
 ['l plomberie', 'l plomberie', 'conseil ptt', None]
+>>> company_name_keys(pd.Series(["millet eg fils", "millet et fils", "gev renovation"]))["name_short"].tolist()
+['fils millet', 'fils millet', None]
 """
 from __future__ import annotations
 
@@ -71,6 +79,9 @@ def _rest(name: str) -> str | None:
     return " ".join(sorted(words[:k] + words[k + 1:]))
 
 
+#: words of at most this many letters are left out of ``name_short``
+SHORT_MAX = 3
+
 #: words of at least this many letters are cut to their first letter in ``name_long``
 SHORT_WORD = 4
 
@@ -84,8 +95,16 @@ def _long(name: str) -> str | None:
     return " ".join(sorted(rest + [words[k]]))
 
 
+def _short(name: str) -> str | None:
+    words = name.split()
+    long = [w for w in words if len(w) > SHORT_MAX]
+    if len(long) < 2 or len(long) == len(words):
+        return None
+    return " ".join(sorted(long))
+
+
 KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
-        "name_long": _long}
+        "name_long": _long, "name_short": _short}
 
 
 def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:
@@ -95,7 +114,8 @@ def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:
 
 def company_keys(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """:func:`company_name_keys` and ``name_town``: the name and the town together ("location
-    gaudin|lyon"), for the level that counts how many companies bear one name in one town.
+    gaudin|lyon"), for the level that counts how many companies bear one name in one town;
+    ``name_glued_town`` likewise with the name without spaces ("kebabgolden|nice").
 
     >>> company_keys(pd.DataFrame({"name": ["bar du port", "bar du port"], "city": ["lyon", None]}))["name_town"].tolist()
     ['bar du port|lyon', None]
@@ -103,5 +123,7 @@ def company_keys(frame: pd.DataFrame) -> dict[str, pd.Series]:
     out = company_name_keys(frame["name"])
     if "city" in frame:
         both = frame["name"].notna() & frame["city"].notna()
-        out["name_town"] = (frame["name"].astype(object) + "|" + frame["city"].astype(object)).where(both, None)
+        town = "|" + frame["city"].astype(object)
+        out["name_town"] = (frame["name"].astype(object) + town).where(both, None)
+        out["name_glued_town"] = (out["name_glued"].astype(object) + town).where(both, None)
     return out

@@ -37,6 +37,7 @@ def siret(sir: str, nic: str) -> str:
 CASBAH_M, CASBAH_L, KOWAL, MAURIN = siren("31214151"), siren("32617181"), siren("41122334"), siren("51667788")
 BLEU, VATIN, KERFA = siren("61829304"), siren("71443322"), siren("81726354")
 LONZI = siren("91357924")
+GOURDEL, SUSHI_LYON, SUSHI_NANTES, SUSHI_LILLE = siren("13579246"), siren("24681357"), siren("35792468"), siren("46813579")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -48,6 +49,10 @@ REGISTRY = [
     ("vatin_montpellier", VATIN, "Maçonnerie Vatinelli", "129 rue des Écoles", "34070", "Montpellier"),
     ("kerfa", KERFA, "Kerfa Bistro", "8 quai de Southampton", "76600", "Le Havre"),
     ("lonzi", LONZI, "Lonzi Plomberie", "17 rue Gabriel Péri", "93100", "Montreuil"),
+    ("gourdel", GOURDEL, "Gourdelinot et Fils", "22 rue de la Gare", "21000", "Dijon"),
+    ("sushi_lyon", SUSHI_LYON, "Sushi Paradisio", "4 rue de la République", "69002", "Lyon"),
+    ("sushi_nantes", SUSHI_NANTES, "Sushi Paradisio", "31 quai de la Fosse", "44000", "Nantes"),
+    ("sushi_lille", SUSHI_LILLE, "Sushi Paradisio", "9 rue Nationale", "59000", "Lille"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
@@ -63,6 +68,8 @@ POLICE = [
     ("vatin_name_only", "MACONNERIE VATINELLI", "", ""),
     ("kerfa_typo_name_only", "KERFA BITSRO", "", ""),
     ("lonzi_typo_town", "LOZI PLOMBERIE", "", "Montreuil"),
+    ("gourdel_typo_name_only", "GOURDELINOT EG FILS", "", ""),
+    ("sushi_glued_nantes", "SUSHIPARADISIO", "", "Nantes"),
 ]
 
 
@@ -121,6 +128,27 @@ def test_name_long_key_survives_a_slip_inside_a_shorter_word_but_not_in_initials
     assert keys["name_long"].tolist()[:2] == ["l plomberie", "l plomberie"]
     assert keys["name_long"][2] != keys["name_long"][3]          # initials: as often two companies
     assert all(keys[k][0] != keys[k][1] for k in ("name_pfx", "name_sfx", "name_rest", "name_glued"))
+
+
+def test_a_slip_in_a_short_word_between_two_long_ones_is_compared_and_merged(entity):
+    """'gourdelinot eg fils' / 'gourdelinot et fils': the slip is in a two-letter word, which every
+    other key keeps; the name without its short words ('fils gourdelinot') pairs the two."""
+    assert entity["gourdel_typo_name_only"] == entity["gourdel"]
+
+
+def test_name_short_key_drops_short_words_but_not_from_initials_and_one_word():
+    keys = company_name_keys(pd.Series(["millet eg fils", "millet et fils", "gev renovation", "pba services",
+                                        "transports millet"]))
+    assert keys["name_short"].tolist() == ["fils millet", "fils millet", None, None, None]
+    assert all(keys[k][0] != keys[k][1] for k in ("name_pfx", "name_sfx", "name_rest", "name_long", "name_glued"))
+
+
+def test_a_glued_name_with_a_town_joins_the_company_of_that_town(entity):
+    """Three located companies bear 'sushi paradisio'; 'SUSHIPARADISIO' in Nantes is the one in
+    Nantes: the glued name in its town is borne by one company only, as the exact name in its
+    town would be."""
+    assert len({entity["sushi_lyon"], entity["sushi_nantes"], entity["sushi_lille"]}) == 3
+    assert entity["sushi_glued_nantes"] == entity["sushi_nantes"]
 
 
 def test_two_located_companies_one_typo_apart_stay_apart(entity):
