@@ -26,6 +26,10 @@ of slip, and the union of the rules that block on them pairs names one slip apar
   ("gev renovation", "pba services") get none: their short words are initials, as often two
   companies' as one typo.
 
+* ``name_letters``: the letters of the name, sorted, for names of 6 letters or more
+  ("aeeefijlmnst" for "mejane et ifls" and "mejane et fils"): two letters swapped anywhere, also
+  at the start of a short word, which changes that word's initial and both its ends.
+
 Blocks stay bounded by the model's pair budget (:mod:`linkgraph.match.blocking` refines an
 oversized rule's largest blocks by postcode, then city). Each key is computed once per distinct
 name.
@@ -44,6 +48,8 @@ name.
 ['l plomberie', 'l plomberie', 'conseil ptt', None]
 >>> company_name_keys(pd.Series(["millet eg fils", "millet et fils", "gev renovation"]))["name_short"].tolist()
 ['fils millet', 'fils millet', None]
+>>> company_name_keys(pd.Series(["mejane et ifls", "mejane et fils", "gev"]))["name_letters"].tolist()
+['aeeefijlmnst', 'aeeefijlmnst', None]
 """
 from __future__ import annotations
 
@@ -103,7 +109,16 @@ def _short(name: str) -> str | None:
     return " ".join(sorted(long))
 
 
-KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
+#: names with fewer letters than this get no ``name_letters`` key (short anagrams are common)
+LETTERS_MIN = 6
+
+
+def _letters(name: str) -> str | None:
+    glued = name.replace(" ", "").replace("-", "")
+    return "".join(sorted(glued)) if len(glued) >= LETTERS_MIN else None
+
+
+KEYS = {"name_letters": _letters, "name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
         "name_long": _long, "name_short": _short}
 
 

@@ -38,6 +38,7 @@ CASBAH_M, CASBAH_L, KOWAL, MAURIN = siren("31214151"), siren("32617181"), siren(
 BLEU, VATIN, KERFA = siren("61829304"), siren("71443322"), siren("81726354")
 LONZI = siren("91357924")
 GOURDEL, SUSHI_LYON, SUSHI_NANTES, SUSHI_LILLE = siren("13579246"), siren("24681357"), siren("35792468"), siren("46813579")
+VERDOL = siren("57924680")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -53,6 +54,7 @@ REGISTRY = [
     ("sushi_lyon", SUSHI_LYON, "Sushi Paradisio", "4 rue de la République", "69002", "Lyon"),
     ("sushi_nantes", SUSHI_NANTES, "Sushi Paradisio", "31 quai de la Fosse", "44000", "Nantes"),
     ("sushi_lille", SUSHI_LILLE, "Sushi Paradisio", "9 rue Nationale", "59000", "Lille"),
+    ("verdol", VERDOL, "Verdolinu et Fils", "14 avenue Alsace-Lorraine", "38000", "Grenoble"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
@@ -70,6 +72,7 @@ POLICE = [
     ("lonzi_typo_town", "LOZI PLOMBERIE", "", "Montreuil"),
     ("gourdel_typo_name_only", "GOURDELINOT EG FILS", "", ""),
     ("sushi_glued_nantes", "SUSHIPARADISIO", "", "Nantes"),
+    ("verdol_swap_town", "VERDOLINU ET IFLS", "", "Grenoble"),
 ]
 
 
@@ -141,6 +144,18 @@ def test_name_short_key_drops_short_words_but_not_from_initials_and_one_word():
                                         "transports millet"]))
     assert keys["name_short"].tolist() == ["fils millet", "fils millet", None, None, None]
     assert all(keys[k][0] != keys[k][1] for k in ("name_pfx", "name_sfx", "name_rest", "name_long", "name_glued"))
+
+
+def test_two_letters_swapped_at_the_start_of_a_short_word_are_compared_and_merged(entity):
+    """'verdolinu et ifls' / 'verdolinu et fils': the swap changes the word's first and last
+    letters and its initial; the name's letters, sorted, are the same."""
+    assert entity["verdol_swap_town"] == entity["verdol"]
+
+
+def test_name_letters_key_is_the_same_for_two_swapped_letters():
+    keys = company_name_keys(pd.Series(["mejane et ifls", "mejane et fils", "gev", "taxi lyon"]))
+    assert keys["name_letters"].tolist() == ["aeeefijlmnst", "aeeefijlmnst", None, "ailnotxy"]
+    assert all(keys[k][0] != keys[k][1] for k in ("name_pfx", "name_sfx", "name_rest", "name_long", "name_short"))
 
 
 def test_a_glued_name_with_a_town_joins_the_company_of_that_town(entity):
