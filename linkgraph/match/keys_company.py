@@ -118,8 +118,8 @@ def _letters(name: str) -> str | None:
     return "".join(sorted(glued)) if len(glued) >= LETTERS_MIN else None
 
 
-KEYS = {"name_letters": _letters, "name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
-        "name_long": _long, "name_short": _short}
+KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
+        "name_long": _long, "name_short": _short, "name_letters": _letters}
 
 
 def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:

@@ -37,7 +37,8 @@ def siret(sir: str, nic: str) -> str:
 CASBAH_M, CASBAH_L, KOWAL, MAURIN = siren("31214151"), siren("32617181"), siren("41122334"), siren("51667788")
 BLEU, VATIN, KERFA = siren("61829304"), siren("71443322"), siren("81726354")
 LONZI = siren("91357924")
-GOURDEL, SUSHI_LYON, SUSHI_NANTES, SUSHI_LILLE = siren("13579246"), siren("24681357"), siren("35792468"), siren("46813579")
+GOURDEL, SUSHI_LYON = siren("13579246"), siren("24681357")
+SUSHI_NANTES, SUSHI_LILLE = siren("35792468"), siren("46813579")
 VERDOL = siren("57924680")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
