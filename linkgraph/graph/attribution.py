@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph.edge_refs import edge_evidence
-from linkgraph.graph.kinds import entity_types
+from linkgraph.graph._agg import plain
+from linkgraph.graph.edge_refs import coded_kinds, edge_evidence, entity_codes
 
 CALL_TYPES = ("called", "texted")
 ATTRIBUTION_COLUMNS = ["person", "phone", "points", "runner_up", "reasons", "evidence"]
@@ -200,19 +200,17 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     if edges is None or len(edges) == 0:
         return _empty()
     every_edge = edges
-    keep = (edges["from_entity"] != edges["to_entity"]).to_numpy()
-    edges = edges[keep]
+    # entity ids as integer codes in id order (made once by edge_table, carried in its attrs; joins on
+    # integers, sorting codes sorts the ids)
+    codes, names = entity_codes(edges)
+    kinds = coded_kinds(edges, names, entities)
+    n_all = len(edges)
+    keep = codes[:n_all] != codes[n_all:]
     position = np.flatnonzero(keep)   # evidence: edge positions in the caller's table, text at the end
-    # entity ids as integer codes in id order (joins on integers; sorting codes sorts the ids)
-    codes, names = pd.factorize(np.concatenate([edges["from_entity"].to_numpy(dtype=object),
-                                                edges["to_entity"].to_numpy(dtype=object)]), sort=True)
-    names = np.asarray(names, dtype=object)
-    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
-    ne = len(edges)
-    ftype, ttype = kinds[codes[:ne]], kinds[codes[ne:]]
-    edges = pd.DataFrame({"from_entity": codes[:ne].astype(np.int64), "to_entity": codes[ne:].astype(np.int64),
-                          "type": edges["type"].to_numpy(),
-                          **{c: edges[c].to_numpy() for c in ("first_seen", "last_seen", "count") if c in edges}})
+    cf, ct = codes[:n_all][keep], codes[n_all:][keep]
+    ftype, ttype = kinds[cf], kinds[ct]
+    edges = pd.DataFrame({"from_entity": cf, "to_entity": ct, "type": plain(edges["type"]).to_numpy()[keep],
+                          **{c: edges[c].to_numpy()[keep] for c in ("first_seen", "last_seen", "count") if c in edges}})
     if homes is not None and len(homes):
         at = pd.Index(names).get_indexer(homes.index)
         homes = pd.Series(homes.to_numpy()[at >= 0], index=at[at >= 0])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph._agg import joined_sets, plain
-from linkgraph.graph.edge_refs import KEY as REFS_KEY, EdgeRefs
+from linkgraph.graph.edge_refs import CODES_KEY, KEY as REFS_KEY, EdgeRefs, EntityCodes
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
 EDGE_KEY = ["from_entity", "to_entity", "type"]
@@ -99,35 +99,74 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
         return out
     ends = relations["from_entity"].notna().to_numpy() & relations["to_entity"].notna().to_numpy()
     rel = relations if ends.all() else relations[ends]      # (no copy of the table when nothing is missing)
-    frm, to = rel["from_entity"].astype(str).to_numpy(), rel["to_entity"].astype(str).to_numpy()
-    type_codes, type_names = pd.factorize(rel["type"].astype(str).to_numpy(), sort=True)
-    types = np.asarray(type_names, dtype=object)[type_codes]
-    swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (frm > to)
-    frm, to = np.where(swap, to, frm), np.where(swap, frm, to)
-    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to)))
-    codes, names = codes + (type_codes,), names + (type_names,)
-    key = (codes[0].astype(np.int64) * len(names[1]) + codes[1]) * len(names[2]) + codes[2]
+    # the ids made into text and coded once, both ends together (codes sort as the ids do)
+    (cf, ct), names = _text_codes(rel["from_entity"], rel["to_entity"])
+    (type_codes,), type_names = _text_codes(rel["type"])
+    swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (cf > ct)
+    cf, ct = np.where(swap, ct, cf), np.where(swap, cf, ct)
+    key = (cf * max(len(names), 1) + ct) * max(len(type_names), 1) + type_codes
     _, first, groups = np.unique(key, return_index=True, return_inverse=True)
     groups = groups.reshape(-1).astype(np.int64)
     n = len(first)
 
     unit = _numbers(rel, weight_column).fillna(1.0).to_numpy()
-    out = pd.DataFrame({"from_entity": frm[first], "to_entity": to[first], "type": types[first]})
+    out = pd.DataFrame({"from_entity": names[cf[first]], "to_entity": names[ct[first]], "type": type_names[type_codes[first]]})
     out["directed"] = ~is_symmetric(out["type"])
-    out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
+    out["self_loop"] = cf[first] == ct[first]
     out["count"] = np.bincount(groups, minlength=n)
     out["weight"] = np.bincount(groups, weights=unit, minlength=n)
     compact_dates = [c for c in ("date", "start", "time") if c in rel] == ["date"] and _text_categories(rel["date"])
     out["first_seen"], out["last_seen"] = _span(groups, rel["date"] if compact_dates else seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
-    level = plain(rel["classification"]).map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
+    level = _levels(rel["classification"])
     top = np.full(n, -1, dtype=np.int64)
     np.maximum.at(top, groups, level)
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
     out["total_duration"] = _sum_present(groups, _numbers(rel, "duration").to_numpy(), n)
     out["total_quantity"] = _sum_present(groups, _numbers(rel, "quantity").to_numpy(), n)
-    return finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists)
+    out = finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists)
+    out.attrs[CODES_KEY] = EntityCodes(names, cf[first], ct[first],
+                                       (out["from_entity"].to_numpy(), out["to_entity"].to_numpy()))
+    return out
+
+
+def _text_codes(*columns: pd.Series) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Per column, integer codes into the sorted distinct text of all the columns (``astype(str)``
+    semantics: None is "None"), as ``pd.factorize(np.concatenate([c.astype(str) ...]), sort=True)``
+    split back per column; each distinct value is made into text once, a text categorical read by its
+    codes (no hashing)."""
+    raw, texts = [], []
+    for col in columns:
+        if _text_categories(col) and not (col.cat.codes.to_numpy() < 0).any():
+            raw.append(col.cat.codes.to_numpy().astype(np.int64))
+            texts.append(np.asarray(col.cat.categories, dtype=object))
+        else:
+            codes, uniques = pd.factorize(plain(col).to_numpy(dtype=object), use_na_sentinel=False)
+            raw.append(codes.astype(np.int64))
+            texts.append(np.asarray(pd.Series(uniques, dtype=object).astype(str), dtype=object))
+    inverse, names = pd.factorize(np.concatenate(texts) if len(texts) > 1 else texts[0], sort=True)
+    used = np.zeros(len(names), dtype=bool)
+    out, start = [], 0
+    for codes, text in zip(raw, texts):
+        mapped = inverse[start:start + len(text)].astype(np.int64)[codes]
+        used[mapped] = True
+        out.append(mapped)
+        start += len(text)
+    names = np.asarray(names, dtype=object)
+    if not used.all():    # categories no row has: left out, as a factorize of the values does
+        keep = np.cumsum(used) - 1
+        out, names = [keep[c] for c in out], names[used]
+    return tuple(out), names
+
+
+def _levels(values: pd.Series) -> np.ndarray:
+    """Classification rank per row (-1: unknown or missing); a categorical's categories ranked once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        rank = pd.Series(values.cat.categories, dtype=object).map(CLASSIFICATION_RANK).fillna(-1).to_numpy()
+        rank = np.append(rank.astype(np.int64), -1)    # code -1 (missing) reads the appended -1
+        return rank[values.cat.codes.to_numpy().astype(np.int64)]
+    return values.map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
 
 
 def finish_edges(out: pd.DataFrame, refs, lists: bool) -> pd.DataFrame:
@@ -149,15 +188,27 @@ def _sum_present(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _refs(groups: np.ndarray, source: pd.Series, row: pd.Series, n: int) -> EdgeRefs:
-    """Per group its distinct (source, row) in source then numeric row order (ties: first seen)."""
-    cs, sources = pd.factorize(source.astype(str).to_numpy(), sort=True)
-    raw, values = pd.factorize(row.to_numpy(), use_na_sentinel=False)   # each distinct row value made text once
+    """Per group its distinct (source, row) in source then numeric row order (ties: first seen).
+
+    Integer rows (what the readers give) are kept as integers, made into text when looked at; others
+    as their text."""
+    (cs,), sources = _text_codes(source)
+    ns = max(len(sources), 1)
+    values = row.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        lo = int(values.min())
+        width = int(values.max()) - lo + 1
+        if n * ns * width < 2 ** 62:   # one sorted integer key: group, source, row (text is injective on integers)
+            key = (groups * ns + cs) * width + (values.astype(np.int64) - lo)
+            pick = np.unique(key, return_index=True)[1]
+            offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
+            return EdgeRefs(offsets, cs[pick].astype(np.int64), values[pick].astype(np.int64), sources)
+    raw, values = pd.factorize(values, use_na_sentinel=False)   # each distinct row value made text once
     values = pd.Index(values)
     text = np.asarray(values.astype(str), dtype=object)
     codes, _ = pd.factorize(text)
     cr = codes[raw]
-    distinct = np.unique((groups * max(len(sources), 1) + cs) * max(int(cr.max()) + 1 if len(cr) else 1, 1) + cr,
-                         return_index=True)[1]
+    distinct = np.unique((groups * ns + cs) * max(int(cr.max()) + 1 if len(cr) else 1, 1) + cr, return_index=True)[1]
     number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=float)[raw]
     pick = distinct[np.lexsort((distinct, number[distinct], cs[distinct], groups[distinct]))]
     offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)

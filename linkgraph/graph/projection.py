@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph._agg import joined_sets, lists_by_group
-from linkgraph.graph.edge_refs import KEY as REFS_KEY, edge_evidence, evidence_lists
+from linkgraph.graph.edge_refs import KEY as REFS_KEY, coded_kinds, edge_evidence, entity_codes, evidence_lists
 from linkgraph.graph.kinds import entity_types
 
 CALL_TYPES = frozenset({"called", "texted"})
@@ -82,27 +82,26 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         return out
     if lists and REFS_KEY in edges.attrs:   # an edge table made with lists=False: its lists made here
         edges = edges.assign(evidence=evidence_lists(edges))
-    edges = edges[[c for c in ("edge_id", "from_entity", "to_entity", "type", "weight", "self_loop", "inferred", "evidence")
+    # entity ids as integer codes in id order (made once by edge_table, carried in its attrs): joins
+    # and group-bys on integers, same order as the ids
+    codes, names = entity_codes(edges)
+    kinds = coded_kinds(edges, names, entities)
+    ne = len(edges)
+    loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else codes[:ne] == codes[ne:]
+    position = np.flatnonzero(~loops).astype(np.int64)
+    cf, ct = codes[:ne][position], codes[ne:][position]
+    edges = edges[[c for c in ("edge_id", "type", "weight", "inferred", "evidence")
                    if c in edges and (lists or c not in ("edge_id", "evidence"))]]   # only what is read below
-    position = np.arange(len(edges), dtype=np.int64)
-    loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else \
-        (edges["from_entity"] == edges["to_entity"]).to_numpy()
-    position = position[~loops]
-    edges = edges[~loops]
+    edges = edges.iloc[position] if len(position) < ne else edges
+    edges = edges.assign(from_entity=cf, to_entity=ct)
     if not lists:   # an edge is referred to by its position in the caller's table
         ids = pd.Series(position, index=edges.index)
     else:
         ids = edges["edge_id"] if "edge_id" in edges else \
-            edges["from_entity"] + "|" + edges["type"] + "|" + edges["to_entity"]
-    # entity ids as integer codes in id order: joins and group-bys on integers, same order as the ids
-    codes, names = pd.factorize(np.concatenate([edges["from_entity"].to_numpy(dtype=object),
-                                                edges["to_entity"].to_numpy(dtype=object)]), sort=True)
-    names = np.asarray(names, dtype=object)
-    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+            pd.Series(names[cf], index=edges.index) + "|" + edges["type"] + "|" + pd.Series(names[ct], index=edges.index)
     ne = len(edges)
-    ftype = pd.Series(kinds[codes[:ne]], index=edges.index, dtype=object)
-    ttype = pd.Series(kinds[codes[ne:]], index=edges.index, dtype=object)
-    edges = edges.assign(from_entity=codes[:ne].astype(np.int64), to_entity=codes[ne:].astype(np.int64))
+    ftype = pd.Series(kinds[cf], index=edges.index, dtype=object)
+    ttype = pd.Series(kinds[ct], index=edges.index, dtype=object)
     weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0) if "weight" in edges \
         else pd.Series(1.0, index=edges.index)
     parts = []
