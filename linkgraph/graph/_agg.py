@@ -41,8 +41,15 @@ def joined_sets(groups: np.ndarray, values: pd.Series, n_groups: int, sep: str =
         uniques = np.asarray(uniques, dtype=object)
     if len(uniques) <= 62:
         masks = np.zeros(n_groups, dtype=np.int64)
-        np.bitwise_or.at(masks, groups, np.left_shift(np.int64(1), codes.astype(np.int64)))
-        combos, inverse = np.unique(masks, return_inverse=True)
+        if len(uniques) <= 8:     # a few values: one count per value (faster than an unbuffered ufunc.at)
+            for j in range(len(uniques)):
+                at = codes == j
+                if at.any():
+                    masks |= (np.bincount(groups[at], minlength=n_groups) > 0).astype(np.int64) << j
+        else:
+            np.bitwise_or.at(masks, groups, np.left_shift(np.int64(1), codes.astype(np.int64)))
+        inverse, combos = pd.factorize(masks)      # few distinct combinations: hashed, not sorted
+        combos = np.asarray(combos, dtype=np.int64)
         bits = (combos[:, None] >> np.arange(len(uniques))) & 1
         names = np.array([sep.join(v for v in uniques[row.astype(bool)] if v) for row in bits], dtype=object)
         counts = np.array([sum(1 for v in uniques[row.astype(bool)] if v) for row in bits], dtype=np.int64)

@@ -177,7 +177,27 @@ def coded_kinds(edges: pd.DataFrame, names: np.ndarray, entities: pd.DataFrame |
         ents, size, kn, kinds = store.kinds
         if ents is entities and size == (len(entities) if entities is not None else -1) and kn is names:
             return kinds
-    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    kinds = _kinds(names, entities)
     if store is not None and names is store.names:
         store.kinds = (entities, len(entities) if entities is not None else -1, names, kinds)
+    return kinds
+
+
+def _kinds(names: np.ndarray, entities: pd.DataFrame | None) -> np.ndarray:
+    """``entity_types(names, entities)`` for distinct ids: the entity table's type by one index lookup,
+    the id prefix read only for the ids it does not type."""
+    from linkgraph.graph.kinds import entity_types
+
+    if entities is None or len(entities) == 0 or "entity_id" not in entities:
+        return entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    index = pd.Index(entities["entity_id"])
+    if not index.is_unique:
+        return entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    at = index.get_indexer(names)
+    known = entities["entity_type"]
+    known = (known.astype(object) if isinstance(known.dtype, pd.CategoricalDtype) else known).to_numpy(dtype=object)
+    kinds = np.where(at >= 0, known[np.maximum(at, 0)] if len(known) else None, None)
+    missing = pd.isna(kinds)
+    if missing.any():
+        kinds[missing] = entity_types(pd.Series(names[missing], dtype=object)).to_numpy()
     return kinds

@@ -46,8 +46,9 @@ class _Parts:
     def __init__(self, lean: bool):
         self.lean, self.cols, self.vocab = lean, [], {}
 
-    def add(self, a: np.ndarray, b: np.ndarray, rule: np.ndarray, weight: np.ndarray, via: list[np.ndarray]) -> None:
-        codes, names = pd.factorize(pd.Series(rule, dtype=object))
+    def add(self, a: np.ndarray, b: np.ndarray, rule: np.ndarray | tuple, weight: np.ndarray, via: list[np.ndarray]) -> None:
+        """``rule``: per row its text, or (codes, names) already coded."""
+        codes, names = rule if isinstance(rule, tuple) else pd.factorize(pd.Series(rule, dtype=object))
         names = np.asarray(names, dtype=object)
         at = np.array([self.vocab.setdefault(r, len(self.vocab)) for r in names] + [-1], dtype=np.int64)
         keep = a != b
@@ -153,7 +154,7 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
             via = np.where(hit, h_via[np.maximum(at, 0)] if len(h_via) else None, None) if len(at) else np.zeros(0, object)
             side[f"v{end}"] = via
         inferred_pair = side["ix"] | side["iy"]
-        parts.add(side["hx"], side["hy"], np.where(inferred_pair, "calls:inferred", "calls").astype(object), w,
+        parts.add(side["hx"], side["hy"], (inferred_pair.astype(np.int64), ["calls", "calls:inferred"]), w,
                   [via0, side["vx"], side["vy"]])
 
     person_end = np.where(fk == person, 1, np.where(tk == person, 2, 0))
