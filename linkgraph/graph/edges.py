@@ -97,10 +97,10 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
             out.attrs[REFS_KEY] = EdgeRefs(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
                                            np.zeros(0, dtype=object), np.zeros(0, dtype=object))
         return out
-    ends = relations["from_entity"].notna().to_numpy() & relations["to_entity"].notna().to_numpy()
+    # the ids made into text and coded once, both ends together (codes sort as the ids do); rows
+    # missing an end left out (found by the same hashing)
+    ends, (cf, ct), names = _id_codes(relations["from_entity"], relations["to_entity"])
     rel = relations if ends.all() else relations[ends]      # (no copy of the table when nothing is missing)
-    # the ids made into text and coded once, both ends together (codes sort as the ids do)
-    (cf, ct), names = _text_codes(rel["from_entity"], rel["to_entity"])
     (type_codes,), type_names = _text_codes(rel["type"])
     swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (cf > ct)
     cf, ct = np.where(swap, ct, cf), np.where(swap, cf, ct)
@@ -125,10 +125,57 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
     out["total_duration"] = _sum_present(groups, _numbers(rel, "duration").to_numpy(), n)
     out["total_quantity"] = _sum_present(groups, _numbers(rel, "quantity").to_numpy(), n)
-    out = finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists)
+    out = finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists,
+                       _coded_ids(names, type_names, cf[first], type_codes[first], ct[first]))
     out.attrs[CODES_KEY] = EntityCodes(names, cf[first], ct[first],
                                        (out["from_entity"].to_numpy(), out["to_entity"].to_numpy()))
     return out
+
+
+def _id_codes(frm: pd.Series, to: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Rows with both ends, and their ends' codes into the sorted distinct ids made text (as
+    :func:`_text_codes`): each column hashed once, its missing values found by the same pass."""
+    raw = [pd.factorize(plain(col).to_numpy(dtype=object)) for col in (frm, to)]
+    ends = (raw[0][0] >= 0) & (raw[1][0] >= 0)
+    texts = [np.asarray(pd.Series(u, dtype=object).astype(str), dtype=object) for _, u in raw]
+    inverse, names = _sorted_factorize(np.concatenate(texts))
+    a = inverse[:len(texts[0])][raw[0][0][ends]]
+    b = inverse[len(texts[0]):][raw[1][0][ends]]
+    used = np.zeros(len(names), dtype=bool)
+    used[a], used[b] = True, True
+    if not used.all():        # ids only on rows missing their other end
+        keep = np.cumsum(used) - 1
+        a, b, names = keep[a], keep[b], names[used]
+    return ends, (a, b), names
+
+
+def _sorted_factorize(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(text, sort=True)`` for text values: hashed, then the distinct values sorted by
+    Arrow (UTF-8 byte order is code point order, Python's), Python's sort when they are not all text."""
+    codes, uniques = pd.factorize(text)
+    uniques = np.asarray(uniques, dtype=object)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        order = pc.array_sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
+    except (ImportError, TypeError, ValueError):   # (pyarrow's ArrowTypeError / ArrowInvalid are these)
+        order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
+
+
+def _coded_ids(names: np.ndarray, type_names: np.ndarray, frm: np.ndarray, types: np.ndarray,
+               to: np.ndarray) -> np.ndarray:
+    """The edge ids ``from|type|to`` from codes: each distinct ``from|type|`` made once, then one
+    concatenation per edge."""
+    width = max(len(type_names), 1)
+    head, heads = pd.factorize(frm.astype(np.int64) * width + types)
+    heads = np.asarray(heads, dtype=np.int64)
+    prefix = (pd.Series(names[heads // width], dtype=object) + "|" + pd.Series(type_names[heads % width], dtype=object)
+              + "|").to_numpy(dtype=object)
+    return np.add(prefix[head], names[to]) if len(head) else np.zeros(0, dtype=object)
 
 
 def _text_codes(*columns: pd.Series) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -145,7 +192,7 @@ def _text_codes(*columns: pd.Series) -> tuple[tuple[np.ndarray, ...], np.ndarray
             codes, uniques = pd.factorize(plain(col).to_numpy(dtype=object), use_na_sentinel=False)
             raw.append(codes.astype(np.int64))
             texts.append(np.asarray(pd.Series(uniques, dtype=object).astype(str), dtype=object))
-    inverse, names = pd.factorize(np.concatenate(texts) if len(texts) > 1 else texts[0], sort=True)
+    inverse, names = _sorted_factorize(np.concatenate(texts) if len(texts) > 1 else texts[0])
     used = np.zeros(len(names), dtype=bool)
     out, start = [], 0
     for codes, text in zip(raw, texts):
@@ -169,11 +216,12 @@ def _levels(values: pd.Series) -> np.ndarray:
     return values.map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
 
 
-def finish_edges(out: pd.DataFrame, refs, lists: bool) -> pd.DataFrame:
-    """The edge table in its final form: ids, columns in order, evidence as lists or kept as ``refs``."""
+def finish_edges(out: pd.DataFrame, refs, lists: bool, ids: np.ndarray | None = None) -> pd.DataFrame:
+    """The edge table in its final form: ids (``ids``: made already), columns in order, evidence as
+    lists or kept as ``refs``."""
     if lists:
         out["evidence"] = refs.lists()
-    out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]))
+    out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]) if ids is None else ids)
     out = out[[c for c in EDGE_COLUMNS if lists or c != "evidence"]]
     if not lists:
         out.attrs[REFS_KEY] = refs
