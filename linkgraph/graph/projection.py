@@ -71,19 +71,21 @@ class _Parts:
 
 def _holders(phone: np.ndarray, holder: np.ndarray, inferred: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
     """phone → the people using it (``inferred``: only through an attributed line, whose edge id is
-    ``via``); a phone with no person user holds for itself."""
-    users = pd.DataFrame({"phone": phone, "holder": holder, "inferred": inferred, "via": np.where(inferred, ids, None)})
+    ``via``, -1 / None when stated); a phone with no person user holds for itself."""
+    none = -1 if ids.dtype.kind in "iu" else None
+    users = pd.DataFrame({"phone": phone, "holder": holder, "inferred": inferred, "via": np.where(inferred, ids, none)})
     return users.sort_values("inferred").drop_duplicates(["phone", "holder"])
 
 
-def _left_join(keys: np.ndarray, holders: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _left_join(keys: np.ndarray, holders: pd.DataFrame, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
     """``pd.merge(keys, holders, left_on=..., right_on="phone", how="left")`` as positions: for each key
-    in order, its holder rows in their order (-1 where it has none): (key position, holder row)."""
+    in order, its holder rows in their order (-1 where it has none): (key position, holder row).
+    Keys and phones are entity codes below ``n_codes``: each key's rows found by two array lookups."""
     phone = holders["phone"].to_numpy(dtype=np.int64)
     order = np.argsort(phone, kind="stable")
-    sorted_phone = phone[order]
-    lo = np.searchsorted(sorted_phone, keys, side="left")
-    found = np.searchsorted(sorted_phone, keys, side="right") - lo
+    count = np.bincount(phone, minlength=n_codes)
+    start = np.cumsum(count) - count
+    lo, found = start[keys], count[keys]
     rep = np.maximum(found, 1)
     row = np.repeat(np.arange(len(keys)), rep)
     k = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
@@ -144,15 +146,16 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         x, y, w, via0 = cf[calls], ct[calls], weight[calls], ids[calls]
         side = {}
         for end in ("x", "y"):
-            row, at = _left_join(x if end == "x" else y, holders)
+            row, at = _left_join(x if end == "x" else y, holders, len(names))
             x, y, w, via0 = x[row], y[row], w[row], via0[row]
             side = {k: v[row] for k, v in side.items()}
             hit = at >= 0
             own = x if end == "x" else y
             side[f"h{end}"] = np.where(hit, h_holder[np.maximum(at, 0)] if len(h_holder) else own, own).astype(np.int64)
             side[f"i{end}"] = hit & (h_inferred[np.maximum(at, 0)] if len(h_inferred) else hit)
-            via = np.where(hit, h_via[np.maximum(at, 0)] if len(h_via) else None, None) if len(at) else np.zeros(0, object)
-            side[f"v{end}"] = via
+            none = -1 if lists is False else None
+            side[f"v{end}"] = np.where(hit, h_via[np.maximum(at, 0)] if len(h_via) else none, none) if len(at) else \
+                np.zeros(0, dtype=np.int64 if none == -1 else object)
         inferred_pair = side["ix"] | side["iy"]
         parts.add(side["hx"], side["hy"], (inferred_pair.astype(np.int64), ["calls", "calls:inferred"]), w,
                   [via0, side["vx"], side["vy"]])
