@@ -297,8 +297,6 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         focus = _focus_people(span_all, known, company_line, directs, rules)
         if len(focus) == 0:
             return _empty()
-    calls = pd.DataFrame({"line": np.concatenate([cf, ct]), "other": np.concatenate([ct, cf]),
-                          "ev": np.concatenate([ev, ev])})
     # the lines to attribute: in the call records, with no person known to use them
     lines = pd.Index(span_all.index)
     open_lines = lines.difference(pd.Index(known["line"].unique()))
@@ -335,7 +333,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     allowed = None
     width = max(len(names), 1)
     if bounded:
-        relay = _relay_pairs(known, span, end, open_lines, rules, budget=max(len(calls), 1_000_000))
+        relay = _relay_pairs(known, span, end, open_lines, rules, budget=max(2 * len(cf), 1_000_000))
         if relay is not None:
             pairs = pd.concat(strong + [relay]) if strong else relay
             allowed = np.unique(pairs["line"].to_numpy(dtype=np.int64) * width + pairs["person"].to_numpy(dtype=np.int64))
@@ -343,6 +341,9 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                 return _empty()
             known = known[known["person"].isin(np.unique(allowed % width))]
 
+    # every call edge from both ends: line, the other line, the edge's position
+    calls = pd.DataFrame({"line": np.concatenate([cf, ct]), "other": np.concatenate([ct, cf]),
+                          "ev": np.concatenate([ev, ev])})
     # shared correspondents (switchboards left out)
     mine = calls.merge(known[["person", "line"]], on="line")                    # known line of person → other
     theirs = calls[calls["line"].isin(open_lines if allowed is None else open_lines.intersection(np.unique(allowed // width)))]

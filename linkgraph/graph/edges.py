@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets, plain
+from linkgraph.graph._agg import group_keys, joined_sets, plain
 from linkgraph.graph.edge_refs import CODES_KEY, KEY as REFS_KEY, EdgeRefs, EntityCodes
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
@@ -104,31 +104,34 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     (type_codes,), type_names = _text_codes(rel["type"])
     swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (cf > ct)
     cf, ct = np.where(swap, ct, cf), np.where(swap, cf, ct)
+    del swap
     key = (cf * max(len(names), 1) + ct) * max(len(type_names), 1) + type_codes
-    _, first, groups = np.unique(key, return_index=True, return_inverse=True)
-    groups = groups.reshape(-1).astype(np.int64)
+    first, groups = group_keys(key)
+    del key
     n = len(first)
+    # per edge: its ends' and type's codes (the row-level arrays freed: memory at national scale)
+    cf, ct, tc = cf[first], ct[first], type_codes[first]
+    del type_codes
 
-    unit = _numbers(rel, weight_column).fillna(1.0).to_numpy()
-    out = pd.DataFrame({"from_entity": names[cf[first]], "to_entity": names[ct[first]], "type": type_names[type_codes[first]]})
+    out = pd.DataFrame({"from_entity": names[cf], "to_entity": names[ct], "type": type_names[tc]})
     out["directed"] = ~is_symmetric(out["type"])
-    out["self_loop"] = cf[first] == ct[first]
+    out["self_loop"] = cf == ct
     out["count"] = np.bincount(groups, minlength=n)
-    out["weight"] = np.bincount(groups, weights=unit, minlength=n)
+    out["weight"] = np.bincount(groups, weights=_numbers(rel, weight_column).fillna(1.0).to_numpy(), minlength=n)
     compact_dates = [c for c in ("date", "start", "time") if c in rel] == ["date"] and _text_categories(rel["date"])
     out["first_seen"], out["last_seen"] = _span(groups, rel["date"] if compact_dates else seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
-    level = _levels(rel["classification"])
     top = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(top, groups, level)
+    np.maximum.at(top, groups, _levels(rel["classification"]))
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
+    del top
     out["total_duration"] = _sum_present(groups, _numbers(rel, "duration").to_numpy(), n)
     out["total_quantity"] = _sum_present(groups, _numbers(rel, "quantity").to_numpy(), n)
-    out = finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists,
-                       _coded_ids(names, type_names, cf[first], type_codes[first], ct[first]))
-    out.attrs[CODES_KEY] = EntityCodes(names, cf[first], ct[first],
-                                       (out["from_entity"].to_numpy(), out["to_entity"].to_numpy()))
+    refs = _refs(groups, rel["source"], rel["row"], n)
+    del groups
+    out = finish_edges(out, refs, lists, _coded_ids(names, type_names, cf, tc, ct))
+    out.attrs[CODES_KEY] = EntityCodes(names, cf, ct, (out["from_entity"].to_numpy(), out["to_entity"].to_numpy()))
     return out
 
 
@@ -222,7 +225,9 @@ def finish_edges(out: pd.DataFrame, refs, lists: bool, ids: np.ndarray | None = 
     if lists:
         out["evidence"] = refs.lists()
     out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]) if ids is None else ids)
-    out = out[[c for c in EDGE_COLUMNS if lists or c != "evidence"]]
+    columns = [c for c in EDGE_COLUMNS if lists or c != "evidence"]
+    if list(out.columns) != columns:     # (already in order from edge_table: no copy of the table)
+        out = out[columns]
     if not lists:
         out.attrs[REFS_KEY] = refs
     return out
@@ -250,7 +255,7 @@ def _refs(groups: np.ndarray, source: pd.Series, row: pd.Series, n: int) -> Edge
             key = (groups * ns + cs) * width + (values.astype(np.int64) - lo)
             pick = np.unique(key, return_index=True)[1]
             offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
-            return EdgeRefs(offsets, cs[pick].astype(np.int64), values[pick].astype(np.int64), sources)
+            return EdgeRefs(offsets, cs[pick].astype(_small(ns)), values[pick].astype(np.int64), sources)
     raw, values = pd.factorize(values, use_na_sentinel=False)   # each distinct row value made text once
     values = pd.Index(values)
     text = np.asarray(values.astype(str), dtype=object)
@@ -260,4 +265,9 @@ def _refs(groups: np.ndarray, source: pd.Series, row: pd.Series, n: int) -> Edge
     number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=float)[raw]
     pick = distinct[np.lexsort((distinct, number[distinct], cs[distinct], groups[distinct]))]
     offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
-    return EdgeRefs(offsets, cs[pick].astype(np.int64), text[raw[pick]], np.asarray(sources, dtype=object))
+    return EdgeRefs(offsets, cs[pick].astype(_small(ns)), text[raw[pick]], np.asarray(sources, dtype=object))
+
+
+def _small(n: int) -> type:
+    """The smallest integer type holding codes below ``n`` (a reference's source code: 1 byte, not 8)."""
+    return np.int8 if n < 2 ** 7 else np.int16 if n < 2 ** 15 else np.int32 if n < 2 ** 31 else np.int64

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets, lists_by_group, plain
+from linkgraph.graph._agg import group_keys, joined_sets, lists_by_group, plain
 from linkgraph.graph.edge_refs import KEY as REFS_KEY, coded_kinds, edge_evidence, entity_codes, evidence_lists
 from linkgraph.graph.kinds import entity_types
 
@@ -115,6 +115,7 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else codes[:ne] == codes[ne:]
     position = np.flatnonzero(~loops).astype(np.int64)
     cf, ct = codes[:ne][position], codes[ne:][position]
+    del codes
     etype = plain(edges["type"]).to_numpy(dtype=object)[position]
     if not lists:   # an edge is referred to by its position in the caller's table
         ids = position
@@ -159,6 +160,7 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         inferred_pair = side["ix"] | side["iy"]
         parts.add(side["hx"], side["hy"], (inferred_pair.astype(np.int64), ["calls", "calls:inferred"]), w,
                   [via0, side["vx"], side["vy"]])
+        del x, y, w, via0, side, row, at, hit, own, inferred_pair    # (memory: only the parts are kept)
 
     person_end = np.where(fk == person, 1, np.where(tk == person, 2, 0))
     asset_kind = np.where(person_end == 1, tk, np.where(person_end == 2, fk, -1))
@@ -178,13 +180,15 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
             parts.add(m["person_a"].to_numpy(), m["person_b"].to_numpy(), ("shared:" + m["kind"]).to_numpy(),
                       np.ones(len(m)), [m["via_a"].to_numpy(), m["via_b"].to_numpy()])
 
+    del cf, ct, etype, weight, inferred, fk, tk, type_codes, person_end, asset_kind, direct, calls, tie
     allp = parts.arrays()
+    parts.cols = []        # (the parts' own arrays freed: the concatenation holds them)
     if allp is None:
         return _empty(lists)
     a, b, rule, w, *vias = allp
     key = a * max(len(names), 1) + b
-    _, first, groups = np.unique(key, return_index=True, return_inverse=True)
-    groups = groups.reshape(-1).astype(np.int64)
+    first, groups = group_keys(key)
+    del key
     n = len(first)
     rules = np.array(list(parts.vocab), dtype=object)
     family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()[rule]
@@ -244,10 +248,9 @@ class ViaIndex:
 
 def _via_index(groups: np.ndarray, via: list[np.ndarray], n: int) -> ViaIndex:
     """CSR of the distinct edge positions per pair (positions; -1 where a rule has none)."""
-    g = np.concatenate([groups] * len(via)).astype(np.int64)
-    v = np.concatenate([np.asarray(col, dtype=np.int64) for col in via])
-    keep = v >= 0
-    g, v = g[keep], v[keep]
+    via = [np.asarray(col, dtype=np.int64) for col in via]
+    g = np.concatenate([groups[col >= 0] for col in via]).astype(np.int64)   # (-1: none, left out first)
+    v = np.concatenate([col[col >= 0] for col in via])
     width = int(v.max()) + 1 if len(v) else 1
     key = np.sort(g * width + v)
     key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
