@@ -113,7 +113,8 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
     cf, ct, tc = cf[first], ct[first], type_codes[first]
     del type_codes
 
-    out = pd.DataFrame({"from_entity": names[cf], "to_entity": names[ct], "type": type_names[tc]})
+    out = pd.DataFrame({"from_entity": names[cf]})      # (columns added one by one: no block copied)
+    out["to_entity"], out["type"] = names[ct], type_names[tc]
     out["directed"] = ~is_symmetric(out["type"])
     out["self_loop"] = cf == ct
     out["count"] = np.bincount(groups, minlength=n)

@@ -191,15 +191,18 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     del key
     n = len(first)
     rules = np.array(list(parts.vocab), dtype=object)
-    family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()[rule]
-    out = pd.DataFrame({"from_entity": names[a[first]], "to_entity": names[b[first]],
-                        "from_type": kinds[a[first]], "to_type": kinds[b[first]]})
+    family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()
+    weights = {name: np.bincount(groups, weights=np.where(np.isin(rule, np.flatnonzero(family == name)), w, 0.0),
+                                 minlength=n) for name in ("direct", "calls", "shared")}
+    # the columns added one by one in their final order (no copy of the table to reorder it)
+    out = pd.DataFrame({"from_entity": names[a[first]]})
+    out["to_entity"] = names[b[first]]
+    out["from_type"], out["to_type"] = kinds[a[first]], kinds[b[first]]
+    out["weight"] = weights["direct"] + weights["calls"] + weights["shared"]
     for name in ("direct", "calls", "shared"):
-        out[name] = np.bincount(groups, weights=np.where(family == name, w, 0.0), minlength=n)
-    out["weight"] = out["direct"] + out["calls"] + out["shared"]
+        out[name] = weights[name]
     out["rules"], _ = joined_sets(groups, pd.Series(pd.Categorical.from_codes(rule, categories=rules)), n)
     if not lists:
-        out = out[[c for c in PROJECTION_COLUMNS if c not in ("via", "evidence")]]
         out.attrs["via_index"] = _via_index(groups, vias, n)
         return out
     via = pd.concat([pd.DataFrame({"g": groups, "via": v}) for v in vias]).dropna()
