@@ -41,8 +41,15 @@ def joined_sets(groups: np.ndarray, values: pd.Series, n_groups: int, sep: str =
         uniques = np.asarray(uniques, dtype=object)
     if len(uniques) <= 62:
         masks = np.zeros(n_groups, dtype=np.int64)
-        np.bitwise_or.at(masks, groups, np.left_shift(np.int64(1), codes.astype(np.int64)))
-        combos, inverse = np.unique(masks, return_inverse=True)
+        if len(uniques) <= 8:     # a few values: one count per value (faster than an unbuffered ufunc.at)
+            for j in range(len(uniques)):
+                at = codes == j
+                if at.any():
+                    masks |= (np.bincount(groups[at], minlength=n_groups) > 0).astype(np.int64) << j
+        else:
+            np.bitwise_or.at(masks, groups, np.left_shift(np.int64(1), codes.astype(np.int64)))
+        inverse, combos = pd.factorize(masks)      # few distinct combinations: hashed, not sorted
+        combos = np.asarray(combos, dtype=np.int64)
         bits = (combos[:, None] >> np.arange(len(uniques))) & 1
         names = np.array([sep.join(v for v in uniques[row.astype(bool)] if v) for row in bits], dtype=object)
         counts = np.array([sum(1 for v in uniques[row.astype(bool)] if v) for row in bits], dtype=np.int64)
@@ -74,3 +81,24 @@ def lists_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int, order:
     for missing in np.flatnonzero(pd.isna(out)):
         out[missing] = []
     return pd.Series(out, dtype=object)
+
+
+def group_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_index=True, return_inverse=True)[1:]`` for integer keys: the first row of
+    each distinct key (keys in ascending order) and each row's group, by hashing the keys and sorting
+    only the distinct ones.
+
+    >>> first, groups = group_keys(np.array([7, 3, 7, 5, 3]))
+    >>> first.tolist(), groups.tolist()
+    ([1, 3, 0], [2, 0, 2, 1, 0])
+    """
+    codes, uniques = pd.factorize(key)
+    uniques = np.asarray(uniques)
+    # codes are given in order of first appearance: a row is its code's first where the running
+    # maximum of the codes grows
+    grows = np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]] if len(codes) else np.zeros(0, dtype=bool)
+    first = np.flatnonzero(grows)
+    order = np.argsort(uniques)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[codes]

@@ -21,6 +21,11 @@ line goes to the best candidate when its points reach ``min_points`` and beat th
 Only known (file-stated) lines are used as anchors: an inferred line never anchors another.
 The relay clue is looked for only on (line, person) pairs another clue names (a relay alone never
 attributes a line when two kinds are required), else by a range join over line start dates.
+
+Bounded by the clues: when the strong kinds are company, company group and relay, a line can only
+go to a person with one of them for it. Those (line, person) pairs are found first (the company
+joins, and the relay pairs by the range join over start dates, unless that join would be larger than
+the call table), and the correspondents and cells are compared on them only; no pair, no search.
 """
 from __future__ import annotations
 
@@ -29,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph.edge_refs import edge_evidence
-from linkgraph.graph.kinds import entity_types
+from linkgraph.graph._agg import plain
+from linkgraph.graph.edge_refs import coded_kinds, edge_evidence, entity_codes
 
 CALL_TYPES = ("called", "texted")
 ATTRIBUTION_COLUMNS = ["person", "phone", "points", "runner_up", "reasons", "evidence"]
@@ -150,41 +155,92 @@ def _dates(values: np.ndarray) -> np.ndarray:
     return parsed[codes]     # code -1 (no date) reads the appended NaT
 
 
-def _line_spans(edges: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-    """First and last call and call rows per line over the call edges under ``mask`` (both ends);
-    dates parsed once per distinct string."""
-    c = edges[mask]
-    line = np.concatenate([c["from_entity"].to_numpy(), c["to_entity"].to_numpy()])
-    if len(line) == 0:
-        return pd.DataFrame(columns=["first", "last", "calls"])
+def _call_spans(frm: np.ndarray, to: np.ndarray, first: np.ndarray, last: np.ndarray, count: np.ndarray,
+                n_codes: int) -> pd.DataFrame:
+    """Per line (entity code, both ends of the call edges): its first and last call (NaT skipped) and
+    its call rows, as ``groupby("line").agg(first=min, last=max, calls=sum)`` on integer arrays."""
+    line = np.concatenate([frm, to]).astype(np.int64)
+    nat = np.iinfo(np.int64).min
+    big = np.iinfo(np.int64).max
+    f = np.concatenate([first, first]).astype("datetime64[ns]").view(np.int64)
+    lo = np.full(n_codes, big, dtype=np.int64)
+    np.minimum.at(lo, line, np.where(f == nat, big, f))
+    lo[lo == big] = nat
+    hi = np.full(n_codes, nat, dtype=np.int64)
+    np.maximum.at(hi, line, np.concatenate([last, last]).astype("datetime64[ns]").view(np.int64))
+    n = np.concatenate([count, count])
+    calls = np.bincount(line, weights=n.astype(float), minlength=n_codes)
+    idx = np.flatnonzero(np.bincount(line, minlength=n_codes) > 0)
+    return pd.DataFrame({"first": lo[idx].view("datetime64[ns]"), "last": hi[idx].view("datetime64[ns]"),
+                         "calls": calls[idx].astype(n.dtype if n.dtype.kind in "iuf" else np.int64)},
+                        index=pd.Index(idx, name="line"))
 
-    def dates(col: str) -> np.ndarray:
-        return _dates(np.concatenate([c[col].to_numpy(), c[col].to_numpy()]))
-    frame = pd.DataFrame({"line": line, "first": dates("first_seen"), "last": dates("last_seen"),
-                          "n": np.concatenate([c["count"].to_numpy(), c["count"].to_numpy()])})
-    return frame.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))
 
-
-def _focus_people(edges: pd.DataFrame, calls_mask: np.ndarray, known: pd.DataFrame, company_line: pd.DataFrame,
+def _focus_people(span: pd.DataFrame, known: pd.DataFrame, company_line: pd.DataFrame,
                   directs: pd.DataFrame, rules: AttributionRules) -> pd.Index:
     """The people a line can be attributed to when the strong kinds are company, company group and
     relay: directors of a company with a contact line, their co-directors, and users of a known line
-    that falls silent (``silent_days`` before the records end, ``relay_min_calls`` call rows)."""
+    that falls silent (``silent_days`` before the records end, ``relay_min_calls`` call rows).
+    ``span``: every line's calls (:func:`_call_spans`)."""
     people = []
     if len(company_line) and len(directs):
         firms = directs[directs["company"].isin(company_line["company"])]
         people += [firms["person"], directs.loc[directs["company"].isin(
             directs.loc[directs["person"].isin(firms["person"]), "company"]), "person"]]
-    lines = pd.Index(known["line"].unique())
-    ends = edges["from_entity"].isin(lines).to_numpy() | edges["to_entity"].isin(lines).to_numpy()
-    span = _line_spans(edges, calls_mask & ends)
     # the records' end: the last call of any line (at least relay's own end, over lines with enough calls)
-    last = pd.unique(edges.loc[calls_mask, "last_seen"].to_numpy())
-    end = pd.to_datetime(pd.Series(last, dtype=object), errors="coerce", format="mixed").max() if len(span) else pd.NaT
+    end = span["last"].max()
+    span = span[span.index.isin(known["line"].unique())]
     if len(span) and pd.notna(end):
         span = span[(span["calls"] >= rules.relay_min_calls) & ((end - span["last"]).dt.days >= rules.silent_days)]
         people.append(known.loc[known["line"].isin(span.index), "person"])
     return pd.Index(pd.concat(people).unique()) if people else pd.Index([])
+
+
+def _relay_pairs(known: pd.DataFrame, span: pd.DataFrame, end, open_lines: pd.Index, rules: AttributionRules,
+                 budget: int) -> pd.DataFrame | None:
+    """Every (new line, person) pair with a relay clue, by the range join of :func:`_relay_window`
+    (None when that join would exceed ``budget`` rows: the caller does without this bound)."""
+    none = pd.DataFrame({"line": np.zeros(0, dtype=np.int64), "person": np.zeros(0, dtype=np.int64)})
+    if pd.isna(end):
+        return none
+    old = known[["person", "line", "ev"]].merge(span, left_on="line", right_index=True)
+    old = old[(end - old["last"]).dt.days >= rules.silent_days]
+    new = span[span.index.isin(open_lines)].rename_axis("new").reset_index()
+    if len(old) == 0 or len(new) == 0:
+        return none
+    if _window_size(old, new, rules.relay_days, rules.silent_days) > budget:
+        return None
+    pairs = _relay_window(old, new, rules.relay_days, rules.silent_days)
+    ok = ((pairs["last_new"] > pairs["last_old"]) & (pairs["first_new"] > pairs["first_old"])).to_numpy()
+    return pd.DataFrame({"line": pairs["new"].to_numpy()[ok], "person": pairs["person"].to_numpy()[ok]})
+
+
+def _window_size(old: pd.DataFrame, new: pd.DataFrame, relay_days: float, silent_days: float) -> int:
+    """How many rows :func:`_relay_window` would build (binary searches only)."""
+    starts = np.sort(new["first"].dropna().to_numpy(dtype="datetime64[ns]"))
+    last = old["last"].dropna().to_numpy(dtype="datetime64[ns]")
+    lo = np.searchsorted(starts, last - np.timedelta64(int(relay_days * 86400), "s"), side="left")
+    hi = np.searchsorted(starts, last + np.timedelta64(int(silent_days * 86400), "s"), side="right")
+    return int(np.maximum(hi - lo, 0).sum())
+
+
+def _within(line: np.ndarray, person: np.ndarray, allowed: np.ndarray | None, width: int) -> np.ndarray:
+    """True where (line, person) is among the ``allowed`` pair keys (``line * width + person``, sorted);
+    everywhere when there is no bound."""
+    if allowed is None:
+        return np.ones(len(line), dtype=bool)
+    key = np.asarray(line, dtype=np.int64) * width + np.asarray(person, dtype=np.int64)
+    at = np.minimum(np.searchsorted(allowed, key), max(len(allowed) - 1, 0))
+    return (allowed[at] == key) if len(allowed) else np.zeros(len(key), dtype=bool)
+
+
+def _distinct_others(calls: pd.DataFrame, lines: np.ndarray | None = None) -> pd.Series:
+    """Per line (of ``lines``, default every line), how many distinct lines it talks to."""
+    c = calls if lines is None else calls[calls["line"].isin(lines)]
+    width = int(max(c["line"].max(), c["other"].max())) + 1 if len(c) else 1
+    key = np.unique(c["line"].to_numpy(dtype=np.int64) * width + c["other"].to_numpy(dtype=np.int64))
+    line, n = np.unique(key // width, return_counts=True)
+    return pd.Series(n, index=pd.Index(line, name="line"), name="other")
 
 
 def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
@@ -200,19 +256,17 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     if edges is None or len(edges) == 0:
         return _empty()
     every_edge = edges
-    keep = (edges["from_entity"] != edges["to_entity"]).to_numpy()
-    edges = edges[keep]
+    # entity ids as integer codes in id order (made once by edge_table, carried in its attrs; joins on
+    # integers, sorting codes sorts the ids)
+    codes, names = entity_codes(edges)
+    kinds = coded_kinds(edges, names, entities)
+    n_all = len(edges)
+    keep = codes[:n_all] != codes[n_all:]
     position = np.flatnonzero(keep)   # evidence: edge positions in the caller's table, text at the end
-    # entity ids as integer codes in id order (joins on integers; sorting codes sorts the ids)
-    codes, names = pd.factorize(np.concatenate([edges["from_entity"].to_numpy(dtype=object),
-                                                edges["to_entity"].to_numpy(dtype=object)]), sort=True)
-    names = np.asarray(names, dtype=object)
-    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
-    ne = len(edges)
-    ftype, ttype = kinds[codes[:ne]], kinds[codes[ne:]]
-    edges = pd.DataFrame({"from_entity": codes[:ne].astype(np.int64), "to_entity": codes[ne:].astype(np.int64),
-                          "type": edges["type"].to_numpy(),
-                          **{c: edges[c].to_numpy() for c in ("first_seen", "last_seen", "count") if c in edges}})
+    cf, ct = codes[:n_all][keep], codes[n_all:][keep]
+    ftype, ttype = kinds[cf], kinds[ct]
+    edges = pd.DataFrame({"from_entity": cf, "to_entity": ct, "type": plain(edges["type"]).to_numpy()[keep],
+                          **{c: edges[c].to_numpy()[keep] for c in ("first_seen", "last_seen", "count") if c in edges}})
     if homes is not None and len(homes):
         at = pd.Index(names).get_indexer(homes.index)
         homes = pd.Series(homes.to_numpy()[at >= 0], index=at[at >= 0])
@@ -231,21 +285,20 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     # company clue or a known line falling silent can get a line; nobody of them: no further scan
     company_line = links((etype == "uses") & (ftype == "company") & (ttype == "phone"), "company", "line", "ev_c")
     directs = links((etype == "directs") & (ftype == "person") & (ttype == "company"), "person", "company", "ev_d")
+    cf, ct = edges["from_entity"].to_numpy()[calls_mask], edges["to_entity"].to_numpy()[calls_mask]
+    ev = position[calls_mask]
+    # every line's first and last call and call rows (dates parsed once per distinct string)
+    span_all = _call_spans(cf, ct, _dates(edges["first_seen"].to_numpy()[calls_mask]),
+                           _dates(edges["last_seen"].to_numpy()[calls_mask]), edges["count"].to_numpy()[calls_mask],
+                           len(names))
+    bounded = set(rules.strong) <= {"company", "company_group", "relay"}
     focus = None
-    if set(rules.strong) <= {"company", "company_group", "relay"}:
-        focus = _focus_people(edges, calls_mask, known, company_line, directs, rules)
+    if bounded:
+        focus = _focus_people(span_all, known, company_line, directs, rules)
         if len(focus) == 0:
             return _empty()
-    c = edges[calls_mask]
-    calls = pd.concat([
-        pd.DataFrame({"line": c["from_entity"].to_numpy(), "other": c["to_entity"].to_numpy(), "ev": position[calls_mask],
-                      "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
-                      "n": c["count"].to_numpy()}),
-        pd.DataFrame({"line": c["to_entity"].to_numpy(), "other": c["from_entity"].to_numpy(), "ev": position[calls_mask],
-                      "first": c["first_seen"].to_numpy(), "last": c["last_seen"].to_numpy(),
-                      "n": c["count"].to_numpy()})], ignore_index=True)
     # the lines to attribute: in the call records, with no person known to use them
-    lines = pd.Index(calls["line"].unique())
+    lines = pd.Index(span_all.index)
     open_lines = lines.difference(pd.Index(known["line"].unique()))
     if len(open_lines) == 0:
         return _empty()
@@ -253,9 +306,13 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     if focus is not None:   # the other clues only for the people who can get a line
         known = known[known["person"].isin(focus)]
     clues = _Clues()
+    # relay: the lines with enough calls, and the records' end
+    span = span_all[span_all["calls"] >= rules.relay_min_calls]
+    end = span["last"].max()
 
     # company contact numbers
     company_line = company_line[company_line["line"].isin(open_lines)]
+    strong = []
     if len(company_line) and len(directs):
         direct = company_line.merge(directs, on="company")
         clues.add(pd.DataFrame({"line": direct["line"], "person": direct["person"], "kind": "company",
@@ -268,14 +325,35 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         clues.add(pd.DataFrame({"line": group["line"], "person": group["person"], "kind": "company_group",
                                 "points": rules.company_group}), None,
                   [group[c].to_numpy() for c in ("ev_c", "ev_d_x", "ev_d_y", "ev_d_co")])
+        strong += [direct[["line", "person"]], group[["line", "person"]]]
 
+    # bounded by the clues: a line goes only to a person with a strong clue for it, so the other clues
+    # are looked for on those (line, person) pairs only (the relay pairs by a range join over line
+    # start dates, when that join is not larger than the call table): none, nothing to attribute
+    allowed = None
+    width = max(len(names), 1)
+    if bounded:
+        relay = _relay_pairs(known, span, end, open_lines, rules, budget=max(2 * len(cf), 1_000_000))
+        if relay is not None:
+            pairs = pd.concat(strong + [relay]) if strong else relay
+            allowed = np.unique(pairs["line"].to_numpy(dtype=np.int64) * width + pairs["person"].to_numpy(dtype=np.int64))
+            if len(allowed) == 0:
+                return _empty()
+            known = known[known["person"].isin(np.unique(allowed % width))]
+
+    # every call edge from both ends: line, the other line, the edge's position
+    calls = pd.DataFrame({"line": np.concatenate([cf, ct]), "other": np.concatenate([ct, cf]),
+                          "ev": np.concatenate([ev, ev])})
     # shared correspondents (switchboards left out)
-    degree = calls.groupby("line")["other"].nunique()
-    talk = calls[calls["other"].map(degree).fillna(0).to_numpy() <= rules.hub_degree]
-    mine = talk.merge(known[["person", "line"]], on="line")                     # known line of person → other
-    theirs = talk[talk["line"].isin(open_lines)]
+    mine = calls.merge(known[["person", "line"]], on="line")                    # known line of person → other
+    theirs = calls[calls["line"].isin(open_lines if allowed is None else open_lines.intersection(np.unique(allowed // width)))]
+    others = None if allowed is None else np.union1d(mine["other"].to_numpy(), theirs["other"].to_numpy())
+    degree = _distinct_others(calls, others)
+    mine = mine[mine["other"].map(degree).fillna(0).to_numpy() <= rules.hub_degree]
+    theirs = theirs[theirs["other"].map(degree).fillna(0).to_numpy() <= rules.hub_degree]
     shared = theirs.merge(mine[["person", "other", "ev"]], on="other", suffixes=("", "_k"))
-    shared = shared[shared["person"] != shared["line"]]
+    shared = shared[(shared["person"] != shared["line"]).to_numpy()
+                    & _within(shared["line"].to_numpy(), shared["person"].to_numpy(), allowed, width)]
     if len(shared):
         _shared_clue(clues, shared, "other", "correspondents", rules.correspondent, rules.max_correspondents)
 
@@ -284,6 +362,7 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     if len(cells):
         kc = cells.merge(known[["person", "line"]], on="line")[["person", "cell", "ev"]]
         oc = cells[cells["line"].isin(open_lines)].merge(kc, on="cell", suffixes=("", "_k"))
+        oc = oc[_within(oc["line"].to_numpy(), oc["person"].to_numpy(), allowed, width)]
         if len(oc):
             _shared_clue(clues, oc, "cell", "cells", rules.cell, rules.max_cells)
 
@@ -305,10 +384,6 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
                                         "points": rules.home_cells}), group, [hc["ev"].to_numpy()])
 
     # relay: a known line falls silent, this one starts shortly before
-    span = calls.assign(first=_dates(calls["first"].to_numpy()), last=_dates(calls["last"].to_numpy()))
-    span = span.groupby("line").agg(first=("first", "min"), last=("last", "max"), calls=("n", "sum"))
-    span = span[span["calls"] >= rules.relay_min_calls]
-    end = span["last"].max()
     if pd.notna(end):
         old = known[["person", "line", "ev"]].merge(span, left_on="line", right_index=True)
         old = old[(end - old["last"]).dt.days >= rules.silent_days]
@@ -329,12 +404,14 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         return _empty()
     allc = pd.concat(clues.frames, ignore_index=True)
     # a line calling one of the person's own lines is not theirs
-    self_call = calls.merge(known[["person", "line"]].rename(columns={"line": "other"}), on="other")[["line", "person"]]
+    near = calls[calls["line"].isin(allc["line"].unique())]
+    self_call = near.merge(known[["person", "line"]].rename(columns={"line": "other"}), on="other")[["line", "person"]]
     self_call = self_call.drop_duplicates().assign(_x=True)
     allc = allc.merge(self_call, on=["line", "person"], how="left")
     allc = allc[allc["_x"].isna()].drop(columns="_x")
-    # the best kind of each clue counts once per (line, person, kind)
-    allc = allc.sort_values("points", ascending=False).drop_duplicates(["line", "person", "kind"])
+    # the best kind of each clue counts once per (line, person, kind) (ties: the first found, whatever
+    # the other rows: a stable sort)
+    allc = allc.sort_values("points", ascending=False, kind="stable").drop_duplicates(["line", "person", "kind"])
     allc["strong"] = allc["kind"].isin(rules.strong)
     total = allc.groupby(["line", "person"]).agg(points=("points", "sum"), kinds=("kind", "nunique"),
                                                  strong=("strong", "any")).reset_index()

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 KEY = "evidence_refs"
+CODES_KEY = "entity_codes"
 
 
 class EdgeRefs:
@@ -91,7 +92,112 @@ def evidence_lists(edges: pd.DataFrame) -> np.ndarray:
 
 def carry(frame: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (built from ``edges`` keeping its first rows in place, e.g. a concat after it) with
-    ``edges``' evidence store: pandas drops ``attrs`` on a concat of frames whose attrs differ."""
-    if KEY in edges.attrs:
-        frame.attrs[KEY] = edges.attrs[KEY]
+    ``edges``' evidence store and entity codes: pandas drops ``attrs`` on a concat of frames whose
+    attrs differ."""
+    for key in (KEY, CODES_KEY):
+        if key in edges.attrs:
+            frame.attrs[key] = edges.attrs[key]
     return frame
+
+
+class EntityCodes:
+    """The edge table's endpoints as integer codes, made once by :func:`~linkgraph.graph.edges.edge_table`
+    and read by the stages after it (attribution, projection) instead of hashing the same id strings
+    again. ``names``: the distinct ids, sorted (so codes sort as the ids do); ``frm``/``to``: the codes of
+    the table's first ``len(frm)`` rows; ``ids``: those rows' id arrays, to check that a table is still
+    the one coded (rows appended after them are coded when read, see :func:`entity_codes`).
+
+    >>> c = EntityCodes(np.array(["P-a", "T-b"], dtype=object), np.array([0]), np.array([1]),
+    ...                 (np.array(["P-a"], dtype=object), np.array(["T-b"], dtype=object)))
+    >>> t = pd.DataFrame({"from_entity": ["P-a", "P-c"], "to_entity": ["T-b", "T-b"]})
+    >>> t.attrs[CODES_KEY] = c
+    >>> codes, names = entity_codes(t)
+    >>> codes.tolist(), names.tolist()
+    ([0, 1, 2, 2], ['P-a', 'P-c', 'T-b'])
+    """
+
+    __slots__ = ("names", "frm", "to", "ids", "kinds")
+
+    def __init__(self, names: np.ndarray, frm: np.ndarray, to: np.ndarray, ids: tuple[np.ndarray, np.ndarray]):
+        self.names, self.frm, self.to, self.ids = names, frm, to, ids
+        self.kinds: tuple | None = None    # (entities frame, its length, kinds of names): entity_types once
+
+    def __deepcopy__(self, memo) -> "EntityCodes":
+        return self
+
+    def __copy__(self) -> "EntityCodes":
+        return self
+
+    def matches(self, edges: pd.DataFrame) -> bool:
+        """``edges``' first rows are the coded ones (same id objects, in place)."""
+        n = len(self.frm)
+        if len(edges) < n or "from_entity" not in edges or "to_entity" not in edges:
+            return False
+        for col, ids in zip(("from_entity", "to_entity"), self.ids):
+            now = edges[col].to_numpy()
+            if now.dtype != object or not bool((now[:n] == ids).all()):   # (0.1 s for 5M ids: no hashing)
+                return False
+        return True
+
+
+def entity_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``edges``' endpoints (``from`` codes then ``to`` codes, one array) and the sorted
+    distinct ids they index: ``pd.factorize(np.concatenate([from, to]), sort=True)``, read from the
+    table's :class:`EntityCodes` when it has them (rows appended after the coded ones are coded here)."""
+    store = edges.attrs.get(CODES_KEY)
+    frm, to = edges["from_entity"].to_numpy(dtype=object), edges["to_entity"].to_numpy(dtype=object)
+    if store is None or not store.matches(edges):
+        codes, names = pd.factorize(np.concatenate([frm, to]), sort=True)
+        return codes.astype(np.int64), np.asarray(names, dtype=object)
+    n, ne = len(store.frm), len(edges)
+    if n == ne:
+        return np.concatenate([store.frm, store.to]), store.names
+    extra = np.concatenate([frm[n:], to[n:]])
+    names = store.names
+    at = pd.Index(names).get_indexer(extra)
+    if (at < 0).any():    # ids the coded rows do not have: merged into the sorted names
+        new = pd.unique(extra[at < 0])
+        names = np.sort(np.concatenate([names, np.asarray(new, dtype=object)]))
+        shift = np.searchsorted(names, store.names)
+        at = pd.Index(names).get_indexer(extra)
+        frm_c, to_c = shift[store.frm], shift[store.to]
+    else:
+        frm_c, to_c = store.frm, store.to
+    k = ne - n
+    return np.concatenate([frm_c, at[:k], to_c, at[k:]]).astype(np.int64), names
+
+
+def coded_kinds(edges: pd.DataFrame, names: np.ndarray, entities: pd.DataFrame | None) -> np.ndarray:
+    """``entity_types(names, entities)`` as an array, kept in the table's :class:`EntityCodes` for the
+    next stage that asks with the same ``entities`` and names."""
+    from linkgraph.graph.kinds import entity_types
+
+    store = edges.attrs.get(CODES_KEY)
+    if store is not None and store.kinds is not None:
+        ents, size, kn, kinds = store.kinds
+        if ents is entities and size == (len(entities) if entities is not None else -1) and kn is names:
+            return kinds
+    kinds = _kinds(names, entities)
+    if store is not None and names is store.names:
+        store.kinds = (entities, len(entities) if entities is not None else -1, names, kinds)
+    return kinds
+
+
+def _kinds(names: np.ndarray, entities: pd.DataFrame | None) -> np.ndarray:
+    """``entity_types(names, entities)`` for distinct ids: the entity table's type by one index lookup,
+    the id prefix read only for the ids it does not type."""
+    from linkgraph.graph.kinds import entity_types
+
+    if entities is None or len(entities) == 0 or "entity_id" not in entities:
+        return entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    index = pd.Index(entities["entity_id"])
+    if not index.is_unique:
+        return entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    at = index.get_indexer(names)
+    known = entities["entity_type"]
+    known = (known.astype(object) if isinstance(known.dtype, pd.CategoricalDtype) else known).to_numpy(dtype=object)
+    kinds = np.where(at >= 0, known[np.maximum(at, 0)] if len(known) else None, None)
+    missing = pd.isna(kinds)
+    if missing.any():
+        kinds[missing] = entity_types(pd.Series(names[missing], dtype=object)).to_numpy()
+    return kinds

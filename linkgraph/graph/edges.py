@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets, plain
-from linkgraph.graph.edge_refs import KEY as REFS_KEY, EdgeRefs
+from linkgraph.graph._agg import group_keys, joined_sets, plain
+from linkgraph.graph.edge_refs import CODES_KEY, KEY as REFS_KEY, EdgeRefs, EntityCodes
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
 EDGE_KEY = ["from_entity", "to_entity", "type"]
@@ -97,45 +97,138 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
             out.attrs[REFS_KEY] = EdgeRefs(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64),
                                            np.zeros(0, dtype=object), np.zeros(0, dtype=object))
         return out
-    ends = relations["from_entity"].notna().to_numpy() & relations["to_entity"].notna().to_numpy()
+    # the ids made into text and coded once, both ends together (codes sort as the ids do); rows
+    # missing an end left out (found by the same hashing)
+    ends, (cf, ct), names = _id_codes(relations["from_entity"], relations["to_entity"])
     rel = relations if ends.all() else relations[ends]      # (no copy of the table when nothing is missing)
-    frm, to = rel["from_entity"].astype(str).to_numpy(), rel["to_entity"].astype(str).to_numpy()
-    type_codes, type_names = pd.factorize(rel["type"].astype(str).to_numpy(), sort=True)
-    types = np.asarray(type_names, dtype=object)[type_codes]
-    swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (frm > to)
-    frm, to = np.where(swap, to, frm), np.where(swap, frm, to)
-    codes, names = zip(*(pd.factorize(col, sort=True) for col in (frm, to)))
-    codes, names = codes + (type_codes,), names + (type_names,)
-    key = (codes[0].astype(np.int64) * len(names[1]) + codes[1]) * len(names[2]) + codes[2]
-    _, first, groups = np.unique(key, return_index=True, return_inverse=True)
-    groups = groups.reshape(-1).astype(np.int64)
+    (type_codes,), type_names = _text_codes(rel["type"])
+    swap = np.asarray(is_symmetric(pd.Series(type_names, dtype=object)))[type_codes] & (cf > ct)
+    cf, ct = np.where(swap, ct, cf), np.where(swap, cf, ct)
+    del swap
+    key = (cf * max(len(names), 1) + ct) * max(len(type_names), 1) + type_codes
+    first, groups = group_keys(key)
+    del key
     n = len(first)
+    # per edge: its ends' and type's codes (the row-level arrays freed: memory at national scale)
+    cf, ct, tc = cf[first], ct[first], type_codes[first]
+    del type_codes
 
-    unit = _numbers(rel, weight_column).fillna(1.0).to_numpy()
-    out = pd.DataFrame({"from_entity": frm[first], "to_entity": to[first], "type": types[first]})
+    out = pd.DataFrame({"from_entity": names[cf]})      # (columns added one by one: no block copied)
+    out["to_entity"], out["type"] = names[ct], type_names[tc]
     out["directed"] = ~is_symmetric(out["type"])
-    out["self_loop"] = (out["from_entity"] == out["to_entity"]).to_numpy()
+    out["self_loop"] = cf == ct
     out["count"] = np.bincount(groups, minlength=n)
-    out["weight"] = np.bincount(groups, weights=unit, minlength=n)
+    out["weight"] = np.bincount(groups, weights=_numbers(rel, weight_column).fillna(1.0).to_numpy(), minlength=n)
     compact_dates = [c for c in ("date", "start", "time") if c in rel] == ["date"] and _text_categories(rel["date"])
     out["first_seen"], out["last_seen"] = _span(groups, rel["date"] if compact_dates else seen_time(rel), n)
     out["agencies"], out["n_agencies"] = joined_sets(groups, rel["agency"], n)
     out["sources"], out["n_sources"] = joined_sets(groups, rel["source"], n)
-    level = plain(rel["classification"]).map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
     top = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(top, groups, level)
+    np.maximum.at(top, groups, _levels(rel["classification"]))
     out["classification"] = np.where(top >= 0, _LEVELS[np.clip(top, 0, None)], None)
+    del top
     out["total_duration"] = _sum_present(groups, _numbers(rel, "duration").to_numpy(), n)
     out["total_quantity"] = _sum_present(groups, _numbers(rel, "quantity").to_numpy(), n)
-    return finish_edges(out, _refs(groups, rel["source"], rel["row"], n), lists)
+    refs = _refs(groups, rel["source"], rel["row"], n)
+    del groups
+    out = finish_edges(out, refs, lists, _coded_ids(names, type_names, cf, tc, ct))
+    out.attrs[CODES_KEY] = EntityCodes(names, cf, ct, (out["from_entity"].to_numpy(), out["to_entity"].to_numpy()))
+    return out
 
 
-def finish_edges(out: pd.DataFrame, refs, lists: bool) -> pd.DataFrame:
-    """The edge table in its final form: ids, columns in order, evidence as lists or kept as ``refs``."""
+def _id_codes(frm: pd.Series, to: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Rows with both ends, and their ends' codes into the sorted distinct ids made text (as
+    :func:`_text_codes`): each column hashed once, its missing values found by the same pass."""
+    raw = [pd.factorize(plain(col).to_numpy(dtype=object)) for col in (frm, to)]
+    ends = (raw[0][0] >= 0) & (raw[1][0] >= 0)
+    texts = [np.asarray(pd.Series(u, dtype=object).astype(str), dtype=object) for _, u in raw]
+    inverse, names = _sorted_factorize(np.concatenate(texts))
+    a = inverse[:len(texts[0])][raw[0][0][ends]]
+    b = inverse[len(texts[0]):][raw[1][0][ends]]
+    used = np.zeros(len(names), dtype=bool)
+    used[a], used[b] = True, True
+    if not used.all():        # ids only on rows missing their other end
+        keep = np.cumsum(used) - 1
+        a, b, names = keep[a], keep[b], names[used]
+    return ends, (a, b), names
+
+
+def _sorted_factorize(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(text, sort=True)`` for text values: hashed, then the distinct values sorted by
+    Arrow (UTF-8 byte order is code point order, Python's), Python's sort when they are not all text."""
+    codes, uniques = pd.factorize(text)
+    uniques = np.asarray(uniques, dtype=object)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        order = pc.array_sort_indices(pa.array(uniques, type=pa.string())).to_numpy()
+    except (ImportError, TypeError, ValueError):   # (pyarrow's ArrowTypeError / ArrowInvalid are these)
+        order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
+
+
+def _coded_ids(names: np.ndarray, type_names: np.ndarray, frm: np.ndarray, types: np.ndarray,
+               to: np.ndarray) -> np.ndarray:
+    """The edge ids ``from|type|to`` from codes: each distinct ``from|type|`` made once, then one
+    concatenation per edge."""
+    width = max(len(type_names), 1)
+    head, heads = pd.factorize(frm.astype(np.int64) * width + types)
+    heads = np.asarray(heads, dtype=np.int64)
+    prefix = (pd.Series(names[heads // width], dtype=object) + "|" + pd.Series(type_names[heads % width], dtype=object)
+              + "|").to_numpy(dtype=object)
+    return np.add(prefix[head], names[to]) if len(head) else np.zeros(0, dtype=object)
+
+
+def _text_codes(*columns: pd.Series) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Per column, integer codes into the sorted distinct text of all the columns (``astype(str)``
+    semantics: None is "None"), as ``pd.factorize(np.concatenate([c.astype(str) ...]), sort=True)``
+    split back per column; each distinct value is made into text once, a text categorical read by its
+    codes (no hashing)."""
+    raw, texts = [], []
+    for col in columns:
+        if _text_categories(col) and not (col.cat.codes.to_numpy() < 0).any():
+            raw.append(col.cat.codes.to_numpy().astype(np.int64))
+            texts.append(np.asarray(col.cat.categories, dtype=object))
+        else:
+            codes, uniques = pd.factorize(plain(col).to_numpy(dtype=object), use_na_sentinel=False)
+            raw.append(codes.astype(np.int64))
+            texts.append(np.asarray(pd.Series(uniques, dtype=object).astype(str), dtype=object))
+    inverse, names = _sorted_factorize(np.concatenate(texts) if len(texts) > 1 else texts[0])
+    used = np.zeros(len(names), dtype=bool)
+    out, start = [], 0
+    for codes, text in zip(raw, texts):
+        mapped = inverse[start:start + len(text)].astype(np.int64)[codes]
+        used[mapped] = True
+        out.append(mapped)
+        start += len(text)
+    names = np.asarray(names, dtype=object)
+    if not used.all():    # categories no row has: left out, as a factorize of the values does
+        keep = np.cumsum(used) - 1
+        out, names = [keep[c] for c in out], names[used]
+    return tuple(out), names
+
+
+def _levels(values: pd.Series) -> np.ndarray:
+    """Classification rank per row (-1: unknown or missing); a categorical's categories ranked once."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        rank = pd.Series(values.cat.categories, dtype=object).map(CLASSIFICATION_RANK).fillna(-1).to_numpy()
+        rank = np.append(rank.astype(np.int64), -1)    # code -1 (missing) reads the appended -1
+        return rank[values.cat.codes.to_numpy().astype(np.int64)]
+    return values.map(CLASSIFICATION_RANK).fillna(-1).to_numpy().astype(np.int64)
+
+
+def finish_edges(out: pd.DataFrame, refs, lists: bool, ids: np.ndarray | None = None) -> pd.DataFrame:
+    """The edge table in its final form: ids (``ids``: made already), columns in order, evidence as
+    lists or kept as ``refs``."""
     if lists:
         out["evidence"] = refs.lists()
-    out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]))
-    out = out[[c for c in EDGE_COLUMNS if lists or c != "evidence"]]
+    out.insert(0, "edge_id", edge_id(out["from_entity"], out["type"], out["to_entity"]) if ids is None else ids)
+    columns = [c for c in EDGE_COLUMNS if lists or c != "evidence"]
+    if list(out.columns) != columns:     # (already in order from edge_table: no copy of the table)
+        out = out[columns]
     if not lists:
         out.attrs[REFS_KEY] = refs
     return out
@@ -149,16 +242,33 @@ def _sum_present(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _refs(groups: np.ndarray, source: pd.Series, row: pd.Series, n: int) -> EdgeRefs:
-    """Per group its distinct (source, row) in source then numeric row order (ties: first seen)."""
-    cs, sources = pd.factorize(source.astype(str).to_numpy(), sort=True)
-    raw, values = pd.factorize(row.to_numpy(), use_na_sentinel=False)   # each distinct row value made text once
+    """Per group its distinct (source, row) in source then numeric row order (ties: first seen).
+
+    Integer rows (what the readers give) are kept as integers, made into text when looked at; others
+    as their text."""
+    (cs,), sources = _text_codes(source)
+    ns = max(len(sources), 1)
+    values = row.to_numpy()
+    if values.dtype.kind in "iu" and len(values):
+        lo = int(values.min())
+        width = int(values.max()) - lo + 1
+        if n * ns * width < 2 ** 62:   # one sorted integer key: group, source, row (text is injective on integers)
+            key = (groups * ns + cs) * width + (values.astype(np.int64) - lo)
+            pick = np.unique(key, return_index=True)[1]
+            offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
+            return EdgeRefs(offsets, cs[pick].astype(_small(ns)), values[pick].astype(np.int64), sources)
+    raw, values = pd.factorize(values, use_na_sentinel=False)   # each distinct row value made text once
     values = pd.Index(values)
     text = np.asarray(values.astype(str), dtype=object)
     codes, _ = pd.factorize(text)
     cr = codes[raw]
-    distinct = np.unique((groups * max(len(sources), 1) + cs) * max(int(cr.max()) + 1 if len(cr) else 1, 1) + cr,
-                         return_index=True)[1]
+    distinct = np.unique((groups * ns + cs) * max(int(cr.max()) + 1 if len(cr) else 1, 1) + cr, return_index=True)[1]
     number = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=float)[raw]
     pick = distinct[np.lexsort((distinct, number[distinct], cs[distinct], groups[distinct]))]
     offsets = np.concatenate([[0], np.cumsum(np.bincount(groups[pick], minlength=n))]).astype(np.int64)
-    return EdgeRefs(offsets, cs[pick].astype(np.int64), text[raw[pick]], np.asarray(sources, dtype=object))
+    return EdgeRefs(offsets, cs[pick].astype(_small(ns)), text[raw[pick]], np.asarray(sources, dtype=object))
+
+
+def _small(n: int) -> type:
+    """The smallest integer type holding codes below ``n`` (a reference's source code: 1 byte, not 8)."""
+    return np.int8 if n < 2 ** 7 else np.int16 if n < 2 ** 15 else np.int32 if n < 2 ** 31 else np.int64

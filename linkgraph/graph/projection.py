@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import joined_sets, lists_by_group
-from linkgraph.graph.edge_refs import KEY as REFS_KEY, edge_evidence, evidence_lists
+from linkgraph.graph._agg import group_keys, joined_sets, lists_by_group, plain
+from linkgraph.graph.edge_refs import KEY as REFS_KEY, coded_kinds, edge_evidence, entity_codes, evidence_lists
 from linkgraph.graph.kinds import entity_types
 
 CALL_TYPES = frozenset({"called", "texted"})
@@ -39,30 +39,59 @@ PROJECTION_COLUMNS = ["from_entity", "to_entity", "from_type", "to_type", "weigh
                       "rules", "via", "evidence"]
 
 
-def _pairs(a: np.ndarray, b: np.ndarray, rule: np.ndarray | str, weight: np.ndarray, via: list[np.ndarray],
-           lean: bool = False) -> pd.DataFrame:
-    """Pair rows (smaller id first) with three ``via`` columns: edge ids (None where a rule has fewer),
-    or with ``lean`` edge positions (-1 where none), so that the parts concatenate column for column."""
-    frame = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b), "rule": rule, "w": weight})
-    for i in range(3):
-        v = via[i] if i < len(via) else np.full(len(frame), -1 if lean else None, dtype=np.int64 if lean else object)
-        if lean:
-            v = np.asarray(v)
-            if v.dtype.kind not in "iu":   # ids, or None / NaN where a phone has no inferred holder
-                v = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
-        frame[f"via{i}"] = v
-    return frame[frame["a"] != frame["b"]]
+class _Parts:
+    """Pair rows (smaller code first) gathered as flat arrays: ``rule`` as codes into ``vocab``, three
+    ``via`` columns (edge ids, None where a rule has fewer; with ``lean`` edge positions, -1)."""
+
+    def __init__(self, lean: bool):
+        self.lean, self.cols, self.vocab = lean, [], {}
+
+    def add(self, a: np.ndarray, b: np.ndarray, rule: np.ndarray | tuple, weight: np.ndarray, via: list[np.ndarray]) -> None:
+        """``rule``: per row its text, or (codes, names) already coded."""
+        codes, names = rule if isinstance(rule, tuple) else pd.factorize(pd.Series(rule, dtype=object))
+        names = np.asarray(names, dtype=object)
+        at = np.array([self.vocab.setdefault(r, len(self.vocab)) for r in names] + [-1], dtype=np.int64)
+        keep = a != b
+        part = [np.minimum(a, b)[keep], np.maximum(a, b)[keep], at[codes][keep], np.asarray(weight, dtype=float)[keep]]
+        for i in range(3):
+            if i < len(via):
+                v = np.asarray(via[i])
+                if self.lean and v.dtype.kind not in "iu":   # None / NaN where a phone has no inferred holder
+                    v = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+                part.append(v[keep])
+            else:
+                part.append(np.full(int(keep.sum()), -1 if self.lean else None, dtype=np.int64 if self.lean else object))
+        self.cols.append(part)
+
+    def arrays(self) -> list[np.ndarray] | None:
+        if not any(len(p[0]) for p in self.cols):
+            return None
+        return [np.concatenate([p[i] for p in self.cols]) for i in range(7)]
 
 
-def _holders(edges: pd.DataFrame, ftype: pd.Series, ttype: pd.Series, ids: pd.Series) -> pd.DataFrame:
+def _holders(phone: np.ndarray, holder: np.ndarray, inferred: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
     """phone → the people using it (``inferred``: only through an attributed line, whose edge id is
-    ``via``); a phone with no person user holds for itself."""
-    mask = (edges["type"] == "uses").to_numpy() & (ftype == "person").to_numpy() & (ttype == "phone").to_numpy()
-    uses = edges[mask]
-    inferred = uses["inferred"].eq(True).to_numpy() if "inferred" in uses else np.zeros(len(uses), bool)
-    users = pd.DataFrame({"phone": uses["to_entity"].to_numpy(), "holder": uses["from_entity"].to_numpy(),
-                          "inferred": inferred, "via": np.where(inferred, ids.to_numpy()[mask], None)})
+    ``via``, -1 / None when stated); a phone with no person user holds for itself."""
+    none = -1 if ids.dtype.kind in "iu" else None
+    users = pd.DataFrame({"phone": phone, "holder": holder, "inferred": inferred, "via": np.where(inferred, ids, none)})
     return users.sort_values("inferred").drop_duplicates(["phone", "holder"])
+
+
+def _left_join(keys: np.ndarray, holders: pd.DataFrame, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.merge(keys, holders, left_on=..., right_on="phone", how="left")`` as positions: for each key
+    in order, its holder rows in their order (-1 where it has none): (key position, holder row).
+    Keys and phones are entity codes below ``n_codes``: each key's rows found by two array lookups."""
+    phone = holders["phone"].to_numpy(dtype=np.int64)
+    order = np.argsort(phone, kind="stable")
+    count = np.bincount(phone, minlength=n_codes)
+    start = np.cumsum(count) - count
+    lo, found = start[keys], count[keys]
+    rep = np.maximum(found, 1)
+    row = np.repeat(np.arange(len(keys)), rep)
+    k = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+    hit = np.repeat(found > 0, rep)
+    at = np.where(hit, order[np.minimum(np.repeat(lo, rep) + k, max(len(order) - 1, 0))] if len(order) else -1, -1)
+    return row, at
 
 
 def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None, *,
@@ -75,107 +104,127 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     pair's references when somebody looks (:func:`pair_evidence`).
     """
     if len(edges) == 0:
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
-        if not lists:
-            out = out.drop(columns=["via", "evidence"])
-            out.attrs["via_index"] = ViaIndex(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        return out
+        return _empty(lists)
     if lists and REFS_KEY in edges.attrs:   # an edge table made with lists=False: its lists made here
         edges = edges.assign(evidence=evidence_lists(edges))
-    edges = edges[[c for c in ("edge_id", "from_entity", "to_entity", "type", "weight", "self_loop", "inferred", "evidence")
-                   if c in edges and (lists or c not in ("edge_id", "evidence"))]]   # only what is read below
-    position = np.arange(len(edges), dtype=np.int64)
-    loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else \
-        (edges["from_entity"] == edges["to_entity"]).to_numpy()
-    position = position[~loops]
-    edges = edges[~loops]
-    if not lists:   # an edge is referred to by its position in the caller's table
-        ids = pd.Series(position, index=edges.index)
-    else:
-        ids = edges["edge_id"] if "edge_id" in edges else \
-            edges["from_entity"] + "|" + edges["type"] + "|" + edges["to_entity"]
-    # entity ids as integer codes in id order: joins and group-bys on integers, same order as the ids
-    codes, names = pd.factorize(np.concatenate([edges["from_entity"].to_numpy(dtype=object),
-                                                edges["to_entity"].to_numpy(dtype=object)]), sort=True)
-    names = np.asarray(names, dtype=object)
-    kinds = entity_types(pd.Series(names, dtype=object), entities).to_numpy()
+    # entity ids as integer codes in id order (made once by edge_table, carried in its attrs): joins
+    # and group-bys on integers, same order as the ids
+    codes, names = entity_codes(edges)
+    kinds = coded_kinds(edges, names, entities)
     ne = len(edges)
-    ftype = pd.Series(kinds[codes[:ne]], index=edges.index, dtype=object)
-    ttype = pd.Series(kinds[codes[ne:]], index=edges.index, dtype=object)
-    edges = edges.assign(from_entity=codes[:ne].astype(np.int64), to_entity=codes[ne:].astype(np.int64))
-    weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0) if "weight" in edges \
-        else pd.Series(1.0, index=edges.index)
-    parts = []
+    loops = edges["self_loop"].to_numpy(dtype=bool) if "self_loop" in edges else codes[:ne] == codes[ne:]
+    position = np.flatnonzero(~loops).astype(np.int64)
+    cf, ct = codes[:ne][position], codes[ne:][position]
+    del codes
+    etype = plain(edges["type"]).to_numpy(dtype=object)[position]
+    if not lists:   # an edge is referred to by its position in the caller's table
+        ids = position
+    elif "edge_id" in edges:
+        ids = edges["edge_id"].to_numpy(dtype=object)[position]
+    else:
+        ids = (pd.Series(names[cf]) + "|" + pd.Series(etype) + "|" + pd.Series(names[ct])).to_numpy(dtype=object)
+    weight = pd.to_numeric(edges["weight"], errors="coerce").fillna(1.0).to_numpy(dtype=float)[position] \
+        if "weight" in edges else np.ones(len(position))
+    inferred = edges["inferred"].eq(True).to_numpy()[position] if "inferred" in edges else np.zeros(len(position), bool)
+    # entity kinds as small codes (a comparison per edge on integers)
+    kind_codes, kind_names = pd.factorize(pd.Series(kinds, dtype=object))
+    kind_of = {k: i for i, k in enumerate(kind_names)}
+    fk, tk = kind_codes[cf], kind_codes[ct]
+    person, phone = kind_of.get("person", -2), kind_of.get("phone", -2)
+    type_codes, type_names = pd.factorize(pd.Series(etype, dtype=object))
+    is_type = lambda names_: np.isin(type_codes, [i for i, t in enumerate(type_names) if t in names_])  # noqa: E731
+    parts = _Parts(lean=not lists)
 
-    direct = (ftype == "person") & (ttype == "person")
-    d = edges[direct]
-    parts.append(_pairs(d["from_entity"].to_numpy(), d["to_entity"].to_numpy(), ("direct:" + d["type"]).to_numpy(),
-                        weight[direct].to_numpy(), [ids[direct].to_numpy()], not lists))
+    direct = (fk == person) & (tk == person)
+    parts.add(cf[direct], ct[direct], ("direct:" + pd.Series(etype[direct], dtype=object)).to_numpy(), weight[direct],
+              [ids[direct]])
 
-    calls = edges["type"].isin(CALL_TYPES) & (ftype == "phone") & (ttype == "phone")
+    calls = is_type(CALL_TYPES) & (fk == phone) & (tk == phone)
     if calls.any():
-        holders = _holders(edges, ftype, ttype, ids)
-        c = pd.DataFrame({"x": edges.loc[calls, "from_entity"].to_numpy(), "y": edges.loc[calls, "to_entity"].to_numpy(),
-                          "w": weight[calls].to_numpy(), "via0": ids[calls].to_numpy()})
-        for end, col in (("x", "hx"), ("y", "hy")):
-            c = c.merge(holders.rename(columns={"phone": end, "holder": col, "inferred": f"i{col}", "via": f"v{col}"}),
-                        on=end, how="left")
-            c[col] = c[col].fillna(c[end]).astype(np.int64)
-        inferred = c["ihx"].eq(True).to_numpy() | c["ihy"].eq(True).to_numpy()
-        parts.append(_pairs(c["hx"].to_numpy(), c["hy"].to_numpy(), np.where(inferred, "calls:inferred", "calls"),
-                            c["w"].to_numpy(), [c["via0"].to_numpy(), c["vhx"].to_numpy(), c["vhy"].to_numpy()], not lists))
+        users = is_type({"uses"}) & (fk == person) & (tk == phone)
+        holders = _holders(ct[users], cf[users], inferred[users], ids[users])
+        h_holder, h_inferred, h_via = (holders[c].to_numpy() for c in ("holder", "inferred", "via"))
+        x, y, w, via0 = cf[calls], ct[calls], weight[calls], ids[calls]
+        side = {}
+        for end in ("x", "y"):
+            row, at = _left_join(x if end == "x" else y, holders, len(names))
+            x, y, w, via0 = x[row], y[row], w[row], via0[row]
+            side = {k: v[row] for k, v in side.items()}
+            hit = at >= 0
+            own = x if end == "x" else y
+            side[f"h{end}"] = np.where(hit, h_holder[np.maximum(at, 0)] if len(h_holder) else own, own).astype(np.int64)
+            side[f"i{end}"] = hit & (h_inferred[np.maximum(at, 0)] if len(h_inferred) else hit)
+            none = -1 if lists is False else None
+            side[f"v{end}"] = np.where(hit, h_via[np.maximum(at, 0)] if len(h_via) else none, none) if len(at) else \
+                np.zeros(0, dtype=np.int64 if none == -1 else object)
+        inferred_pair = side["ix"] | side["iy"]
+        parts.add(side["hx"], side["hy"], (inferred_pair.astype(np.int64), ["calls", "calls:inferred"]), w,
+                  [via0, side["vx"], side["vy"]])
+        del x, y, w, via0, side, row, at, hit, own, inferred_pair    # (memory: only the parts are kept)
 
-    person_end = np.where(ftype == "person", "from", np.where(ttype == "person", "to", ""))
-    asset_type = np.where(person_end == "from", ttype, np.where(person_end == "to", ftype, None))
-    stated = ~edges["inferred"].eq(True).to_numpy() if "inferred" in edges else True
-    tie = edges["type"].isin(SHARE_VIA).to_numpy() & pd.Series(asset_type).isin(SHARED_ASSETS).to_numpy() \
-        & ~direct.to_numpy() & stated
+    person_end = np.where(fk == person, 1, np.where(tk == person, 2, 0))
+    asset_kind = np.where(person_end == 1, tk, np.where(person_end == 2, fk, -1))
+    shared_kinds = [kind_of[k] for k in SHARED_ASSETS if k in kind_of]
+    tie = is_type(SHARE_VIA) & np.isin(asset_kind, shared_kinds) & ~direct & ~inferred
     if tie.any():
         t = pd.DataFrame({
-            "person": np.where(person_end[tie] == "from", edges["from_entity"].to_numpy()[tie], edges["to_entity"].to_numpy()[tie]),
-            "asset": np.where(person_end[tie] == "from", edges["to_entity"].to_numpy()[tie], edges["from_entity"].to_numpy()[tie]),
-            "kind": asset_type[tie], "via": ids.to_numpy()[tie]})
+            "person": np.where(person_end[tie] == 1, cf[tie], ct[tie]),
+            "asset": np.where(person_end[tie] == 1, ct[tie], cf[tie]),
+            "kind": np.asarray(kind_names, dtype=object)[asset_kind[tie]], "via": ids[tie]})
         sharers = t.groupby("asset")["person"].nunique()
         t = t[t["asset"].map(sharers).between(2, max_sharers)]
         first = t.drop_duplicates(["asset", "person"])
         m = first.merge(first, on=["asset", "kind"], suffixes=("_a", "_b"))
         m = m[m["person_a"] < m["person_b"]]
         if len(m):
-            parts.append(_pairs(m["person_a"].to_numpy(), m["person_b"].to_numpy(), ("shared:" + m["kind"]).to_numpy(),
-                                np.ones(len(m)), [m["via_a"].to_numpy(), m["via_b"].to_numpy()], not lists))
+            parts.add(m["person_a"].to_numpy(), m["person_b"].to_numpy(), ("shared:" + m["kind"]).to_numpy(),
+                      np.ones(len(m)), [m["via_a"].to_numpy(), m["via_b"].to_numpy()])
 
-    allp = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+    del cf, ct, etype, weight, inferred, fk, tk, type_codes, person_end, asset_kind, direct, calls, tie
+    allp = parts.arrays()
+    parts.cols = []        # (the parts' own arrays freed: the concatenation holds them)
     if allp is None:
-        return person_projection(edges.iloc[:0], entities, lists=lists)
-    groups = allp.groupby(["a", "b"], sort=True).ngroup().to_numpy()
-    n = int(groups.max()) + 1
-    rule_codes, rules = pd.factorize(allp["rule"])
-    family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()[rule_codes]
-    out = allp.iloc[np.unique(groups, return_index=True)[1]][["a", "b"]].reset_index(drop=True)
-    out.columns = ["from_entity", "to_entity"]
-    out["from_type"], out["to_type"] = kinds[out["from_entity"].to_numpy()], kinds[out["to_entity"].to_numpy()]
-    out["from_entity"], out["to_entity"] = names[out["from_entity"].to_numpy()], names[out["to_entity"].to_numpy()]
+        return _empty(lists)
+    a, b, rule, w, *vias = allp
+    key = a * max(len(names), 1) + b
+    first, groups = group_keys(key)
+    del key
+    n = len(first)
+    rules = np.array(list(parts.vocab), dtype=object)
+    family = pd.Series(rules, dtype=object).str.split(":", n=1).str[0].to_numpy()
+    weights = {name: np.bincount(groups, weights=np.where(np.isin(rule, np.flatnonzero(family == name)), w, 0.0),
+                                 minlength=n) for name in ("direct", "calls", "shared")}
+    # the columns added one by one in their final order (no copy of the table to reorder it)
+    out = pd.DataFrame({"from_entity": names[a[first]]})
+    out["to_entity"] = names[b[first]]
+    out["from_type"], out["to_type"] = kinds[a[first]], kinds[b[first]]
+    out["weight"] = weights["direct"] + weights["calls"] + weights["shared"]
     for name in ("direct", "calls", "shared"):
-        out[name] = np.bincount(groups, weights=np.where(family == name, allp["w"].to_numpy(), 0.0), minlength=n)
-    out["weight"] = out["direct"] + out["calls"] + out["shared"]
-    out["rules"], _ = joined_sets(groups, allp["rule"], n)
-    via_cols = [c for c in allp.columns if c.startswith("via")]
+        out[name] = weights[name]
+    out["rules"], _ = joined_sets(groups, pd.Series(pd.Categorical.from_codes(rule, categories=rules)), n)
     if not lists:
-        out = out[[c for c in PROJECTION_COLUMNS if c not in ("via", "evidence")]]
-        out.attrs["via_index"] = _via_index(groups, [allp[c].to_numpy() for c in via_cols], n)
+        out.attrs["via_index"] = _via_index(groups, vias, n)
         return out
-    via = pd.concat([pd.DataFrame({"g": groups, "via": allp[c].to_numpy()}) for c in via_cols]).dropna()
+    via = pd.concat([pd.DataFrame({"g": groups, "via": v}) for v in vias]).dropna()
     out["via"] = lists_by_group(via["g"].to_numpy(), via["via"].to_numpy(), n).to_numpy()
     if "evidence" in edges:
-        refs = edges["evidence"]
+        refs = edges["evidence"].iloc[position]
         if pd.api.types.infer_dtype(refs, skipna=True) == "string":  # read back from CSV: 'a:1;b:2'
             refs = refs.str.split(";")
-        ev = pd.DataFrame({"via": ids.to_numpy(), "ref": refs.to_numpy()}).explode("ref").dropna()
+        ev = pd.DataFrame({"via": ids, "ref": refs.to_numpy()}).explode("ref").dropna()
         ev = via.merge(ev, on="via")
         out["evidence"] = lists_by_group(ev["g"].to_numpy(), ev["ref"].to_numpy(), n).to_numpy()
     else:
         out["evidence"] = pd.Series([[] for _ in range(n)], dtype=object).to_numpy()
     return out[PROJECTION_COLUMNS]
+
+
+def _empty(lists: bool) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in PROJECTION_COLUMNS})
+    if not lists:
+        out = out.drop(columns=["via", "evidence"])
+        out.attrs["via_index"] = ViaIndex(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    return out
 
 
 class ViaIndex:
@@ -202,10 +251,9 @@ class ViaIndex:
 
 def _via_index(groups: np.ndarray, via: list[np.ndarray], n: int) -> ViaIndex:
     """CSR of the distinct edge positions per pair (positions; -1 where a rule has none)."""
-    g = np.concatenate([groups] * len(via)).astype(np.int64)
-    v = np.concatenate([np.asarray(col, dtype=np.int64) for col in via])
-    keep = v >= 0
-    g, v = g[keep], v[keep]
+    via = [np.asarray(col, dtype=np.int64) for col in via]
+    g = np.concatenate([groups[col >= 0] for col in via]).astype(np.int64)   # (-1: none, left out first)
+    v = np.concatenate([col[col >= 0] for col in via])
     width = int(v.max()) + 1 if len(v) else 1
     key = np.sort(g * width + v)
     key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
