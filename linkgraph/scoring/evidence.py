@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from linkgraph.scoring.codes import factorize_ids
+
 Resolve = Callable[[np.ndarray], "list[str] | np.ndarray"]
 
 
@@ -33,7 +35,7 @@ class EvidenceIndex(Mapping):
         if uniques is None:
             keys = np.asarray(keys, dtype=object)
             keep = ~pd.isna(keys)
-            codes, uniques = pd.factorize(keys[keep])
+            codes, uniques = factorize_ids(keys[keep])
         else:
             keys = np.asarray(keys, dtype=np.int64)
             keep = keys >= 0

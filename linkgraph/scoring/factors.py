@@ -20,7 +20,7 @@ from linkgraph.graph.background import in_background_parts
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
-from linkgraph.scoring.codes import NONE, group_codes, group_max, group_min, sorted_codes
+from linkgraph.scoring.codes import NONE, factorize_ids, group_codes, group_max, group_min, sorted_codes
 from linkgraph.scoring.config import ActivityFactor, ConcealmentFactor, FinancialFactor, NetworkFactor
 from linkgraph.scoring.context import ScoringContext
 from linkgraph.scoring.evidence import EvidenceIndex, merge
@@ -104,7 +104,8 @@ def corroboration(ctx: ScoringContext) -> Factor:
     asset_of, assets = pd.factorize(owned["to_entity"])
     # integer work from here: the mentions' columns as codes (categoricals: no hashing), the owned
     # assets' mentions found with one hash pass over the mentions' entity ids
-    code = pd.Index(assets).get_indexer(m["entity_id"])
+    mention_of, mentioned = factorize_ids(m["entity_id"].to_numpy(dtype=object))
+    code = np.append(pd.Index(assets).get_indexer(mentioned), -1)[mention_of]     # (code −1: no id)
     at = np.flatnonzero(code >= 0)
     src, source_of = sorted_codes(m["source"])
     row, row_of = sorted_codes(m["row"])
@@ -179,8 +180,8 @@ def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     if cached is not None and cached[0] is ctx.edges:
         return cached[1]
     n = len(ctx.edges)
-    codes, ids = pd.factorize(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
-                                              ctx.edges["to_entity"].to_numpy(dtype=object)]))
+    codes, ids = factorize_ids(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
+                                               ctx.edges["to_entity"].to_numpy(dtype=object)]))
     codes = np.where(codes < 0, len(ids), codes)
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["edge_codes"] = (ctx.edges, out)
@@ -342,8 +343,8 @@ def _projection_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.I
     if cached is not None and cached[0] is ctx.projection:
         return cached[1]
     p, n = ctx.projection, len(ctx.projection)
-    codes, ids = pd.factorize(np.concatenate([p["from_entity"].to_numpy(dtype=object),
-                                              p["to_entity"].to_numpy(dtype=object)]))
+    codes, ids = factorize_ids(np.concatenate([p["from_entity"].to_numpy(dtype=object),
+                                               p["to_entity"].to_numpy(dtype=object)]))
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["projection_codes"] = (ctx.projection, out)
     return out
