@@ -77,7 +77,7 @@ def factorize_ids(values, min_size: int = 100_000) -> tuple[np.ndarray, np.ndarr
     objects come out (no two objects hold the same id) and none is missing, the grouping by object is
     the grouping by value — else ``pd.factorize`` runs as usual. The result is the same either way."""
     arr = np.ascontiguousarray(np.asarray(values, dtype=object))
-    if len(arr) < min_size or arr.itemsize != np.dtype(np.intp).itemsize:
+    if len(arr) < max(min_size, 1) or arr.itemsize != np.dtype(np.intp).itemsize:
         codes, uniques = pd.factorize(arr)
         return codes, np.asarray(uniques, dtype=object)
     address = np.frombuffer((ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data), dtype=np.intp).copy()
