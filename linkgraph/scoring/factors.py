@@ -51,15 +51,24 @@ def _json_number(text: pd.Series, key: str) -> pd.Series:
     return pd.to_numeric(text.str.extract(rf'"{key}"\s*:\s*"?([0-9.]+)', expand=False), errors="coerce")
 
 
+def _distinct_texts(attributes: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """The rows' attribute texts coded once: (each row's code, the distinct texts — missing as "" —,
+    those texts folded); keyword tests and number extraction then run once per distinct text."""
+    codes, uniques = pd.factorize(attributes)
+    raw = pd.Series(np.append(np.asarray(uniques, dtype=object), ""), dtype=object)
+    codes = np.where(codes < 0, len(raw) - 1, codes)
+    return codes, raw, apply_unique(raw, fold)[0].fillna("")
+
+
 def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Factor:
     """Procedures and seizures: seriousness × agency × quantity and drug × recency."""
     rows = _person_rows(ctx)
     if rows.empty:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
-    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
-    seriousness = np.full(len(rows), cfg.offences.get("other", 0.3))
-    matched = np.zeros(len(rows), dtype=bool)
-    best = np.zeros(len(rows))
+    code, raw_text, text = _distinct_texts(rows["attributes"])    # each distinct text read once
+    seriousness = np.full(len(text), cfg.offences.get("other", 0.3))
+    matched = np.zeros(len(text), dtype=bool)
+    best = np.zeros(len(text))
     for keyword, weight in cfg.offences.items():
         if keyword == "other":
             continue
@@ -67,13 +76,13 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
         best = np.where(hit, np.maximum(best, weight), best)
         matched |= hit
     seriousness = np.where(matched, best, seriousness)
-    kg = _json_number(plain(rows["attributes"]).fillna(""), "quantity_kg").to_numpy()
+    kg = _json_number(raw_text, "quantity_kg").to_numpy()
     seizure = ~np.isnan(kg)
-    drug = np.ones(len(rows))
+    drug = np.ones(len(text))
     for name, weight in cfg.drugs.items():
         drug = np.where(text.str.contains(fold(name), regex=False).to_numpy() & seizure, weight, drug)
     seizure_value = cfg.seizure_base * (1 + np.log1p(np.nan_to_num(kg))) * drug
-    value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)
+    value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)[code]
     agency = plain(rows["agency"]).map(cfg.agencies).fillna(0.0).to_numpy(dtype=float)
     rows = rows.assign(v=value * agency * _grade_weights(rows) * _decay(rows["date"], ctx.reference_date, half_life))
     counted = rows[rows["v"] > 0]
@@ -261,11 +270,11 @@ def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
     if rows.empty or not cfg.laundering_keywords:
         return pd.DataFrame(columns=["entity_id", "source", "row"])
     rows = rows[rows["agency"].isin(cfg.laundering_agencies)]
-    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
-    hit = np.zeros(len(rows), dtype=bool)
+    code, _, text = _distinct_texts(rows["attributes"])
+    hit = np.zeros(len(text), dtype=bool)
     for keyword in cfg.laundering_keywords:
         hit |= text.str.contains(fold(keyword), regex=False).to_numpy()
-    return rows.loc[hit, ["entity_id", "source", "row"]]
+    return rows.loc[hit[code], ["entity_id", "source", "row"]]
 
 
 def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor:
@@ -418,11 +427,14 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
     g, kept = graph, None
     if population == "known":
-        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
         fc, tc, ids = _projection_codes(ctx)
         is_known = ids.isin(known)
         kept = is_known[fc] & is_known[tc]
-        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
+        # the known people with a kept pair to somebody else: the subgraph as built from the kept pairs
+        linked = np.zeros(len(ids), dtype=bool)
+        tie = kept & (fc != tc)
+        linked[fc[tie]] = linked[tc[tie]] = True
+        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(ids[linked])))
     if g.ecount() == 0:
         return NetworkGraph(None, kept)
     if population == "all" and analysis is not None and "betweenness" in analysis:
