@@ -136,13 +136,31 @@ def pagerank(graph: GraphLike, *, damping: float = 0.85, directed: bool = False,
     return _series(g, g.pagerank(directed=directed, damping=damping, weights="weight"), "pagerank")
 
 
+def _ranks(text: pd.Series) -> np.ndarray:
+    """Dense ranks of texts in sorted order (``pd.factorize(text, sort=True)``'s codes), sorted as a
+    fixed-width unicode array in C rather than as Python objects (a text with a NUL, which such an
+    array cannot hold, falls back to pandas).
+
+    >>> _ranks(pd.Series(["b", "a", "c", "a"])).tolist()
+    [1, 0, 2, 0]
+    """
+    if len(text) == 0 or text.str.contains("\x00", regex=False).any():
+        return pd.factorize(text.to_numpy(dtype=object), sort=True)[0]
+    fixed = text.to_numpy(dtype=str)
+    order = np.argsort(fixed, kind="stable")
+    ordered = fixed[order]
+    ranks = np.empty(len(fixed), dtype=np.int64)
+    ranks[order] = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
+    return ranks
+
+
 def _relabel(names: list, membership: np.ndarray) -> np.ndarray:
     """Community ids by decreasing size, ties by the smallest member id: stable across runs
     (integer work only: the ids are ranked once, each community keeps its smallest rank)."""
     membership = np.asarray(membership, dtype=np.int64)
     if len(membership) == 0:
         return membership
-    ranks = pd.factorize(pd.Series(names, dtype=object).astype(str).to_numpy(dtype=object), sort=True)[0]
+    ranks = _ranks(pd.Series(names, dtype=object).astype(str))
     n_comm = int(membership.max()) + 1
     size = np.bincount(membership, minlength=n_comm)
     first = np.full(n_comm, np.iinfo(np.int64).max)
