@@ -83,13 +83,30 @@ def betweenness(graph: GraphLike, *, sample_threshold: int = 5000, k: int = 128,
 
 
 def betweenness_values(g: ig.Graph, *, sample_threshold: int = 5000, k: int = 128, seed: int = 0,
-                       normalized: bool = True, directed: bool = False, weighted: bool = False) -> np.ndarray:
+                       normalized: bool = True, directed: bool = False, weighted: bool = False,
+                       part: tuple[int, int] = (0, 1)) -> np.ndarray:
     """:func:`betweenness`'s values on an igraph graph, in vertex order (``weighted``: the edge
-    attribute ``weight`` is a length); no vertex names read (a forked child computes it as is)."""
+    attribute ``weight`` is a length); no vertex names read (a forked child computes it as is).
+
+    ``part=(i, m)``: the share of pivots ``i::m`` only, scaled as the whole sample (the sum is
+    additive over pivots, so the ``m`` parts, computed on ``m`` cores, add up to the value, equal up
+    to floating-point summation order); exact betweenness (no sampling) is part 0's whole, other
+    parts' zero.
+
+    >>> import igraph as ig
+    >>> g = ig.Graph.Barabasi(300, 2)
+    >>> whole = betweenness_values(g, sample_threshold=100, k=40)
+    >>> halves = sum(betweenness_values(g, sample_threshold=100, k=40, part=(i, 2)) for i in range(2))
+    >>> bool(np.allclose(whole, halves, rtol=1e-12, atol=0))
+    True
+    """
     n = g.vcount()
     weights = "weight" if weighted else None
     pair_factor = 1.0 if directed else 2.0  # igraph counts unordered pairs once when undirected
+    i, m = part
     if n <= sample_threshold or k >= n:
+        if i > 0:
+            return np.zeros(n)
         raw = np.asarray(g.betweenness(directed=directed, weights=weights), dtype=float) * pair_factor
         if n <= 2:
             values = np.zeros(n)
@@ -99,7 +116,8 @@ def betweenness_values(g: ig.Graph, *, sample_threshold: int = 5000, k: int = 12
             values = raw / pair_factor
         return values
     pivots = random.Random(seed).sample(range(n), k)
-    raw = np.asarray(g.betweenness(directed=directed, weights=weights, sources=pivots, targets=None), dtype=float)
+    mine = pivots if m == 1 else pivots[i::m]
+    raw = np.asarray(g.betweenness(directed=directed, weights=weights, sources=mine, targets=None), dtype=float)
     raw *= pair_factor
     is_pivot = np.zeros(n, dtype=bool)
     is_pivot[pivots] = True
@@ -118,13 +136,31 @@ def pagerank(graph: GraphLike, *, damping: float = 0.85, directed: bool = False,
     return _series(g, g.pagerank(directed=directed, damping=damping, weights="weight"), "pagerank")
 
 
+def _ranks(text: pd.Series) -> np.ndarray:
+    """Dense ranks of texts in sorted order (``pd.factorize(text, sort=True)``'s codes), sorted as a
+    fixed-width unicode array in C rather than as Python objects (a text with a NUL, which such an
+    array cannot hold, falls back to pandas).
+
+    >>> _ranks(pd.Series(["b", "a", "c", "a"])).tolist()
+    [1, 0, 2, 0]
+    """
+    if len(text) == 0 or text.str.contains("\x00", regex=False).any():
+        return pd.factorize(text.to_numpy(dtype=object), sort=True)[0]
+    fixed = text.to_numpy(dtype=str)
+    order = np.argsort(fixed, kind="stable")
+    ordered = fixed[order]
+    ranks = np.empty(len(fixed), dtype=np.int64)
+    ranks[order] = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
+    return ranks
+
+
 def _relabel(names: list, membership: np.ndarray) -> np.ndarray:
     """Community ids by decreasing size, ties by the smallest member id: stable across runs
     (integer work only: the ids are ranked once, each community keeps its smallest rank)."""
     membership = np.asarray(membership, dtype=np.int64)
     if len(membership) == 0:
         return membership
-    ranks = pd.factorize(pd.Series(names, dtype=object).astype(str).to_numpy(dtype=object), sort=True)[0]
+    ranks = _ranks(pd.Series(names, dtype=object).astype(str))
     n_comm = int(membership.max()) + 1
     size = np.bincount(membership, minlength=n_comm)
     first = np.full(n_comm, np.iinfo(np.int64).max)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from linkgraph.scoring.codes import factorize_ids
+
 Resolve = Callable[[np.ndarray], "list[str] | np.ndarray"]
 
 
@@ -25,11 +27,19 @@ class EvidenceIndex(Mapping):
     (['fadettes:1', 'fadettes:2'], 2, False)
     """
 
-    def __init__(self, keys: np.ndarray | pd.Series, items: np.ndarray, resolve: Resolve):
-        keys = np.asarray(keys, dtype=object)
+    def __init__(self, keys: np.ndarray | pd.Series, items: np.ndarray, resolve: Resolve,
+                 uniques: pd.Index | None = None):
+        """``uniques``: ``keys`` are integer codes into it (−1: no key), so no key is hashed again; the
+        index is the same as from the keys themselves (keys in order of first appearance)."""
         items = np.asarray(items)
-        keep = ~pd.isna(keys)
-        codes, uniques = pd.factorize(keys[keep])
+        if uniques is None:
+            keys = np.asarray(keys, dtype=object)
+            keep = ~pd.isna(keys)
+            codes, uniques = factorize_ids(keys[keep])
+        else:
+            keys = np.asarray(keys, dtype=np.int64)
+            keep = keys >= 0
+            codes, uniques = _first_appearance(keys[keep], uniques)
         order = np.argsort(codes, kind="stable")
         self._keys = pd.Index(uniques)
         self._items = items[keep][order]
@@ -79,13 +89,14 @@ class EvidenceIndex(Mapping):
 
     @staticmethod
     def of_pairs(keys: np.ndarray | pd.Series, pairs: np.ndarray, projection: pd.DataFrame,
-                 edges: pd.DataFrame) -> "EvidenceIndex":
+                 edges: pd.DataFrame, uniques: pd.Index | None = None) -> "EvidenceIndex":
         """Evidence as the references behind projection rows (``pairs``: positions), read from the
-        projection's lists or through its edge index (:func:`~linkgraph.graph.projection.pair_evidence`)."""
+        projection's lists or through its edge index (:func:`~linkgraph.graph.projection.pair_evidence`);
+        ``uniques``: ``keys`` are codes into it."""
         from linkgraph.graph.projection import pair_evidence
 
         return EvidenceIndex(keys, np.asarray(pairs, dtype=np.int64),
-                             lambda items: pair_evidence(projection, edges, np.unique(items)))
+                             lambda items: pair_evidence(projection, edges, np.unique(items)), uniques)
 
     def items_of(self, key) -> np.ndarray:
         """The integer items behind ``key`` (empty when none)."""
@@ -112,6 +123,18 @@ class EvidenceIndex(Mapping):
 
     def keys_index(self) -> pd.Index:
         return self._keys
+
+
+def _first_appearance(codes: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Codes (≥ 0) into ``uniques`` renumbered as ``pd.factorize`` of the keys would number them (in
+    order of first appearance): (the new codes, their uniques) — integer work only."""
+    first = np.full(len(uniques), len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    present = np.flatnonzero(first < len(codes))
+    present = present[np.argsort(first[present], kind="stable")]
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[present] = np.arange(len(present))
+    return rank[codes], uniques[present]
 
 
 def merge(*parts: EvidenceIndex) -> EvidenceIndex:

@@ -16,10 +16,11 @@ import pandas as pd
 
 from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
-from linkgraph.graph.background import in_background
+from linkgraph.graph.background import in_background_parts
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
+from linkgraph.scoring.codes import NONE, factorize_ids, group_codes, group_max, group_min, sorted_codes
 from linkgraph.scoring.config import ActivityFactor, ConcealmentFactor, FinancialFactor, NetworkFactor
 from linkgraph.scoring.context import ScoringContext
 from linkgraph.scoring.evidence import EvidenceIndex, merge
@@ -50,15 +51,24 @@ def _json_number(text: pd.Series, key: str) -> pd.Series:
     return pd.to_numeric(text.str.extract(rf'"{key}"\s*:\s*"?([0-9.]+)', expand=False), errors="coerce")
 
 
+def _distinct_texts(attributes: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """The rows' attribute texts coded once: (each row's code, the distinct texts — missing as "" —,
+    those texts folded); keyword tests and number extraction then run once per distinct text."""
+    codes, uniques = pd.factorize(attributes)
+    raw = pd.Series(np.append(np.asarray(uniques, dtype=object), ""), dtype=object)
+    codes = np.where(codes < 0, len(raw) - 1, codes)
+    return codes, raw, apply_unique(raw, fold)[0].fillna("")
+
+
 def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Factor:
     """Procedures and seizures: seriousness × agency × quantity and drug × recency."""
     rows = _person_rows(ctx)
     if rows.empty:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty()
-    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
-    seriousness = np.full(len(rows), cfg.offences.get("other", 0.3))
-    matched = np.zeros(len(rows), dtype=bool)
-    best = np.zeros(len(rows))
+    code, raw_text, text = _distinct_texts(rows["attributes"])    # each distinct text read once
+    seriousness = np.full(len(text), cfg.offences.get("other", 0.3))
+    matched = np.zeros(len(text), dtype=bool)
+    best = np.zeros(len(text))
     for keyword, weight in cfg.offences.items():
         if keyword == "other":
             continue
@@ -66,66 +76,18 @@ def activity(ctx: ScoringContext, cfg: ActivityFactor, half_life: float) -> Fact
         best = np.where(hit, np.maximum(best, weight), best)
         matched |= hit
     seriousness = np.where(matched, best, seriousness)
-    kg = _json_number(plain(rows["attributes"]).fillna(""), "quantity_kg").to_numpy()
+    kg = _json_number(raw_text, "quantity_kg").to_numpy()
     seizure = ~np.isnan(kg)
-    drug = np.ones(len(rows))
+    drug = np.ones(len(text))
     for name, weight in cfg.drugs.items():
         drug = np.where(text.str.contains(fold(name), regex=False).to_numpy() & seizure, weight, drug)
     seizure_value = cfg.seizure_base * (1 + np.log1p(np.nan_to_num(kg))) * drug
-    value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)
+    value = np.where(seizure, np.maximum(seizure_value, seriousness), seriousness)[code]
     agency = plain(rows["agency"]).map(cfg.agencies).fillna(0.0).to_numpy(dtype=float)
     rows = rows.assign(v=value * agency * _grade_weights(rows) * _decay(rows["date"], ctx.reference_date, half_life))
     counted = rows[rows["v"] > 0]
     raw = counted.groupby("entity_id")["v"].sum().reindex(ctx.persons, fill_value=0.0)
     return raw, EvidenceIndex.of_rows(counted["entity_id"], counted["source"], counted["row"])
-
-
-def _first_per_agency(m: pd.DataFrame, e: np.ndarray | None = None, w: np.ndarray | None = None) -> pd.DataFrame:
-    """Per (entity, agency), the mention row first in (source, row) order: a phone's millions of call
-    rows come down to one line per agency, through integer codes (no sort of object columns).
-
-    ``e``: the rows' entity codes when the caller has them (else factorized here); ``w``: a weight per
-    row, whose maximum over each (entity, agency) is returned in column ``w`` of its first row."""
-    m = m[["entity_id", "source", "row", "agency"]]
-    if m.empty:
-        return m if w is None else m.assign(w=np.zeros(0))
-    e = pd.factorize(m["entity_id"])[0] if e is None else np.asarray(e)
-    a = pd.factorize(m["agency"])[0]
-    s_ = pd.factorize(m["source"], sort=True)[0]
-    rows = m["row"]
-    if pd.api.types.is_integer_dtype(rows.dtype) and len(rows) and rows.min() >= 0:
-        r = rows.to_numpy(dtype=np.int64)            # row numbers sort as themselves
-    else:
-        r = pd.factorize(rows, sort=True)[0]
-    radix = [int(e.max()) + 1, int(a.max()) + 2, int(s_.max()) + 2, int(r.max()) + 2]
-    if np.prod(np.array(radix, dtype=float)) < 2.0 ** 62:    # one int64 key: one stable argsort
-        key = ((e.astype(np.int64) * radix[1] + (a + 1)) * radix[2] + (s_ + 1)) * radix[3] + (r + 1)
-        order = np.argsort(key, kind="stable")
-    else:
-        order = np.lexsort((r, s_, a, e))
-    pairs = e[order].astype(np.int64) * (int(a.max()) + 2) + (a[order] + 1)
-    starts = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
-    first = order[starts]
-    keep = np.argsort(first, kind="stable")
-    out = m.iloc[first[keep]]
-    if w is not None:
-        out = out.assign(w=np.maximum.reduceat(np.asarray(w, dtype=float)[order], starts)[keep])
-    return out
-
-
-def _first_in_order(frame: pd.DataFrame, by: list[str], n_key: int) -> pd.DataFrame:
-    """``frame.sort_values(by).drop_duplicates(by[:n_key])`` on integer codes (each column's distinct
-    values sorted once, missing values last): no sort of object columns over every row."""
-    codes = []
-    for col in by:
-        c, uniques = pd.factorize(plain(frame[col]), sort=True)
-        codes.append(np.where(c < 0, len(uniques), c).astype(np.int64))
-    order = np.lexsort(codes[::-1])        # stable: ties keep the frame's order, as sort_values does
-    key = np.zeros(len(frame), dtype=np.int64)
-    for c in codes[:n_key]:
-        key = key * (int(c.max()) + 1 if len(c) else 1) + c
-    key = key[order]
-    return frame.iloc[order[np.r_[True, key[1:] != key[:-1]]] if len(frame) else order]
 
 
 def _grade_weights(frame: pd.DataFrame) -> np.ndarray:
@@ -143,27 +105,66 @@ def corroboration(ctx: ScoringContext) -> Factor:
     made = ctx.cache.get("corroboration")   # made by the Spark engine (linkgraph.graph.spark.factors)
     if made is not None and made[0] is ctx.mentions and made[1] is ctx.edges:
         return made[2]
-    cols = ["entity_id", "source", "row", "agency"]
-    persons = ctx.mentions[ctx.mentions["entity_type"] == "person"]
-    persons = persons[cols].assign(w=_grade_weights(persons))
-    stated = ~ctx.edges["inferred"].eq(True) if "inferred" in ctx.edges else True   # attributed lines are no report
-    owned = ctx.edges[ctx.edges["type"].isin(["uses", "drives"]).to_numpy() & _from_person(ctx) & np.asarray(stated)]
-    owned = owned[["from_entity", "to_entity"]].assign(link=_grade_weights(owned))
-    # the owned assets' mentions, coded once against the assets (one hash pass over the mentions)
-    code = pd.Index(owned["to_entity"].unique()).get_indexer(ctx.mentions["entity_id"])
+    m, e = ctx.mentions, ctx.edges
+    stated = ~e["inferred"].eq(True).to_numpy() if "inferred" in e else True   # attributed lines are no report
+    owned_at = np.flatnonzero(e["type"].isin(["uses", "drives"]).to_numpy() & _from_person(ctx) & stated)
+    owned = e.iloc[owned_at]
+    link = _grade_weights(owned)
+    asset_of, assets = pd.factorize(owned["to_entity"])
+    # integer work from here: the mentions' columns as codes (categoricals: no hashing), the owned
+    # assets' mentions found with one hash pass over the mentions' entity ids
+    mention_of, mentioned = factorize_ids(m["entity_id"].to_numpy(dtype=object))
+    code = np.append(pd.Index(assets).get_indexer(mentioned), -1)[mention_of]     # (code −1: no id)
     at = np.flatnonzero(code >= 0)
-    mine = ctx.mentions.iloc[at]
-    asset_mentions = _first_per_agency(mine, code[at], _grade_weights(mine))   # w: the best report per agency
-    asset_mentions = asset_mentions[asset_mentions["agency"].notna().to_numpy()]   # no agency: no report
-    assets = asset_mentions.merge(owned, left_on="entity_id", right_on="to_entity")
-    assets = assets.assign(entity_id=assets["from_entity"], w=np.minimum(assets["w"], assets["link"]))[cols + ["w"]]
-    both = pd.concat([persons, assets], ignore_index=True)
-    per_agency = both.groupby(["entity_id", "agency"], observed=True)["w"].max()   # (categorical: seen pairs only)
-    by_person = per_agency.groupby(level=0)
-    raw = (by_person.sum() - by_person.max()).clip(lower=0).reindex(ctx.persons, fill_value=0).astype(float)
-    first_per_agency = _first_in_order(both, ["entity_id", "agency", "source", "row"], 2)
-    shown = first_per_agency[first_per_agency["entity_id"].isin(raw.index[raw > 0])]
-    return raw, EvidenceIndex.of_rows(shown["entity_id"], shown["source"], shown["row"])
+    src, source_of = sorted_codes(m["source"])
+    row, row_of = sorted_codes(m["row"])
+    agency, n_agencies = group_codes(m["agency"])
+    weight = _grade_weights(m)
+    width = int(row.max()) + 2 if len(row) else 1
+    # per (asset, agency): its first report in (source, row) order and the weight of its best report
+    slots = n_agencies + 1                 # slot 0: no agency (no report: left out below)
+    group = code[at].astype(np.int64) * slots + (agency[at] + 1)
+    first = group_min(group, (src[at] + 1) * width + (row[at] + 1), len(assets) * slots)
+    best = group_max(group, weight[at], len(assets) * slots)
+    # each owned link × each agency reporting its asset, worth at most the link's weight
+    link_i = np.repeat(np.arange(len(owned_at)), n_agencies)
+    slot = np.tile(np.arange(1, slots), len(owned_at))
+    g = asset_of[link_i].astype(np.int64) * slots + slot
+    hit = first[g] != NONE
+    link_i, slot, g = link_i[hit], slot[hit], g[hit]
+    person_at = np.flatnonzero((m["entity_type"] == "person").to_numpy())
+    ent, names = pd.factorize(np.concatenate([m["entity_id"].to_numpy(dtype=object)[person_at],
+                                              owned["from_entity"].to_numpy(dtype=object)[link_i]]), sort=True)
+    ag = np.concatenate([agency[person_at], slot - 1])
+    sc = np.concatenate([src[person_at], first[g] // width - 1])
+    rc = np.concatenate([row[person_at], first[g] % width - 1])
+    w = np.concatenate([weight[person_at], np.minimum(best[g], link[link_i])])
+    # per person: the best weight of each agency (in the group-by's agency order), their sum − the largest
+    ok = (ent >= 0) & (ag >= 0)
+    pg = ent[ok] * n_agencies + ag[ok]
+    seen = np.flatnonzero(np.bincount(pg, minlength=len(names) * n_agencies))
+    per_agency = pd.Series(group_max(pg, w[ok], len(names) * n_agencies)[seen], name="w")
+    by_person = per_agency.groupby(seen // n_agencies)
+    raw = (by_person.sum() - by_person.max()).clip(lower=0)
+    raw.index = pd.Index(np.asarray(names, dtype=object)[raw.index.to_numpy()], name="entity_id")
+    raw = raw.reindex(ctx.persons, fill_value=0).astype(float)
+    # evidence: per (person, agency — none last) the first row in (source, row) order, missing last
+    agency_slots = n_agencies + 1
+    keep = ent >= 0
+    fg = ent[keep] * agency_slots + np.where(ag[keep] < 0, n_agencies, ag[keep])
+    rank = np.where(sc[keep] < 0, int(src.max(initial=0)) + 1, sc[keep]) * (width + 1) + \
+        np.where(rc[keep] < 0, width, rc[keep])
+    firsts = group_min(fg, rank, len(names) * agency_slots)
+    shown = np.flatnonzero(firsts != NONE)
+    positive = np.zeros(len(names), dtype=bool)
+    positive[pd.Index(names).get_indexer(raw.index[raw > 0])] = True
+    shown = shown[positive[shown // agency_slots]]
+    sk, rk = firsts[shown] // (width + 1), firsts[shown] % (width + 1)
+    smax = int(src.max(initial=0))
+    sources = np.asarray(source_of(np.minimum(sk, smax)), dtype=object)
+    rows = np.asarray(row_of(np.minimum(rk, width - 2)), dtype=object)
+    sources[sk > smax], rows[rk > width - 2] = None, None       # missing values, as they were
+    return raw, EvidenceIndex.of_rows(np.asarray(names, dtype=object)[shown // agency_slots], sources, rows)
 
 
 def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
@@ -188,8 +189,8 @@ def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     if cached is not None and cached[0] is ctx.edges:
         return cached[1]
     n = len(ctx.edges)
-    codes, ids = pd.factorize(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
-                                              ctx.edges["to_entity"].to_numpy(dtype=object)]))
+    codes, ids = factorize_ids(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
+                                               ctx.edges["to_entity"].to_numpy(dtype=object)]))
     codes = np.where(codes < 0, len(ids), codes)
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["edge_codes"] = (ctx.edges, out)
@@ -269,11 +270,11 @@ def laundering_rows(ctx: ScoringContext, cfg: FinancialFactor) -> pd.DataFrame:
     if rows.empty or not cfg.laundering_keywords:
         return pd.DataFrame(columns=["entity_id", "source", "row"])
     rows = rows[rows["agency"].isin(cfg.laundering_agencies)]
-    text = apply_unique(plain(rows["attributes"]).fillna(""), fold)[0].fillna("")
-    hit = np.zeros(len(rows), dtype=bool)
+    code, _, text = _distinct_texts(rows["attributes"])
+    hit = np.zeros(len(text), dtype=bool)
     for keyword in cfg.laundering_keywords:
         hit |= text.str.contains(fold(keyword), regex=False).to_numpy()
-    return rows.loc[hit, ["entity_id", "source", "row"]]
+    return rows.loc[hit[code], ["entity_id", "source", "row"]]
 
 
 def financial(ctx: ScoringContext, cfg: FinancialFactor | None = None) -> Factor:
@@ -344,6 +345,20 @@ def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
     return out
 
 
+def _projection_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The projection's endpoints as codes into one index of their ids, in order of first appearance
+    (hashed once per context: the holders, the known subgraph and the network's evidence read them)."""
+    cached = ctx.cache.get("projection_codes")
+    if cached is not None and cached[0] is ctx.projection:
+        return cached[1]
+    p, n = ctx.projection, len(ctx.projection)
+    codes, ids = factorize_ids(np.concatenate([p["from_entity"].to_numpy(dtype=object),
+                                               p["to_entity"].to_numpy(dtype=object)]))
+    out = (codes[:n], codes[n:], pd.Index(ids))
+    ctx.cache["projection_codes"] = (ctx.projection, out)
+    return out
+
+
 def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> pd.Index:
     """Holders of unidentified lines in contact with ``low``..``high`` known people: unidentified members
     of the network (more contacts than ``high``: a switchboard — kebab shop, taxi, lawyer — left out)."""
@@ -351,20 +366,23 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     if low <= 0 or p.empty:
         return pd.Index([])
     ne = len(p)
-    # integer work: ids coded once in id order (so the result keeps the id order), distinct
-    # (holder, known contact) pairs counted per holder
-    codes, names = pd.factorize(np.concatenate([p["from_entity"].to_numpy(dtype=object),
-                                                p["to_entity"].to_numpy(dtype=object)]), sort=True)
-    types = np.concatenate([p["from_type"].to_numpy(dtype=object), p["to_type"].to_numpy(dtype=object)])
-    _, first = np.unique(codes, return_index=True)          # an id's type: its first occurrence's
-    holder = types[first] == "phone"
-    is_known = pd.Index(names).isin(known)
-    a = np.concatenate([codes[:ne], codes[ne:]])
-    b = np.concatenate([codes[ne:], codes[:ne]])
+    # integer work: ids coded once per context, distinct (holder, known contact) pairs counted per holder
+    fc, tc, names = _projection_codes(ctx)
+    codes = np.concatenate([fc, tc])
+    # an id's type: its first occurrence's (codes are numbered in order of first appearance, so an
+    # id's first occurrence is where the running maximum of the codes grows)
+    top = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]])
+    at_from = first < ne
+    holder = np.empty(len(names), dtype=bool)
+    holder[at_from] = p["from_type"].to_numpy(dtype=object)[first[at_from]] == "phone"
+    holder[~at_from] = p["to_type"].to_numpy(dtype=object)[first[~at_from] - ne] == "phone"
+    is_known = names.isin(known)
+    a, b = codes, np.concatenate([tc, fc])
     keep = holder[a] & is_known[b]
     pairs = np.unique(a[keep].astype(np.int64) * len(names) + b[keep])
     n = np.bincount(pairs // len(names), minlength=len(names))
-    return pd.Index(np.asarray(names, dtype=object)[(n >= low) & (n <= high) & (n > 0)])
+    return pd.Index(np.sort(np.asarray(names, dtype=object)[(n >= low) & (n <= high) & (n > 0)]))   # id order
 
 
 NETWORK_PARTS = ("betweenness", "effective_size", "brokerage", "fragmentation")
@@ -409,14 +427,20 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
     g, kept = graph, None
     if population == "known":
-        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(known)))
-        kept = (p["from_entity"].isin(known) & p["to_entity"].isin(known)).to_numpy()
-        g.delete_vertices(np.flatnonzero(np.asarray(g.degree()) == 0).tolist())   # as built from the kept pairs
+        fc, tc, ids = _projection_codes(ctx)
+        is_known = ids.isin(known)
+        kept = is_known[fc] & is_known[tc]
+        # the known people with a kept pair to somebody else: the subgraph as built from the kept pairs
+        linked = np.zeros(len(ids), dtype=bool)
+        tie = kept & (fc != tc)
+        linked[fc[tie]] = linked[tc[tie]] = True
+        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(ids[linked])))
     if g.ecount() == 0:
         return NetworkGraph(None, kept)
     if population == "all" and analysis is not None and "betweenness" in analysis:
         return NetworkGraph(g, kept)          # analyse's, on this very graph: reused
-    return NetworkGraph(g, kept, in_background(betweenness_values, g, size=g.vcount()))
+    # sampled pivots split over the cores, each share in a forked child (inline on a small graph)
+    return NetworkGraph(g, kept, in_background_parts(betweenness_values, g, size=g.vcount()))
 
 
 def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50,
@@ -459,7 +483,8 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     parts.loc[shared] = values.loc[shared].to_numpy()
     normed = parts.apply(lambda c: c / c.max() if c.max() > 0 else c)
     raw = sum(normed[k] * w for k, w in cfg.parts.items())
-    pos = np.arange(len(ctx.projection))[kept] if kept is not None else np.arange(len(ctx.projection))
-    ends = np.concatenate([ctx.projection["from_entity"].to_numpy()[pos], ctx.projection["to_entity"].to_numpy()[pos]])
-    ev = EvidenceIndex.of_pairs(ends, np.concatenate([pos, pos]), ctx.projection, ctx.edges)
+    pos = np.flatnonzero(kept) if kept is not None else np.arange(len(ctx.projection))
+    fc, tc, ids = _projection_codes(ctx)     # the pairs' ends as codes: no id hashed again
+    ev = EvidenceIndex.of_pairs(np.concatenate([fc[pos], tc[pos]]), np.concatenate([pos, pos]), ctx.projection,
+                                ctx.edges, uniques=ids)
     return raw.astype(float), ev, parts

@@ -114,7 +114,8 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
         rows = F._person_rows(ctx)
         known = known.intersection(pd.Index(rows.loc[rows["agency"].isin(cfg.network.known_agencies), "entity_id"].unique()))
     low, high = cfg.network.holders_known
-    known = known.union(F.tied_holders(ctx, known, low, high))
+    holders = F.tied_holders(ctx, known, low, high)
+    known = known.append(holders[~holders.isin(known)])     # (a set: no sort of the ids)
     graph = ctx.projection_graph() if len(ctx.projection) else None
     # the network's betweenness starts first: on a large graph it runs in a forked child (another core)
     # while the table work of the other factors goes on here

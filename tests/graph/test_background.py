@@ -92,3 +92,40 @@ def test_a_result_never_asked_for_leaves_no_process_behind():
             print("gone")
     """)
     assert line == "gone"
+
+
+def test_betweenness_split_over_forked_children_adds_up_to_the_inline_value():
+    line = _alone("""
+        import os, tempfile
+        import igraph as ig
+        import numpy as np
+        from linkgraph.graph.analytics import betweenness_values
+        from linkgraph.graph.background import in_background_parts
+        g = ig.Graph.Barabasi(3000, 3)
+        inline = betweenness_values(g, sample_threshold=100, k=40, seed=2)
+        where = tempfile.mkdtemp()
+
+        def in_child(graph, **kw):
+            open(os.path.join(where, str(os.getpid())), "w").write(str(kw["part"]))
+            return betweenness_values(graph, **kw)
+
+        split = in_background_parts(in_child, g, size=g.vcount(), parts=2, min_size=0, sample_threshold=100, k=40,
+                                    seed=2)()
+        pids = {int(p) for p in os.listdir(where)}
+        parts = sorted(open(os.path.join(where, p)).read() for p in os.listdir(where))
+        print(len(pids) == 2 and os.getpid() not in pids, parts == ["(0, 2)", "(1, 2)"],
+              bool(np.allclose(split, inline, rtol=1e-12, atol=1e-15)), bool(split.max() > 0))
+    """)
+    assert line == "True True True True"   # two children, one half of the pivots each, the same values
+
+
+def test_split_betweenness_on_a_small_graph_is_the_single_inline_value():
+    import igraph as ig
+
+    from linkgraph.graph.analytics import betweenness_values
+    from linkgraph.graph.background import in_background_parts
+
+    g = ig.Graph.Barabasi(2000, 2)
+    whole = betweenness_values(g, sample_threshold=100, k=30, seed=1)
+    assert np.array_equal(in_background_parts(betweenness_values, g, size=g.vcount(), sample_threshold=100, k=30,
+                                              seed=1)(), whole)   # inline, one call: bit for bit
