@@ -94,11 +94,21 @@ def group_keys(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     codes, uniques = pd.factorize(key)
     uniques = np.asarray(uniques)
-    # codes are given in order of first appearance: a row is its code's first where the running
-    # maximum of the codes grows
-    grows = np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]] if len(codes) else np.zeros(0, dtype=bool)
-    first = np.flatnonzero(grows)
+    first = first_rows(codes)
     order = np.argsort(uniques)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return first[order], rank[codes]
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code first appears, for codes numbered in order of first appearance (as
+    ``pd.factorize`` gives them): a row is its code's first where the running maximum of the codes grows.
+
+    >>> first_rows(pd.factorize(np.array(["b", "a", "b", "c"]))[0]).tolist()
+    [0, 1, 3]
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.intp)
+    top = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, top[1:] > top[:-1]])

@@ -170,8 +170,6 @@ def entity_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def coded_kinds(edges: pd.DataFrame, names: np.ndarray, entities: pd.DataFrame | None) -> np.ndarray:
     """``entity_types(names, entities)`` as an array, kept in the table's :class:`EntityCodes` for the
     next stage that asks with the same ``entities`` and names."""
-    from linkgraph.graph.kinds import entity_types
-
     store = edges.attrs.get(CODES_KEY)
     if store is not None and store.kinds is not None:
         ents, size, kn, kinds = store.kinds

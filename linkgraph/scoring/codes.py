@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import plain
+from linkgraph.graph._agg import first_rows, plain
 
 NONE = np.iinfo(np.int64).max     # group_min of an empty group
 
@@ -82,8 +82,7 @@ def factorize_ids(values, min_size: int = 100_000) -> tuple[np.ndarray, np.ndarr
         return codes, np.asarray(uniques, dtype=object)
     address = np.frombuffer((ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data), dtype=np.intp).copy()
     codes, _ = pd.factorize(address)
-    top = np.maximum.accumulate(codes)            # codes count up from 0 in order of first appearance
-    objects = arr[np.flatnonzero(np.r_[True, top[1:] > top[:-1]])]
+    objects = arr[first_rows(codes)]              # codes count up from 0 in order of first appearance
     if pd.isna(objects).any() or len(pd.unique(objects)) != len(objects):
         codes, uniques = pd.factorize(arr)
         return codes, np.asarray(uniques, dtype=object)

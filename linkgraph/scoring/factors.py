@@ -14,7 +14,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import plain
+from linkgraph.graph._agg import first_rows, plain
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
 from linkgraph.graph.background import in_background_parts
 from linkgraph.normalize.phones import phone_country
@@ -369,10 +369,8 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     # integer work: ids coded once per context, distinct (holder, known contact) pairs counted per holder
     fc, tc, names = _projection_codes(ctx)
     codes = np.concatenate([fc, tc])
-    # an id's type: its first occurrence's (codes are numbered in order of first appearance, so an
-    # id's first occurrence is where the running maximum of the codes grows)
-    top = np.maximum.accumulate(codes)
-    first = np.flatnonzero(np.r_[True, top[1:] > top[:-1]])
+    # an id's type: its first occurrence's (codes are numbered in order of first appearance)
+    first = first_rows(codes)
     at_from = first < ne
     holder = np.empty(len(names), dtype=bool)
     holder[at_from] = p["from_type"].to_numpy(dtype=object)[first[at_from]] == "phone"
