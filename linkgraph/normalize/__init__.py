@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from linkgraph.normalize.address import normalize_address, normalize_city, normalize_postcode
 from linkgraph.normalize.company import (
-    legal_form, normalize_company_name, normalize_siren, normalize_siret, siren_of_siret,
+    legal_form, legal_form_family, normalize_company_name, normalize_siren, normalize_siret, siren_of_siret,
 )
 from linkgraph.normalize.dates import (
     parse_date, parse_datetime, parse_dob, parse_past_date, parse_past_datetime, swap_day_month,
@@ -23,7 +23,7 @@ from linkgraph.normalize.vectorize import apply_unique
 from linkgraph.normalize.vin import normalize_vin, vin_check_digit_ok
 
 __all__ = [
-    "NormalizationError", "PARTICLES", "apply_unique", "as_text", "fold", "legal_form", "name_key",
+    "NormalizationError", "PARTICLES", "apply_unique", "as_text", "fold", "legal_form", "legal_form_family", "name_key",
     "normalize_address", "normalize_city", "normalize_company_name", "normalize_container",
     "normalize_id_number", "normalize_imei", "normalize_name", "normalize_phone", "normalize_plate",
     "normalize_postcode", "normalize_sex", "normalize_siren", "normalize_siret", "normalize_vin",

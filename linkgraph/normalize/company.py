@@ -218,3 +218,19 @@ def legal_form(s: str | None) -> str | None:
         return None
     m = _LEGAL_RE.search(folded)
     return LEGAL_FORMS[m.group(0)] if m else None
+
+
+#: Legal forms a clerk may write for one another: a one-person SAS (SASU) or SARL (EURL) is
+#: often written as the plain form, an EIRL as an EI.
+FORM_FAMILIES: dict[str, str] = {"SASU": "SAS", "EURL": "SARL", "EIRL": "EI", "SELEURL": "SELARL"}
+
+
+def legal_form_family(s: str | None) -> str | None:
+    """The legal form a company name names (:func:`legal_form`), one-person forms read as the
+    plain form (``"EURL"`` -> ``"SARL"``): what two mentions of one company agree on.
+
+    >>> legal_form_family("KEBAB EXPRESS EURL"), legal_form_family("Sté Kebab Express")
+    ('SARL', None)
+    """
+    form = legal_form(s)
+    return FORM_FAMILIES.get(form, form) if form else None

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.normalize import (
-    fold, name_key, normalize_address, normalize_city, normalize_company_name, normalize_container,
+    fold, legal_form_family, name_key, normalize_address, normalize_city, normalize_company_name, normalize_container,
     normalize_id_number, normalize_imei, normalize_name, normalize_phone, normalize_plate,
     normalize_postcode, normalize_sex, normalize_siren, normalize_siret, normalize_vin, parse_dob,
     phonetic_key, plate_ocr_key,
@@ -52,7 +52,7 @@ FIELD_OUTPUTS: dict[tuple[str, str], list[tuple[str, Callable]]] = {
     ("vehicle", "colour"): [("colour", fold)],
     ("phone", "number"): [("number", normalize_phone)],
     ("phone", "imei"): [("imei", normalize_imei)],
-    ("company", "name"): [("name", normalize_company_name)],
+    ("company", "name"): [("name", normalize_company_name), ("legal_form", legal_form_family)],
     ("company", "siren"): [("siren", normalize_siren)],
     ("company", "siret"): [("siret", normalize_siret)],
     ("company", "address"): [("address", normalize_address)],
