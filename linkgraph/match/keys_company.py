@@ -136,9 +136,14 @@ def company_keys(frame: pd.DataFrame) -> dict[str, pd.Series]:
     ['bar du port|lyon', None]
     """
     out = company_name_keys(frame["name"])
+    if "legal_form" in frame:
+        both = frame["name"].notna() & frame["legal_form"].notna()
+        out["name_form"] = (frame["name"].astype(object) + "|" + frame["legal_form"].astype(object)).where(both, None)
     if "city" in frame:
         both = frame["name"].notna() & frame["city"].notna()
         town = "|" + frame["city"].astype(object)
         out["name_town"] = (frame["name"].astype(object) + town).where(both, None)
         out["name_glued_town"] = (out["name_glued"].astype(object) + town).where(both, None)
+        if "name_form" in out:
+            out["name_form_town"] = (out["name_form"].astype(object) + town).where(both & out["name_form"].notna(), None)
     return out

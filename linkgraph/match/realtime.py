@@ -195,7 +195,7 @@ def _derive_small(entity_type: str, cols: dict[str, list], n: int) -> None:
         cols["name_key"] = [("".join(sorted(v.split())) or None) if v is not None else None for v in cols["name"]]
         from linkgraph.match.keys_company import company_keys  # the fuzzy blocking keys, as derive_columns
 
-        names = pd.DataFrame({c: cols[c] for c in ("name", "city") if c in cols}, dtype=object)
+        names = pd.DataFrame({c: cols[c] for c in ("name", "city", "legal_form") if c in cols}, dtype=object)
         for col, values in company_keys(names).items():
             values = values.astype(object)
             cols[col] = values.where(values.notna(), None).tolist()

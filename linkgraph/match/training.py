@@ -49,7 +49,7 @@ DERIVED = {"birth_year": ("dob",), "names_key": ("first_name", "last_name"), "na
            "plate_valid": ("plate",), "plate_key": ("plate",), "siren": ("siren", "siret"),
            "name_pfx": ("name",), "name_sfx": ("name",), "name_glued": ("name",),
            "name_rest": ("name",), "name_long": ("name",), "name_short": ("name",), "name_letters": ("name",),
-           "name_town": ("name", "city"), "name_glued_town": ("name", "city")}
+           "name_town": ("name", "city"), "name_form": ("name",), "name_form_town": ("name", "city"), "name_glued_town": ("name", "city")}
 #: Seed counts below this many pairs say too little: the default start values are kept.
 MIN_SEED_PAIRS = 20
 #: A rule with at most this many times the budget of pairs has them all listed, then subsampled.

@@ -40,6 +40,8 @@ LONZI = siren("91357924")
 GOURDEL, SUSHI_LYON = siren("13579246"), siren("24681357")
 SUSHI_NANTES, SUSHI_LILLE = siren("35792468"), siren("46813579")
 VERDOL = siren("57924680")
+RIVOLI_LYON, RIVOLI_TOULOUSE = siren("68035791"), siren("79146802")
+BELLE_SAS, BELLE_EURL = siren("80257913"), siren("91368024")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -56,6 +58,10 @@ REGISTRY = [
     ("sushi_nantes", SUSHI_NANTES, "Sushi Paradisio", "31 quai de la Fosse", "44000", "Nantes"),
     ("sushi_lille", SUSHI_LILLE, "Sushi Paradisio", "9 rue Nationale", "59000", "Lille"),
     ("verdol", VERDOL, "Verdolinu et Fils", "14 avenue Alsace-Lorraine", "38000", "Grenoble"),
+    ("rivoli_lyon", RIVOLI_LYON, "Rivoli Conseil SARL", "6 rue Mercière", "69002", "Lyon"),
+    ("rivoli_toulouse", RIVOLI_TOULOUSE, "SAS Rivoli Conseil", "51 rue d'Alsace-Lorraine", "31000", "Toulouse"),
+    ("belle_sas", BELLE_SAS, "Fournil Bellecour SAS", "2 place Bellecour", "69002", "Lyon"),
+    ("belle_eurl", BELLE_EURL, "Fournil Bellecour EURL", "77 cours Gambetta", "69003", "Lyon"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
@@ -74,6 +80,10 @@ POLICE = [
     ("gourdel_typo_name_only", "GOURDELINOT EG FILS", "", ""),
     ("sushi_glued_nantes", "SUSHIPARADISIO", "", "Nantes"),
     ("verdol_swap_town", "VERDOLINU ET IFLS", "", "Grenoble"),
+    ("rivoli_sas_name_only", "RIVOLI CONSEIL (S.A.S.)", "", ""),
+    ("rivoli_name_only", "Sté Rivoli Conseil", "", ""),
+    ("belle_sas_town", "S.A.S. FOURNIL BELLECOUR", "", "Lyon"),
+    ("belle_sarl_town", "Fournil Bellecour SARL", "", "Lyon"),
 ]
 
 
@@ -182,6 +192,41 @@ def test_a_namesake_with_an_address_in_another_town_is_not_chained(entity):
 
 def test_a_namesake_known_by_its_town_alone_in_another_town_is_not_chained(entity):
     assert entity["vatin_paris"] != entity["vatin_montpellier"]
+
+
+def test_the_legal_form_tells_namesakes_in_other_towns_apart(entity):
+    """'Rivoli Conseil': a SARL in Lyon, a SAS in Toulouse. A mention naming the SAS and nothing
+    else is the Toulouse one (one located company bears the name with that form), never the
+    Lyon SARL (another legal form); one naming no form may be either, and stays alone."""
+    assert entity["rivoli_lyon"] != entity["rivoli_toulouse"]
+    assert entity["rivoli_sas_name_only"] == entity["rivoli_toulouse"]
+    assert entity["rivoli_name_only"] not in (entity["rivoli_lyon"], entity["rivoli_toulouse"])
+
+
+def test_the_legal_form_tells_namesakes_in_one_town_apart(entity):
+    """'Fournil Bellecour': a SAS and an EURL, both in Lyon. The name in its town is borne by two
+    companies (not a merge), the name and the form in the town by one; an EURL written 'SARL' (a
+    one-person SARL) is still the EURL."""
+    assert entity["belle_sas"] != entity["belle_eurl"]
+    assert entity["belle_sas_town"] == entity["belle_sas"]
+    assert entity["belle_sarl_town"] == entity["belle_eurl"]
+
+
+def test_legal_form_family_reads_one_person_forms_as_the_plain_form():
+    from linkgraph.normalize import legal_form_family
+
+    assert [legal_form_family(n) for n in ("Fournil Bellecour EURL", "FOURNIL (S.A.R.L.)", "SASU Kebab Nord",
+                                           "Société Kebab Nord", "Les Pins SCI", None)] == \
+        ["SARL", "SARL", "SAS", None, "SCI", None]
+
+
+def test_name_form_keys_join_the_name_its_form_and_its_town():
+    from linkgraph.match.keys_company import company_keys
+
+    keys = company_keys(pd.DataFrame({"name": ["fournil bellecour", "fournil bellecour", "fournil bellecour"],
+                                      "legal_form": ["SAS", None, "SARL"], "city": ["lyon", "lyon", None]}))
+    assert keys["name_form"].tolist() == ["fournil bellecour|SAS", None, "fournil bellecour|SARL"]
+    assert keys["name_form_town"].tolist() == ["fournil bellecour|SAS|lyon", None, None]
 
 
 def test_name_rest_key_survives_a_slip_inside_the_longest_word():
