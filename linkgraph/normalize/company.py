@@ -211,13 +211,16 @@ def normalize_company_name(s: str | None) -> str | None:
 
 
 def legal_form(s: str | None) -> str | None:
-    """The first legal form named in a company name (``"SARL"``, ``"SAS"``…), else ``None``."""
+    """The legal form named in a company name (``"SARL"``, ``"SAS"``…), else ``None``: when it names
+    several, the longest as written (``"S.A.S. SA Logistique"`` is a SAS; ``SA`` there is part of the
+    name); a form glued to the name is found as :func:`normalize_company_name` finds it
+    (``"S.A.SRESTAURANT LAND"``)."""
     text = as_text(s)
-    folded = fold(_undot(text)) if text else None
+    folded = fold(_undot(_unglue(_SHIFTED_SPACE.sub(r" \1", text)))) if text else None
     if not folded:
         return None
-    m = _LEGAL_RE.search(folded)
-    return LEGAL_FORMS[m.group(0)] if m else None
+    found = [m.group(0) for m in _LEGAL_RE.finditer(folded)]
+    return LEGAL_FORMS[max(found, key=len)] if found else None
 
 
 #: Legal forms a clerk may write for one another: a one-person SAS (SASU) or SARL (EURL) is

@@ -139,6 +139,9 @@ def test_company_name_misspelt_and_glued_forms(raw, expected):
     ("Kebab Express (société à responsabilité limitée)", "SARL"),
     ("Société par actions simplifiée Dupont", "SAS"),
     ("Dupont GmbH", "GmbH"),
+    ("S.A.S. SA Logistique", "SAS"),          # several: the longest as written (SA is part of the name)
+    ("SL Transports (entreprise unipersonnelle à responsabilité limitée)", "EURL"),
+    ("S.A.SRESTAURANT LAND", "SAS"),           # glued to the name, as normalize_company_name finds it
     ("Société Kebab Express", None),
     ("Samsung", None),
     ("", None), (None, None),
