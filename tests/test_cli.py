@@ -126,6 +126,6 @@ def test_validate_checks_matching_models(tmp_path, repo):
     dead.write_text(model.replace(strict, "{kind: jaro_winkler, threshold: 0.52}\n      - " + strict))
     proc = subprocess.run([sys.executable, "-m", "linkgraph.cli", "validate", str(dead)], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
-    # the inserted band is level 9 of the model's name comparison; the strict one moves to level 10
-    assert f"error: {dead}: comparisons[0]: comparison 'name': level 10 (name jaro_winkler >= 0.9) can never be " \
-           f"reached: level 9 (name jaro_winkler >= 0.52) comes first" in proc.stdout
+    # the inserted band is level 10 of the model's name comparison; the strict one moves to level 11
+    assert f"error: {dead}: comparisons[0]: comparison 'name': level 11 (name jaro_winkler >= 0.9) can never be " \
+           f"reached: level 10 (name jaro_winkler >= 0.52) comes first" in proc.stdout

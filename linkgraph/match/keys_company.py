@@ -30,6 +30,10 @@ of slip, and the union of the rules that block on them pairs names one slip apar
   ("aeeefijlmnst" for "mejane et ifls" and "mejane et fils"): two letters swapped anywhere, also
   at the start of a short word, which changes that word's initial and both its ends.
 
+* ``name_bare``: the name without spaces and without a leading article glued to it in capitals
+  ("potieretfils" for "LEPOTIER & FILS": the normalizer leaves it, "LECLERC" being a surname) or
+  misspelt ("tilleuls" for "ls tilleuls"); other names as ``name_glued``.
+
 Blocks stay bounded by the model's pair budget (:mod:`linkgraph.match.blocking` refines an
 oversized rule's largest blocks by postcode, then city). Each key is computed once per distinct
 name.
@@ -118,8 +122,26 @@ def _letters(name: str) -> str | None:
     return "".join(sorted(glued)) if len(glued) >= LETTERS_MIN else None
 
 
+#: a leading article glued to the name ("LEPOTIER", "LESDELICES": capitals keep the normalizer from
+#: splitting it, "LECLERC" being a surname) or misspelt ("ls tilleuls", "lse roses")
+GLUED_ARTICLES = ("les", "le", "la")
+MISSPELT_ARTICLES = frozenset({"ls", "lse", "els", "lss", "lez"})
+#: letters left of the first word, at least, once a glued article is taken off
+BARE_MIN = 4
+
+
+def _bare(name: str) -> str | None:
+    first, _, rest = name.partition(" ")
+    if first in MISSPELT_ARTICLES and rest:
+        first, _, rest = rest.partition(" ")
+    else:
+        art = next((a for a in GLUED_ARTICLES if first.startswith(a) and len(first) - len(a) >= BARE_MIN), None)
+        first = first[len(art):] if art else first
+    return _glued(f"{first} {rest}".strip())
+
+
 KEYS = {"name_pfx": _prefixes, "name_sfx": _suffixes, "name_glued": _glued, "name_rest": _rest,
-        "name_long": _long, "name_short": _short, "name_letters": _letters}
+        "name_long": _long, "name_short": _short, "name_letters": _letters, "name_bare": _bare}
 
 
 def company_name_keys(names: pd.Series) -> dict[str, pd.Series]:

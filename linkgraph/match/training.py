@@ -48,7 +48,7 @@ from linkgraph.match.settings import Comparison, Settings
 DERIVED = {"birth_year": ("dob",), "names_key": ("first_name", "last_name"), "name_key": ("name",),
            "plate_valid": ("plate",), "plate_key": ("plate",), "siren": ("siren", "siret"),
            "name_pfx": ("name",), "name_sfx": ("name",), "name_glued": ("name",),
-           "name_rest": ("name",), "name_long": ("name",), "name_short": ("name",), "name_letters": ("name",),
+           "name_rest": ("name",), "name_long": ("name",), "name_short": ("name",), "name_letters": ("name",), "name_bare": ("name",),
            "name_town": ("name", "city"), "name_form": ("name",), "name_form_town": ("name", "city"), "name_glued_town": ("name", "city")}
 #: Seed counts below this many pairs say too little: the default start values are kept.
 MIN_SEED_PAIRS = 20

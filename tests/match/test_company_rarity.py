@@ -42,6 +42,7 @@ SUSHI_NANTES, SUSHI_LILLE = siren("35792468"), siren("46813579")
 VERDOL = siren("57924680")
 RIVOLI_LYON, RIVOLI_TOULOUSE = siren("68035791"), siren("79146802")
 BELLE_SAS, BELLE_EURL = siren("80257913"), siren("91368024")
+VAUDREL, ORMEAUX = siren("10293847"), siren("20394857")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -62,6 +63,8 @@ REGISTRY = [
     ("rivoli_toulouse", RIVOLI_TOULOUSE, "SAS Rivoli Conseil", "51 rue d'Alsace-Lorraine", "31000", "Toulouse"),
     ("belle_sas", BELLE_SAS, "Fournil Bellecour SAS", "2 place Bellecour", "69002", "Lyon"),
     ("belle_eurl", BELLE_EURL, "Fournil Bellecour EURL", "77 cours Gambetta", "69003", "Lyon"),
+    ("vaudrel", VAUDREL, "Le Vaudrelier et Fils", "5 rue du Gros-Horloge", "76000", "Rouen"),
+    ("ormeaux", ORMEAUX, "Les Ormeaux Gantier", "18 rue Nationale", "37000", "Tours"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
@@ -84,6 +87,8 @@ POLICE = [
     ("rivoli_name_only", "Sté Rivoli Conseil", "", ""),
     ("belle_sas_town", "S.A.S. FOURNIL BELLECOUR", "", "Lyon"),
     ("belle_sarl_town", "Fournil Bellecour SARL", "", "Lyon"),
+    ("vaudrel_glued_article", "LEVAUDRELIER & FILS", "", "Rouen"),
+    ("ormeaux_misspelt_article", "LS ORMEAUX GANTIER", "", "Tours"),
 ]
 
 
@@ -227,6 +232,21 @@ def test_name_form_keys_join_the_name_its_form_and_its_town():
                                       "legal_form": ["SAS", None, "SARL"], "city": ["lyon", "lyon", None]}))
     assert keys["name_form"].tolist() == ["fournil bellecour|SAS", None, "fournil bellecour|SARL"]
     assert keys["name_form_town"].tolist() == ["fournil bellecour|SAS|lyon", None, None]
+
+
+def test_a_leading_article_glued_or_misspelt_is_compared_and_merged(entity):
+    """'LEVAUDRELIER & FILS' (the article glued in capitals, which the normalizer leaves: 'LECLERC'
+    is a surname) and 'LS ORMEAUX GANTIER' (a misspelt article) are the registry's 'Le Vaudrelier
+    et Fils' and 'Les Ormeaux Gantier': the name without its leading article pairs and weighs them."""
+    assert entity["vaudrel_glued_article"] == entity["vaudrel"]
+    assert entity["ormeaux_misspelt_article"] == entity["ormeaux"]
+
+
+def test_name_bare_key_takes_off_a_glued_or_misspelt_leading_article():
+    keys = company_name_keys(pd.Series(["lepotier et fils", "potier et fils", "ls tilleuls", "lesdelices",
+                                        "leclerc", "lesage", "la poste"]))
+    assert keys["name_bare"].tolist() == ["potieretfils", "potieretfils", "tilleuls", "delices", "clerc", "sage",
+                                          "laposte"]
 
 
 def test_name_rest_key_survives_a_slip_inside_the_longest_word():
