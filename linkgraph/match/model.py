@@ -176,7 +176,7 @@ def rarity_tables(settings: Settings, cols: Columns, entities: np.ndarray) -> di
                                                         lvl.rarity_shared)
             else:
                 out[rarity_key(col)] = rarity_table(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
-                                                    TF_PSEUDO_RECORDS, lvl.rarity_shared, lvl.rarity_place)
+                                                    TF_PSEUDO_RECORDS, lvl.rarity_shared, lvl.rarity_place, lvl.rarity_within)
     return out
 
 
@@ -212,7 +212,7 @@ def tf_adjustments(settings: Settings, cols: Columns, entities: np.ndarray | Non
                 given = (tables or {}).get(rarity_key(col))
                 if given is None:
                     given = rarity_table(cols, col, lvl.rarity, entities, params.m[c][k], params.u[c][k],
-                                         TF_PSEUDO_RECORDS, lvl.rarity_shared, lvl.rarity_place)
+                                         TF_PSEUDO_RECORDS, lvl.rarity_shared, lvl.rarity_place, lvl.rarity_within)
                 out[(c, k)] = np.append(given.reindex(cols.uniques(col)).fillna(0.0).to_numpy(dtype=float), 0.0)
                 continue
             if tables is None:

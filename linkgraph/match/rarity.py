@@ -62,14 +62,46 @@ def other_entities(codes: np.ndarray, entities: np.ndarray, tiers: list[np.ndarr
 
 
 def rarity_table(cols, col: str, context: list[str], entities: np.ndarray, m: float, u: float,
-                 pseudo: float, shared: str = "negative", place: str | None = None) -> pd.Series:
+                 pseudo: float, shared: str = "negative", place: str | None = None,
+                 within: str | None = None) -> pd.Series:
     """:func:`rarity_adjustment` by value (the distinct values of ``col``), as engines pass it around."""
-    return pd.Series(rarity_adjustment(cols, col, context, entities, m, u, pseudo, shared, place)[:-1],
+    return pd.Series(rarity_adjustment(cols, col, context, entities, m, u, pseudo, shared, place, within)[:-1],
                      index=cols.uniques(col))
 
 
+def unknown_bearers(cols, col: str, within: str, context: list, entities: np.ndarray) -> np.ndarray:
+    """Per value code of ``col`` (a refinement of ``within``: the name and its legal form, of the
+    name): the entities of the first ``context`` tier (known by a SIREN) bearing its ``within``
+    value with no value of ``col`` at all — a company whose form no mention gives may be of any
+    form. (Not those of later tiers: a company known by an address or a town alone and no form is
+    as often a piece of a company a first pass did not join as another company.)
+
+    >>> import pandas as pd
+    >>> from linkgraph.match.compare import Columns
+    >>> df = pd.DataFrame({"name": ["a", "a", "a", "a"], "nf": ["a|SAS", None, "a|SARL", None],
+    ...                    "city": ["x", "y", "z", None]})
+    >>> unknown_bearers(Columns(df), "nf", "name", ["city"], np.array([0, 1, 2, 3])).tolist()
+    [1, 1]
+    """
+    codes, wcodes = cols.codes(col), cols.codes(within)
+    ent = pd.factorize(entities)[0].astype(np.int64)
+    located = np.zeros(int(ent.max()) + 1 if len(ent) else 0, dtype=bool)
+    for tier in context[:1]:
+        located[ent[_has(cols, tier)]] = True
+    ok = wcodes >= 0
+    per = pd.DataFrame({"e": ent[ok], "w": wcodes[ok], "has": codes[ok] >= 0})
+    per = per.groupby(["e", "w"], sort=False)["has"].any().reset_index()
+    per = per[~per["has"].to_numpy() & located[per["e"].to_numpy()]]
+    unknown = per.groupby("w").size()
+    refine = pd.DataFrame({"v": codes[ok & (codes >= 0)], "w": wcodes[ok & (codes >= 0)]}).drop_duplicates("v")
+    out = np.zeros(len(cols.uniques(col)), dtype=np.int64)
+    out[refine["v"].to_numpy()] = refine["w"].map(unknown).fillna(0).to_numpy(dtype=np.int64)
+    return out
+
+
 def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, m: float, u: float,
-                      pseudo: float, shared: str = "negative", place: str | None = None) -> np.ndarray:
+                      pseudo: float, shared: str = "negative", place: str | None = None,
+                      within: str | None = None) -> np.ndarray:
     """The adjustment (log2) of each value code of ``col`` (one more entry: missing, 0), for a level
     of Bayes factor m/u: log2(u / f) with f = (others + pseudo·u) / (total + pseudo) for a value
     no other located entity bears; for one borne by k ≥ 2 located entities, ``shared="negative"``:
@@ -93,6 +125,8 @@ def rarity_adjustment(cols, col: str, context: list[str], entities: np.ndarray, 
     others, total = other_entities(cols.codes(col), entities, [_has(cols, c) for c in context])
     if place is not None:    # and those placed where no entity of the first tier is
         others = placed_others(cols, col, context, place, entities)
+    if within is not None:   # and those bearing the coarser value with no value of col (:func:`unknown_bearers`)
+        others = others + unknown_bearers(cols, col, within, context, entities)
     freq = (others + pseudo * u) / (total + pseudo)
     adjustment = np.log2(u / np.maximum(freq, 1e-300))
     if shared != "frequency":

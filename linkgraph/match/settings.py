@@ -53,6 +53,11 @@ class Level(_Strict):
     #: with ``rarity``: a column saying where an entity is (the town): an entity of a later tier
     #: placed where no entity of the first tier is is counted too (another company there)
     rarity_place: str | None = None
+    #: with ``rarity``: the coarser column this one refines (``name`` for the name and its legal form):
+    #: an entity of the first ``rarity`` tier bearing its value there with no value of this column at
+    #: all counts as a bearer of every refinement (a company whose legal form no mention gives may be
+    #: of any form)
+    rarity_within: str | None = None
     #: the level's pairs weigh nothing in this comparison (read as a missing value): another
     #: comparison counts that evidence (a swapped name pair is counted once, on the first name)
     neutral: bool = False
@@ -65,8 +70,8 @@ class Level(_Strict):
     def _threshold_needed(self) -> "Level":
         if self.rarity is not None and not self.tf:
             raise ValueError("rarity needs tf: true on the same level")
-        if (self.rarity_shared != "frequency" or self.rarity_place) and self.rarity is None:
-            raise ValueError("rarity_shared and rarity_place need rarity on the same level")
+        if (self.rarity_shared != "frequency" or self.rarity_place or self.rarity_within) and self.rarity is None:
+            raise ValueError("rarity_shared, rarity_place and rarity_within need rarity on the same level")
         if self.kind in ("jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "first_token") \
                 and self.threshold is None:
             raise ValueError(f"level {self.kind} needs a threshold")

@@ -43,6 +43,7 @@ VERDOL = siren("57924680")
 RIVOLI_LYON, RIVOLI_TOULOUSE = siren("68035791"), siren("79146802")
 BELLE_SAS, BELLE_EURL = siren("80257913"), siren("91368024")
 VAUDREL, ORMEAUX = siren("10293847"), siren("20394857")
+GARLAV_LYON, GARLAV_NANTES = siren("30495867"), siren("40596877")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -65,6 +66,8 @@ REGISTRY = [
     ("belle_eurl", BELLE_EURL, "Fournil Bellecour EURL", "77 cours Gambetta", "69003", "Lyon"),
     ("vaudrel", VAUDREL, "Le Vaudrelier et Fils", "5 rue du Gros-Horloge", "76000", "Rouen"),
     ("ormeaux", ORMEAUX, "Les Ormeaux Gantier", "18 rue Nationale", "37000", "Tours"),
+    ("garlav_lyon", GARLAV_LYON, "Garnier Lavergne Transports", "9 quai Perrache", "69002", "Lyon"),
+    ("garlav_nantes", GARLAV_NANTES, "Garnier Lavergne Transports SAS", "3 rue Kervégan", "44000", "Nantes"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
@@ -89,6 +92,7 @@ POLICE = [
     ("belle_sarl_town", "Fournil Bellecour SARL", "", "Lyon"),
     ("vaudrel_glued_article", "LEVAUDRELIER & FILS", "", "Rouen"),
     ("ormeaux_misspelt_article", "LS ORMEAUX GANTIER", "", "Tours"),
+    ("garlav_sas_name_only", "GARNIER LAVERGNE TRANSPORTS (SAS)", "", ""),
 ]
 
 
@@ -206,6 +210,13 @@ def test_the_legal_form_tells_namesakes_in_other_towns_apart(entity):
     assert entity["rivoli_lyon"] != entity["rivoli_toulouse"]
     assert entity["rivoli_sas_name_only"] == entity["rivoli_toulouse"]
     assert entity["rivoli_name_only"] not in (entity["rivoli_lyon"], entity["rivoli_toulouse"])
+
+
+def test_a_namesake_whose_form_no_mention_gives_may_be_of_that_form(entity):
+    """'Garnier Lavergne Transports': a SAS in Nantes, and a company in Lyon whose form no mention
+    gives. A mention naming the SAS and nothing else may be either: it stays alone."""
+    assert entity["garlav_lyon"] != entity["garlav_nantes"]
+    assert entity["garlav_sas_name_only"] not in (entity["garlav_lyon"], entity["garlav_nantes"])
 
 
 def test_the_legal_form_tells_namesakes_in_one_town_apart(entity):
