@@ -291,7 +291,13 @@ def pair_evidence(projection: pd.DataFrame, edges: pd.DataFrame, pairs: np.ndarr
 def projection_nodes(projection: pd.DataFrame, entities: pd.DataFrame | None = None) -> pd.DataFrame:
     """The nodes of a projection: every person of ``entities`` (isolated ones too) and every phone
     standing for an unknown holder; columns of the entity table when known."""
-    ends = pd.Index(pd.concat([projection["from_entity"], projection["to_entity"]]).unique())
+    if entities is not None and len(entities) and projection.attrs.get(CODES_KEY) is not None:
+        codes, names = entity_codes(projection)     # the ends coded by person_projection: not hashed again
+        used = np.zeros(len(names), dtype=bool)
+        used[codes] = True
+        ends = pd.Index(names[used], dtype=object)
+    else:
+        ends = pd.Index(pd.concat([projection["from_entity"], projection["to_entity"]]).unique())
     if entities is None or len(entities) == 0:
         return pd.DataFrame({"entity_id": ends, "entity_type": entity_types(pd.Series(ends)).to_numpy()})
     keep = entities[(entities["entity_type"] == "person") | entities["entity_id"].isin(ends)]
