@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from linkgraph.graph.edge_refs import CODES_KEY, entity_codes
 from linkgraph.graph.kinds import entity_types
 from linkgraph.graph.projection import person_projection, projection_nodes
 
@@ -55,16 +56,19 @@ def simple_edges(edges: pd.DataFrame, nodes: Iterable[str] | None = None, *, dir
     ``weight``: the column to sum (missing column or None: 1 per edge row). Self-loops are dropped;
     undirected: (a, b) and (b, a) are one edge with the smaller code first.
     """
-    frm = edges["from_entity"].to_numpy(dtype=object) if len(edges) else np.array([], dtype=object)
-    to = edges["to_entity"].to_numpy(dtype=object) if len(edges) else np.array([], dtype=object)
     given = pd.Index(pd.unique(pd.Series(list(nodes), dtype=object))) if nodes is not None else pd.Index([])
-    ends = pd.Index(pd.unique(pd.Series(np.concatenate([frm, to]), dtype=object)))
-    try:
-        ends = ends.sort_values()
-    except TypeError:  # mixed id types: keep first-seen order
-        pass
-    index = given.append(ends.difference(given, sort=False)) if len(given) else ends
-    a, b = index.get_indexer(frm), index.get_indexer(to)
+    if len(edges) and edges.attrs.get(CODES_KEY) is not None:
+        index, a, b = _coded_ends(edges, given)     # the table's ids coded by the stage that made it
+    else:
+        frm = edges["from_entity"].to_numpy(dtype=object) if len(edges) else np.array([], dtype=object)
+        to = edges["to_entity"].to_numpy(dtype=object) if len(edges) else np.array([], dtype=object)
+        ends = pd.Index(pd.unique(pd.Series(np.concatenate([frm, to]), dtype=object)))
+        try:
+            ends = ends.sort_values()
+        except TypeError:  # mixed id types: keep first-seen order
+            pass
+        index = given.append(ends.difference(given, sort=False)) if len(given) else ends
+        a, b = index.get_indexer(frm), index.get_indexer(to)
     w = (pd.to_numeric(edges[weight], errors="coerce").fillna(1.0).to_numpy(dtype=float)
          if weight is not None and weight in edges else np.ones(len(edges)))
     keep = a != b
@@ -76,6 +80,21 @@ def simple_edges(edges: pd.DataFrame, nodes: Iterable[str] | None = None, *, dir
     uniq, inverse = np.unique(key, return_inverse=True)
     sums = np.bincount(inverse, weights=w, minlength=len(uniq)) if len(uniq) else np.array([], dtype=float)
     return index, (uniq // n).astype(np.int64), (uniq % n).astype(np.int64), sums
+
+
+def _coded_ends(edges: pd.DataFrame, given: pd.Index) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """:func:`simple_edges`' vertex index and endpoint positions from the table's
+    :class:`~linkgraph.graph.edge_refs.EntityCodes` (codes into its sorted ids): no id hashed per edge
+    row, the same vertex order (``given`` first, then the other endpoints in id order)."""
+    codes, names = entity_codes(edges)
+    used = np.zeros(len(names), dtype=bool)
+    used[codes] = True
+    at = given.get_indexer(names) if len(given) else np.full(len(names), -1)
+    extra = used & (at < 0)
+    position = np.where(at >= 0, at, len(given) + np.cumsum(extra) - 1)
+    index = given.append(pd.Index(names[extra], dtype=object)) if len(given) else pd.Index(names[extra], dtype=object)
+    ne = len(edges)
+    return index, position[codes[:ne]], position[codes[ne:]]
 
 
 def to_igraph(edges: pd.DataFrame, nodes: Iterable[str] | None = None, *, directed: bool = False,

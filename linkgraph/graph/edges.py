@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import group_keys, joined_sets, plain
+from linkgraph.graph._agg import factorize_ids, group_keys, joined_sets, plain
 from linkgraph.graph.edge_refs import CODES_KEY, KEY as REFS_KEY, EdgeRefs, EntityCodes
 from linkgraph.graph.kinds import CLASSIFICATION_RANK, is_symmetric
 
@@ -139,7 +139,7 @@ def edge_table(relations: pd.DataFrame, *, weight_column: str = "calls", lists: 
 def _id_codes(frm: pd.Series, to: pd.Series) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Rows with both ends, and their ends' codes into the sorted distinct ids made text (as
     :func:`_text_codes`): each column hashed once, its missing values found by the same pass."""
-    raw = [pd.factorize(plain(col).to_numpy(dtype=object)) for col in (frm, to)]
+    raw = [factorize_ids(plain(col).to_numpy(dtype=object)) for col in (frm, to)]
     ends = (raw[0][0] >= 0) & (raw[1][0] >= 0)
     texts = [np.asarray(pd.Series(u, dtype=object).astype(str), dtype=object) for _, u in raw]
     inverse, names = _sorted_factorize(np.concatenate(texts))

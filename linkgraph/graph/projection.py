@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph._agg import group_keys, joined_sets, lists_by_group, plain
-from linkgraph.graph.edge_refs import KEY as REFS_KEY, coded_kinds, edge_evidence, entity_codes, evidence_lists
+from linkgraph.graph.edge_refs import (CODES_KEY, KEY as REFS_KEY, EntityCodes, coded_kinds, edge_evidence, entity_codes,
+                                      evidence_lists)
 from linkgraph.graph.kinds import entity_types
 
 CALL_TYPES = frozenset({"called", "texted"})
@@ -204,7 +205,7 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
     out["rules"], _ = joined_sets(groups, pd.Series(pd.Categorical.from_codes(rule, categories=rules)), n)
     if not lists:
         out.attrs["via_index"] = _via_index(groups, vias, n)
-        return out
+        return _coded(out, names, a[first], b[first])
     via = pd.concat([pd.DataFrame({"g": groups, "via": v}) for v in vias]).dropna()
     out["via"] = lists_by_group(via["g"].to_numpy(), via["via"].to_numpy(), n).to_numpy()
     if "evidence" in edges:
@@ -216,7 +217,14 @@ def person_projection(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         out["evidence"] = lists_by_group(ev["g"].to_numpy(), ev["ref"].to_numpy(), n).to_numpy()
     else:
         out["evidence"] = pd.Series([[] for _ in range(n)], dtype=object).to_numpy()
-    return out[PROJECTION_COLUMNS]
+    return _coded(out[PROJECTION_COLUMNS], names, a[first], b[first])
+
+
+def _coded(out: pd.DataFrame, names: np.ndarray, a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
+    """``out`` with its ends' codes into ``names`` kept in its attrs (:class:`EntityCodes`), for the stages
+    after it (the igraph build) to read instead of hashing the ids again."""
+    out.attrs[CODES_KEY] = EntityCodes(names, a, b, (out["from_entity"].to_numpy(), out["to_entity"].to_numpy()))
+    return out
 
 
 def _empty(lists: bool) -> pd.DataFrame:
@@ -283,7 +291,13 @@ def pair_evidence(projection: pd.DataFrame, edges: pd.DataFrame, pairs: np.ndarr
 def projection_nodes(projection: pd.DataFrame, entities: pd.DataFrame | None = None) -> pd.DataFrame:
     """The nodes of a projection: every person of ``entities`` (isolated ones too) and every phone
     standing for an unknown holder; columns of the entity table when known."""
-    ends = pd.Index(pd.concat([projection["from_entity"], projection["to_entity"]]).unique())
+    if entities is not None and len(entities) and projection.attrs.get(CODES_KEY) is not None:
+        codes, names = entity_codes(projection)     # the ends coded by person_projection: not hashed again
+        used = np.zeros(len(names), dtype=bool)
+        used[codes] = True
+        ends = pd.Index(names[used], dtype=object)
+    else:
+        ends = pd.Index(pd.concat([projection["from_entity"], projection["to_entity"]]).unique())
     if entities is None or len(entities) == 0:
         return pd.DataFrame({"entity_id": ends, "entity_type": entity_types(pd.Series(ends)).to_numpy()})
     keep = entities[(entities["entity_type"] == "person") | entities["entity_id"].isin(ends)]

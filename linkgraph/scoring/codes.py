@@ -14,13 +14,12 @@ twice), and per-group minimum / maximum over dense group ids (no sort of the row
 """
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import first_rows, plain
+from linkgraph.graph._agg import factorize_ids, first_rows, plain  # noqa: F401  (factorize_ids: re-exported)
 
 NONE = np.iinfo(np.int64).max     # group_min of an empty group
 
@@ -65,25 +64,3 @@ def group_max(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarr
     out = np.full(n_groups, -np.inf)
     np.maximum.at(out, groups, np.asarray(values, dtype=float))
     return out
-
-
-def factorize_ids(values, min_size: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values)`` of an object column of ids (codes in order of first appearance,
-    uniques), hashing each distinct id once instead of once per row where it can.
-
-    A table's millions of id cells usually hold a few hundred thousand distinct string objects, each
-    referenced many times (the loader or a ``take`` made them). The cells are first grouped by object
-    (their addresses: integer hashing), then the distinct objects by value; when as many values as
-    objects come out (no two objects hold the same id) and none is missing, the grouping by object is
-    the grouping by value — else ``pd.factorize`` runs as usual. The result is the same either way."""
-    arr = np.ascontiguousarray(np.asarray(values, dtype=object))
-    if len(arr) < max(min_size, 1) or arr.itemsize != np.dtype(np.intp).itemsize:
-        codes, uniques = pd.factorize(arr)
-        return codes, np.asarray(uniques, dtype=object)
-    address = np.frombuffer((ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data), dtype=np.intp).copy()
-    codes, _ = pd.factorize(address)
-    objects = arr[first_rows(codes)]              # codes count up from 0 in order of first appearance
-    if pd.isna(objects).any() or len(pd.unique(objects)) != len(objects):
-        codes, uniques = pd.factorize(arr)
-        return codes, np.asarray(uniques, dtype=object)
-    return codes, objects

@@ -17,6 +17,7 @@ import pandas as pd
 from linkgraph.graph._agg import first_rows, plain
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
 from linkgraph.graph.background import in_background_parts
+from linkgraph.graph.edge_refs import CODES_KEY, entity_codes
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
 from linkgraph.normalize.vectorize import apply_unique
@@ -110,7 +111,9 @@ def corroboration(ctx: ScoringContext) -> Factor:
     owned_at = np.flatnonzero(e["type"].isin(["uses", "drives"]).to_numpy() & _from_person(ctx) & stated)
     owned = e.iloc[owned_at]
     link = _grade_weights(owned)
-    asset_of, assets = pd.factorize(owned["to_entity"])
+    frm, to, edge_ids = _edge_codes(ctx)
+    asset_of, asset_codes = pd.factorize(to[owned_at])       # (integers: the edge table's codes)
+    assets = edge_ids[np.asarray(asset_codes)]
     # integer work from here: the mentions' columns as codes (categoricals: no hashing), the owned
     # assets' mentions found with one hash pass over the mentions' entity ids
     mention_of, mentioned = factorize_ids(m["entity_id"].to_numpy(dtype=object))
@@ -133,8 +136,14 @@ def corroboration(ctx: ScoringContext) -> Factor:
     hit = first[g] != NONE
     link_i, slot, g = link_i[hit], slot[hit], g[hit]
     person_at = np.flatnonzero((m["entity_type"] == "person").to_numpy())
-    ent, names = pd.factorize(np.concatenate([m["entity_id"].to_numpy(dtype=object)[person_at],
-                                              owned["from_entity"].to_numpy(dtype=object)[link_i]]), sort=True)
+    # one id space for the people: the mentions' ids, then the owners no mention names (codes, no
+    # id hashed per row: the owners' codes are the edge table's, mapped once per distinct id)
+    owner = pd.Index(mentioned).get_indexer(edge_ids)
+    unnamed = owner < 0
+    owner[unnamed] = len(mentioned) + np.arange(int(unnamed.sum()))
+    names = np.concatenate([np.asarray(mentioned, dtype=object), np.asarray(edge_ids[unnamed], dtype=object)])
+    owner = np.append(owner, -1)             # (the edges' missing-id code)
+    ent = np.concatenate([mention_of[person_at], owner[frm[owned_at][link_i]]])
     ag = np.concatenate([agency[person_at], slot - 1])
     sc = np.concatenate([src[person_at], first[g] // width - 1])
     rc = np.concatenate([row[person_at], first[g] % width - 1])
@@ -146,6 +155,8 @@ def corroboration(ctx: ScoringContext) -> Factor:
     per_agency = pd.Series(group_max(pg, w[ok], len(names) * n_agencies)[seen], name="w")
     by_person = per_agency.groupby(seen // n_agencies)
     raw = (by_person.sum() - by_person.max()).clip(lower=0)
+    positive = np.zeros(len(names), dtype=bool)
+    positive[raw.index.to_numpy()[raw.to_numpy() > 0]] = True
     raw.index = pd.Index(np.asarray(names, dtype=object)[raw.index.to_numpy()], name="entity_id")
     raw = raw.reindex(ctx.persons, fill_value=0).astype(float)
     # evidence: per (person, agency — none last) the first row in (source, row) order, missing last
@@ -156,8 +167,6 @@ def corroboration(ctx: ScoringContext) -> Factor:
         np.where(rc[keep] < 0, width, rc[keep])
     firsts = group_min(fg, rank, len(names) * agency_slots)
     shown = np.flatnonzero(firsts != NONE)
-    positive = np.zeros(len(names), dtype=bool)
-    positive[pd.Index(names).get_indexer(raw.index[raw > 0])] = True
     shown = shown[positive[shown // agency_slots]]
     sk, rk = firsts[shown] // (width + 1), firsts[shown] % (width + 1)
     smax = int(src.max(initial=0))
@@ -189,8 +198,12 @@ def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     if cached is not None and cached[0] is ctx.edges:
         return cached[1]
     n = len(ctx.edges)
-    codes, ids = factorize_ids(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
-                                               ctx.edges["to_entity"].to_numpy(dtype=object)]))
+    store = ctx.edges.attrs.get(CODES_KEY)
+    if store is not None and store.matches(ctx.edges):    # coded by edge_table: no id hashed again
+        codes, ids = entity_codes(ctx.edges)
+    else:
+        codes, ids = factorize_ids(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
+                                                   ctx.edges["to_entity"].to_numpy(dtype=object)]))
     codes = np.where(codes < 0, len(ids), codes)
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["edge_codes"] = (ctx.edges, out)

@@ -126,6 +126,8 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
     raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
     raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
+    if prepared.betweenness is not None:
+        _communities(ctx)     # the organisations' Leiden on this core while the betweenness children run
     raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
                                                            analysis=ctx.analysis, prepared=prepared)
     return raw, evidence, parts
@@ -172,7 +174,12 @@ def _communities(ctx: ScoringContext) -> pd.Series:
         return pd.Series(dtype=object, name="community")
     if ctx.analysis is not None and "community" in ctx.analysis:
         return ctx.analysis["community"]
-    return communities(ctx.projection_graph(), seed=0)
+    made = ctx.cache.get("communities")
+    if made is not None and made[0] is ctx.projection:
+        return made[1]
+    found = communities(ctx.projection_graph(), seed=0)
+    ctx.cache["communities"] = (ctx.projection, found)
+    return found
 
 
 def _organisations(community: pd.Series, persons: pd.DataFrame, top: int) -> pd.DataFrame:

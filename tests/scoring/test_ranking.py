@@ -184,3 +184,40 @@ def test_listed_links_read_their_evidence_through_the_projection_index():
     pairs = np.flatnonzero(((p["from_entity"] == a) & (p["to_entity"] == b)).to_numpy() |
                            ((p["from_entity"] == b) & (p["to_entity"] == a)).to_numpy())
     assert raw[a] == 1.0 and evidence[a] == pair_evidence(p, ctx.edges, pairs) and len(evidence[a]) > 0
+
+
+def test_communities_found_once_while_the_betweenness_is_pending(monkeypatch):
+    """Without analyse's table, scoring finds the organisations' communities itself: once, before it
+    collects the network's betweenness (a large graph's runs in forked children meanwhile), and the
+    organisations are those of the communities computed after the factors."""
+    import linkgraph
+    from linkgraph.graph import analytics
+    from linkgraph.scoring import factors as F
+    from linkgraph.scoring import score as S
+
+    result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
+    events: list[str] = []
+    real_communities, real_graph = S.communities, F.network_graph
+
+    def counted(*args, **kwargs):
+        events.append("communities")
+        return real_communities(*args, **kwargs)
+
+    def watched(*args, **kwargs):
+        prepared = real_graph(*args, **kwargs)
+        inner = prepared.betweenness
+        if inner is not None:
+            prepared.betweenness = lambda: (events.append("betweenness collected"), inner())[1]
+        return prepared
+
+    monkeypatch.setattr(S, "communities", counted)
+    monkeypatch.setattr(F, "network_graph", watched)
+    scores = S.score(result)
+    assert events == ["communities", "betweenness collected"]
+    monkeypatch.undo()
+    st = load_scoring()      # the context score() makes
+    ctx = ScoringContext.of(result, st.reference_date, st.cosightings.window_seconds, st.cosightings.min_times,
+                            st.attribution.rules())
+    expected = analytics.communities(ctx.projection_graph(), seed=0)
+    assert scores.communities.sort_index().equals(expected.sort_index())
+    assert len(scores.organisations) > 0
