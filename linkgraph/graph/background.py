@@ -3,8 +3,7 @@
 On a machine with two or more cores, scoring's sampled betweenness (seconds to tens of seconds at a
 million people, one core of igraph C code) can run next to the table work of the other factors
 instead of before it. The child is a ``fork`` of the caller: it reads the graph the caller already
-built (copy-on-write, nothing serialized), computes at a lower priority (``CHILD_NICENESS``: the
-caller's own work comes first), writes a float64 array to a pipe and exits.
+built (copy-on-write, nothing serialized), computes, writes a float64 array to a pipe and exits.
 
 The value is the same bit for bit as computed inline (the same function on the same graph). Where
 fork is not available, the caller runs other Python threads (a fork would copy their locks), the
@@ -28,10 +27,6 @@ from collections.abc import Callable
 import numpy as np
 
 MIN_SIZE = 50_000        # below this many nodes the work is too short to be worth a process
-# A child yields to its caller: the caller's own work (the other factors) is the path the result
-# waits for, while the child's has until the caller asks. With the caller and two children on two
-# cores, the caller keeps a whole core instead of two thirds of one (1M / 5M: scoring −5 s).
-CHILD_NICENESS = 10
 
 
 def _can_fork() -> bool:
@@ -52,10 +47,6 @@ def in_background(fn: Callable[..., np.ndarray], *args, size: int, min_size: int
         status = 1
         try:
             gc.disable()            # a collection would touch (and copy) every page of the parent
-            try:
-                os.nice(CHILD_NICENESS)
-            except OSError:
-                pass
             os.close(read_end)
             data = np.ascontiguousarray(fn(*args, **kwargs), dtype=np.float64).tobytes()
             view, done = memoryview(data), 0

@@ -1,6 +1,5 @@
 """The forked background computation gives the value computed inline, bit for bit, and falls back to
 computing inline when the child fails."""
-import json
 import os
 import subprocess
 import sys
@@ -130,22 +129,3 @@ def test_split_betweenness_on_a_small_graph_is_the_single_inline_value():
     whole = betweenness_values(g, sample_threshold=100, k=30, seed=1)
     assert np.array_equal(in_background_parts(betweenness_values, g, size=g.vcount(), sample_threshold=100, k=30,
                                               seed=1)(), whole)   # inline, one call: bit for bit
-
-
-def test_the_child_yields_to_its_caller():
-    """The forked child runs at a lower priority than its caller (whose own work is the critical path);
-    the caller's priority is unchanged."""
-    out = _alone("""
-        import json
-        import os
-        import numpy as np
-        from linkgraph.graph import background
-        mine = os.getpriority(os.PRIO_PROCESS, 0)
-        job = background.in_background(lambda n: np.array([float(os.getpriority(os.PRIO_PROCESS, 0))] * n), 2,
-                                       size=10, min_size=1)
-        assert isinstance(job, background._Child)
-        print(json.dumps([mine, background.CHILD_NICENESS, job().tolist(), os.getpriority(os.PRIO_PROCESS, 0)]))
-    """)
-    mine, step, child, after = json.loads(out)
-    assert step > 0 and child == [float(min(mine + step, 19))] * 2
-    assert after == mine
