@@ -44,6 +44,7 @@ RIVOLI_LYON, RIVOLI_TOULOUSE = siren("68035791"), siren("79146802")
 BELLE_SAS, BELLE_EURL = siren("80257913"), siren("91368024")
 VAUDREL, ORMEAUX = siren("10293847"), siren("20394857")
 GARLAV_LYON, GARLAV_NANTES = siren("30495867"), siren("40596877")
+AUBERTIN = siren("50617283")
 
 #: planted registry rows: (key, siren, name, address, postcode, city)
 REGISTRY = [
@@ -68,12 +69,14 @@ REGISTRY = [
     ("ormeaux", ORMEAUX, "Les Ormeaux Gantier", "18 rue Nationale", "37000", "Tours"),
     ("garlav_lyon", GARLAV_LYON, "Garnier Lavergne Transports", "9 quai Perrache", "69002", "Lyon"),
     ("garlav_nantes", GARLAV_NANTES, "Garnier Lavergne Transports SAS", "3 rue Kervégan", "44000", "Nantes"),
+    ("aubertin", AUBERTIN, "Menuiserie Aubertin SAS", "24 rue des Carmes", "45000", "Orléans"),
 ]
 #: planted bank rows: (key, name, address, postcode, city) — no SIRET
 BANK = [
     ("casbah_address_only", "SARL Casbah Zenith Distribution", "12 allee des Tilleuls", "", ""),
     ("maupin", "Plomberie Maupinelli", "75 zone industrielle des Paluds", "33300", "Bordeaux"),
     ("bleu_bordeaux", "Bleu Horizon Securite", "223 rue Émile Zola", "33300", "Bordeaux"),
+    ("aubertin_former_form", "Menuiserie Aubertin SARL", "24 rue des Carmes", "45000", "Orleans"),
 ]
 #: planted police rows: (key, name, one-line address, city)
 POLICE = [
@@ -226,6 +229,14 @@ def test_the_legal_form_tells_namesakes_in_one_town_apart(entity):
     assert entity["belle_sas"] != entity["belle_eurl"]
     assert entity["belle_sas_town"] == entity["belle_sas"]
     assert entity["belle_sarl_town"] == entity["belle_eurl"]
+
+
+def test_a_company_that_changed_its_legal_form_still_merges_on_its_address(entity):
+    """'Menuiserie Aubertin': a SAS in the registry, a SARL in a bank file written before it changed
+    its form (a SARL becoming a SAS keeps its SIREN and its premises). Another form is strong
+    evidence of another company, not a veto: the same name at the same address in the same town
+    outweighs it."""
+    assert entity["aubertin_former_form"] == entity["aubertin"]
 
 
 def test_legal_form_family_reads_one_person_forms_as_the_plain_form():
