@@ -173,7 +173,9 @@ def corroboration(ctx: ScoringContext) -> Factor:
     sources = np.asarray(source_of(np.minimum(sk, smax)), dtype=object)
     rows = np.asarray(row_of(np.minimum(rk, width - 2)), dtype=object)
     sources[sk > smax], rows[rk > width - 2] = None, None       # missing values, as they were
-    return raw, EvidenceIndex.of_rows(np.asarray(names, dtype=object)[shown // agency_slots], sources, rows)
+    keys = np.asarray(names, dtype=object)[shown // agency_slots]
+    order = np.argsort(keys, kind="stable")     # people in id order (each one's agencies in theirs), as the Spark engine's
+    return raw, EvidenceIndex.of_rows(keys[order], sources[order], rows[order])
 
 
 def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
