@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from linkgraph.graph.edge_refs import CODES_KEY, entity_codes
+from linkgraph.graph.edge_refs import CODES_KEY, entity_codes, used_names
 from linkgraph.graph.kinds import entity_types
 from linkgraph.graph.projection import person_projection, projection_nodes
 
@@ -87,10 +87,8 @@ def _coded_ends(edges: pd.DataFrame, given: pd.Index) -> tuple[pd.Index, np.ndar
     :class:`~linkgraph.graph.edge_refs.EntityCodes` (codes into its sorted ids): no id hashed per edge
     row, the same vertex order (``given`` first, then the other endpoints in id order)."""
     codes, names = entity_codes(edges)
-    used = np.zeros(len(names), dtype=bool)
-    used[codes] = True
     at = given.get_indexer(names) if len(given) else np.full(len(names), -1)
-    extra = used & (at < 0)
+    extra = used_names(codes, names) & (at < 0)
     position = np.where(at >= 0, at, len(given) + np.cumsum(extra) - 1)
     index = given.append(pd.Index(names[extra], dtype=object)) if len(given) else pd.Index(names[extra], dtype=object)
     ne = len(edges)

@@ -167,6 +167,14 @@ def entity_codes(edges: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([frm_c, at[:k], to_c, at[k:]]).astype(np.int64), names
 
 
+def used_names(codes: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Which of ``names`` the ``codes`` of :func:`entity_codes` use (a table's endpoints among the
+    ids coded with it), as a mask in the names' order."""
+    used = np.zeros(len(names), dtype=bool)
+    used[codes] = True
+    return used
+
+
 def coded_kinds(edges: pd.DataFrame, names: np.ndarray, entities: pd.DataFrame | None) -> np.ndarray:
     """``entity_types(names, entities)`` as an array, kept in the table's :class:`EntityCodes` for the
     next stage that asks with the same ``entities`` and names."""

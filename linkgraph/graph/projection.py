@@ -30,7 +30,7 @@ import pandas as pd
 
 from linkgraph.graph._agg import group_keys, joined_sets, lists_by_group, plain
 from linkgraph.graph.edge_refs import (CODES_KEY, KEY as REFS_KEY, EntityCodes, coded_kinds, edge_evidence, entity_codes,
-                                      evidence_lists)
+                                      evidence_lists, used_names)
 from linkgraph.graph.kinds import entity_types
 
 CALL_TYPES = frozenset({"called", "texted"})
@@ -293,9 +293,7 @@ def projection_nodes(projection: pd.DataFrame, entities: pd.DataFrame | None = N
     standing for an unknown holder; columns of the entity table when known."""
     if entities is not None and len(entities) and projection.attrs.get(CODES_KEY) is not None:
         codes, names = entity_codes(projection)     # the ends coded by person_projection: not hashed again
-        used = np.zeros(len(names), dtype=bool)
-        used[codes] = True
-        ends = pd.Index(names[used], dtype=object)
+        ends = pd.Index(names[used_names(codes, names)], dtype=object)
     else:
         ends = pd.Index(pd.concat([projection["from_entity"], projection["to_entity"]]).unique())
     if entities is None or len(entities) == 0:

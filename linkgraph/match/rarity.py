@@ -86,8 +86,8 @@ def unknown_bearers(cols, col: str, within: str, context: list, entities: np.nda
     codes, wcodes = cols.codes(col), cols.codes(within)
     ent = pd.factorize(entities)[0].astype(np.int64)
     located = np.zeros(int(ent.max()) + 1 if len(ent) else 0, dtype=bool)
-    for tier in context[:1]:
-        located[ent[_has(cols, tier)]] = True
+    if context:
+        located[ent[_has(cols, context[0])]] = True
     ok = wcodes >= 0
     per = pd.DataFrame({"e": ent[ok], "w": wcodes[ok], "has": codes[ok] >= 0})
     per = per.groupby(["e", "w"], sort=False)["has"].any().reset_index()

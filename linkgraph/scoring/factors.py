@@ -200,8 +200,7 @@ def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     if cached is not None and cached[0] is ctx.edges:
         return cached[1]
     n = len(ctx.edges)
-    store = ctx.edges.attrs.get(CODES_KEY)
-    if store is not None and store.matches(ctx.edges):    # coded by edge_table: no id hashed again
+    if ctx.edges.attrs.get(CODES_KEY) is not None:    # coded by edge_table: no id hashed again
         codes, ids = entity_codes(ctx.edges)
     else:
         codes, ids = factorize_ids(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
