@@ -14,7 +14,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from linkgraph.graph._agg import first_rows, plain
+from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
 from linkgraph.graph.background import in_background_parts
 from linkgraph.graph.edge_refs import CODES_KEY, entity_codes
@@ -360,14 +360,19 @@ def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
 
 
 def _projection_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """The projection's endpoints as codes into one index of their ids, in order of first appearance
-    (hashed once per context: the holders, the known subgraph and the network's evidence read them)."""
+    """The projection's endpoints as codes into one index of their ids (made once per context: the
+    holders, the known subgraph and the network's evidence read them). The projection's own codes
+    (:class:`~linkgraph.graph.edge_refs.EntityCodes`, ids sorted) when it carries them; else the ids
+    hashed here, in order of first appearance. Some ids of the index may have no pair."""
     cached = ctx.cache.get("projection_codes")
     if cached is not None and cached[0] is ctx.projection:
         return cached[1]
     p, n = ctx.projection, len(ctx.projection)
-    codes, ids = factorize_ids(np.concatenate([p["from_entity"].to_numpy(dtype=object),
-                                               p["to_entity"].to_numpy(dtype=object)]))
+    if n and p.attrs.get(CODES_KEY) is not None:
+        codes, ids = entity_codes(p)
+    else:
+        codes, ids = factorize_ids(np.concatenate([p["from_entity"].to_numpy(dtype=object),
+                                                   p["to_entity"].to_numpy(dtype=object)]))
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["projection_codes"] = (ctx.projection, out)
     return out
@@ -379,16 +384,13 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     p = ctx.projection
     if low <= 0 or p.empty:
         return pd.Index([])
-    ne = len(p)
     # integer work: ids coded once per context, distinct (holder, known contact) pairs counted per holder
     fc, tc, names = _projection_codes(ctx)
     codes = np.concatenate([fc, tc])
-    # an id's type: its first occurrence's (codes are numbered in order of first appearance)
-    first = first_rows(codes)
-    at_from = first < ne
-    holder = np.empty(len(names), dtype=bool)
-    holder[at_from] = p["from_type"].to_numpy(dtype=object)[first[at_from]] == "phone"
-    holder[~at_from] = p["to_type"].to_numpy(dtype=object)[first[~at_from] - ne] == "phone"
+    # an id is a phone where a pair says so (an id has one type: every pair of it says the same)
+    holder = np.zeros(len(names), dtype=bool)
+    holder[fc[(p["from_type"] == "phone").to_numpy()]] = True
+    holder[tc[(p["to_type"] == "phone").to_numpy()]] = True
     is_known = names.isin(known)
     a, b = codes, np.concatenate([tc, fc])
     keep = holder[a] & is_known[b]
