@@ -480,13 +480,18 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
     names = pd.Index(g.vs["name"])
     values = pd.DataFrame(0.0, index=names, columns=list(NETWORK_PARTS))
+    # what needs no betweenness first: a forked betweenness goes on meanwhile
+    values["effective_size"] = effective_size(g)
+    if cfg.parts.get("brokerage", 0):
+        values["brokerage"] = (1 - burt_constraint(g).fillna(1.0)).clip(0, 1).to_numpy()
+    pos = np.flatnonzero(kept) if kept is not None else np.arange(len(ctx.projection))
+    fc, tc, ids = _projection_codes(ctx)     # the pairs' ends as codes: no id hashed again
+    ev = EvidenceIndex.of_pairs(np.concatenate([fc[pos], tc[pos]]), np.concatenate([pos, pos]), ctx.projection,
+                                ctx.edges, uniques=ids)
     if prepared.betweenness is None:
         values["betweenness"] = analysis["betweenness"].reindex(names).fillna(0.0).to_numpy()
     else:
         values["betweenness"] = prepared.betweenness()
-    values["effective_size"] = effective_size(g)
-    if cfg.parts.get("brokerage", 0):
-        values["brokerage"] = (1 - burt_constraint(g).fillna(1.0)).clip(0, 1).to_numpy()
     if cfg.parts.get("fragmentation", 0):
         # removing a node costs one components pass over the graph: fewer candidates on big graphs
         top = top if g.vcount() <= 50_000 else max(5, top // 5)
@@ -497,8 +502,4 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     parts.loc[shared] = values.loc[shared].to_numpy()
     normed = parts.apply(lambda c: c / c.max() if c.max() > 0 else c)
     raw = sum(normed[k] * w for k, w in cfg.parts.items())
-    pos = np.flatnonzero(kept) if kept is not None else np.arange(len(ctx.projection))
-    fc, tc, ids = _projection_codes(ctx)     # the pairs' ends as codes: no id hashed again
-    ev = EvidenceIndex.of_pairs(np.concatenate([fc[pos], tc[pos]]), np.concatenate([pos, pos]), ctx.projection,
-                                ctx.edges, uniques=ids)
     return raw.astype(float), ev, parts
