@@ -115,6 +115,7 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
     order = ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment")
     raw: dict[str, pd.Series] = dict.fromkeys(order)      # (the factors' order, filled as they come)
     evidence: dict[str, EvidenceIndex] = dict.fromkeys(order)
+    F._from_person(ctx)   # (the edges' codes and who is a person: made once, for the child and for here)
     aside = in_background_object(_background_factors, ctx, size=len(ctx.persons), shared=_context_tables(ctx))
     raw["activity"], evidence["activity"] = F.activity(ctx, cfg.activity, settings.half_life_days)
     known = raw["activity"].index[raw["activity"] > 0]
