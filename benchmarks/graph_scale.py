@@ -67,6 +67,9 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tree_memory import TreePeak  # noqa: E402
+
 MB = 1024 * 1024
 
 # --------------------------------------------------------------------------------------------
@@ -668,7 +671,8 @@ def main() -> None:
             row["note"] += f", {_rss_mb():,.0f} MB once written and read back (as a loader reads them)"
     sizes = {k: len(v) for k, v in data.items()}
     print("tables:", sizes, flush=True)
-    lg = run_linkgraph(data, args)
+    with TreePeak() as tree:      # this process and scoring's forked children together
+        lg = run_linkgraph(data, args)
     side = run_networkx(data, lg, args) if args.networkx else []
 
     main_stages = [r for r in RESULTS if not r["stage"].startswith(("networkx:", "linkgraph:"))]
@@ -685,6 +689,9 @@ def main() -> None:
     print(f"\npipeline (stages after generation): {wall:.1f} s wall, {cpu:.1f} s CPU; peak RSS "
           f"{max(r['peak_rss_mb'] for r in pipe):.0f} MB; scoring's share {sum(r['seconds'] for r in sc) / wall:.0%} of wall, "
           f"{sum(r['cpu'] for r in sc) / cpu:.0%} of CPU; load average at the end {os.getloadavg()[0]:.1f}")
+    if tree.mb is not None:
+        print(f"peak memory of the pipeline with its forked children (sum of PSS, sampled every 0.1 s): "
+              f"{tree.mb:.0f} MB over {tree.processes} processes")
     print(f"\npeak RSS of the whole run (max over stages, MB): {max(r['peak_rss_mb'] for r in RESULTS):.0f}")
     if "scores" in lg:
         print("\ntop 5:\n", lg["scores"].persons.head(5)[["rank", "entity_id", "label", "score"]].to_string(index=False))
