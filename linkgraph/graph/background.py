@@ -1,11 +1,9 @@
-"""Run one long computation in a forked child process while the caller goes on.
+"""Run one long C computation (igraph) in a forked child process while the caller goes on.
 
 On a machine with two or more cores, scoring's sampled betweenness (seconds to tens of seconds at a
 million people, one core of igraph C code) can run next to the table work of the other factors
 instead of before it. The child is a ``fork`` of the caller: it reads the graph the caller already
-built (copy-on-write, nothing serialized), computes, writes a float64 array to a pipe and exits
-(:func:`in_background_object`: a pickled result, for table work such as scoring's factors that do
-not need the network).
+built (copy-on-write, nothing serialized), computes, writes a float64 array to a pipe and exits.
 
 The value is the same bit for bit as computed inline (the same function on the same graph). Where
 fork is not available, the caller runs other Python threads (a fork would copy their locks), the
@@ -20,18 +18,13 @@ in the caller: the result never depends on the route.
 from __future__ import annotations
 
 import gc
-import io
 import os
-import pickle
 import signal
 import threading
 import weakref
-from collections.abc import Callable, Mapping
-from typing import TypeVar
+from collections.abc import Callable
 
 import numpy as np
-
-T = TypeVar("T")
 
 MIN_SIZE = 50_000        # below this many nodes the work is too short to be worth a process
 
@@ -45,48 +38,8 @@ def in_background(fn: Callable[..., np.ndarray], *args, size: int, min_size: int
     """Start ``fn(*args, **kwargs)`` (returning a 1-d float array) in a forked child when ``size`` (the
     graph's node count) is at least ``min_size``; returns a function that gives the array (waiting for
     the child, or computing inline when no child was started or it failed)."""
-    def inline() -> np.ndarray:
-        return np.asarray(fn(*args, **kwargs), dtype=np.float64)
-
-    return _start(lambda: np.ascontiguousarray(inline()).tobytes(),
-                  lambda data: np.frombuffer(data, dtype=np.float64).copy(), inline, size, min_size)
-
-
-def in_background_object(fn: Callable[..., T], *args, size: int, min_size: int = MIN_SIZE,
-                         shared: Mapping[str, object] | None = None, **kwargs) -> Callable[[], T]:
-    """:func:`in_background` for any picklable result (tables, indexes): the child pickles it into the
-    pipe. ``shared``: objects the caller holds (its input tables) that the result may refer to: they
-    are pickled by name, not copied, and the caller's own objects are put back in their place.
-
-    >>> import pandas as pd
-    >>> table = pd.DataFrame({"x": [1, 2]})
-    >>> job = in_background_object(lambda t: {"rows": t, "n": len(t)}, table, size=1, min_size=0, shared={"t": table})
-    >>> out = job(); out["rows"] is table, out["n"]     # (forked: the table came back as the caller's)
-    (True, 2)
-    """
-    named = {id(obj): name for name, obj in (shared or {}).items()}
-
-    def encode() -> bytes:
-        out = io.BytesIO()
-        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.persistent_id = lambda obj: named.get(id(obj))
-        pickler.dump(fn(*args, **kwargs))
-        return out.getvalue()
-
-    def decode(data: bytes) -> T:
-        unpickler = pickle.Unpickler(io.BytesIO(data))
-        unpickler.persistent_load = (shared or {}).__getitem__
-        return unpickler.load()
-
-    return _start(encode, decode, lambda: fn(*args, **kwargs), size, min_size)
-
-
-def _start(encode: Callable[[], bytes], decode: Callable[[bytes], T], inline: Callable[[], T],
-           size: int, min_size: int) -> Callable[[], T]:
-    """Fork a child that writes ``encode()`` to a pipe; the caller reads it back with ``decode`` when
-    asked (``inline``: the same value computed here, when no child runs or it failed)."""
     if size < min_size or not _can_fork():
-        value = inline()
+        value = np.asarray(fn(*args, **kwargs), dtype=np.float64)
         return lambda: value
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -95,14 +48,15 @@ def _start(encode: Callable[[], bytes], decode: Callable[[bytes], T], inline: Ca
         try:
             gc.disable()            # a collection would touch (and copy) every page of the parent
             os.close(read_end)
-            view, done = memoryview(encode()), 0
+            data = np.ascontiguousarray(fn(*args, **kwargs), dtype=np.float64).tobytes()
+            view, done = memoryview(data), 0
             while done < len(view):
                 done += os.write(write_end, view[done:])
             status = 0
         finally:
             os._exit(status)
     os.close(write_end)
-    return _Child(pid, read_end, decode, inline)
+    return _Child(pid, read_end, lambda: np.asarray(fn(*args, **kwargs), dtype=np.float64))
 
 
 def in_background_parts(fn: Callable[..., np.ndarray], *args, size: int, parts: int | None = None,
@@ -135,13 +89,13 @@ class _Child:
     for (the caller raised first, or dropped it) is killed and reaped when this object goes away or
     at exit, so no process is left blocked on its pipe."""
 
-    def __init__(self, pid: int, read_end: int, decode: Callable[[bytes], object], inline: Callable[[], object]):
-        self.pid, self.read_end, self.decode, self.inline = pid, read_end, decode, inline
-        self.done, self.value = False, None
+    def __init__(self, pid: int, read_end: int, inline: Callable[[], np.ndarray]):
+        self.pid, self.read_end, self.inline = pid, read_end, inline
+        self.value: np.ndarray | None = None
         self._reaper = weakref.finalize(self, _reap, pid, read_end)
 
-    def __call__(self):
-        if self.done:
+    def __call__(self) -> np.ndarray:
+        if self.value is not None:
             return self.value
         self._reaper.detach()
         chunks = []
@@ -152,8 +106,7 @@ class _Child:
         if status != 0:         # the child failed: the same computation, here
             self.value = self.inline()
         else:
-            self.value = self.decode(b"".join(chunks))
-        self.done = True
+            self.value = np.frombuffer(b"".join(chunks), dtype=np.float64).copy()
         return self.value
 
 

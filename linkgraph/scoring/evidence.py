@@ -9,7 +9,6 @@ items into references when one person's evidence is asked for.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -49,7 +48,7 @@ class EvidenceIndex(Mapping):
 
     @staticmethod
     def empty() -> "EvidenceIndex":
-        return EvidenceIndex(np.array([], dtype=object), np.array([], dtype=np.int64), _no_refs)
+        return EvidenceIndex(np.array([], dtype=object), np.array([], dtype=np.int64), lambda items: [])
 
     @staticmethod
     def of_rows(keys: np.ndarray | pd.Series, source: np.ndarray | pd.Series, row: np.ndarray | pd.Series) -> "EvidenceIndex":
@@ -57,14 +56,27 @@ class EvidenceIndex(Mapping):
         cs, sources = pd.factorize(np.asarray(source, dtype=object))
         cr, rows = pd.factorize(np.asarray(row, dtype=object))
         width = max(len(rows), 1)
-        return EvidenceIndex(keys, cs.astype(np.int64) * width + cr, partial(_row_refs, np.asarray(sources, dtype=object),
-                                                                            np.asarray(rows, dtype=object), width))
+
+        def resolve(items: np.ndarray) -> list[str]:
+            items = np.unique(items)
+            return [f"{s}:{r}" for s, r in zip(sources[items // width], rows[items % width])]
+        return EvidenceIndex(keys, cs.astype(np.int64) * width + cr, resolve)
 
     @staticmethod
     def of_lists(keys: np.ndarray | pd.Series, positions: np.ndarray, lists: np.ndarray | pd.Series) -> "EvidenceIndex":
         """Evidence as the union of list cells (an edge table's or projection's ``evidence`` column):
         ``positions`` index ``lists``; only the cells of the person asked for are read."""
-        return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), partial(_list_refs, np.asarray(lists, dtype=object)))
+        cells = np.asarray(lists, dtype=object)
+
+        def resolve(items: np.ndarray) -> list[str]:
+            out: list[str] = []
+            for cell in cells[np.unique(items)]:
+                if isinstance(cell, str):
+                    out.extend(cell.split(";"))
+                elif cell is not None and not (isinstance(cell, float) and np.isnan(cell)):
+                    out.extend(cell)
+            return out
+        return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), resolve)
 
     @staticmethod
     def of_edges(keys: np.ndarray | pd.Series, positions: np.ndarray, edges: pd.DataFrame) -> "EvidenceIndex":
@@ -73,7 +85,7 @@ class EvidenceIndex(Mapping):
         (:func:`~linkgraph.graph.edge_refs.edge_evidence`) for the person asked for only."""
         from linkgraph.graph.edge_refs import edge_evidence
 
-        return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), partial(edge_evidence, edges))
+        return EvidenceIndex(keys, np.asarray(positions, dtype=np.int64), lambda items: edge_evidence(edges, items))
 
     @staticmethod
     def of_pairs(keys: np.ndarray | pd.Series, pairs: np.ndarray, projection: pd.DataFrame,
@@ -81,7 +93,10 @@ class EvidenceIndex(Mapping):
         """Evidence as the references behind projection rows (``pairs``: positions), read from the
         projection's lists or through its edge index (:func:`~linkgraph.graph.projection.pair_evidence`);
         ``uniques``: ``keys`` are codes into it."""
-        return EvidenceIndex(keys, np.asarray(pairs, dtype=np.int64), partial(_pair_refs, projection, edges), uniques)
+        from linkgraph.graph.projection import pair_evidence
+
+        return EvidenceIndex(keys, np.asarray(pairs, dtype=np.int64),
+                             lambda items: pair_evidence(projection, edges, np.unique(items)), uniques)
 
     def items_of(self, key) -> np.ndarray:
         """The integer items behind ``key`` (empty when none)."""
@@ -108,34 +123,6 @@ class EvidenceIndex(Mapping):
 
     def keys_index(self) -> pd.Index:
         return self._keys
-
-
-# The functions that turn items into references: module-level (with ``functools.partial``), so that an
-# index can be pickled — a factor computed in a forked child comes back through a pipe.
-
-def _no_refs(items: np.ndarray) -> list[str]:
-    return []
-
-
-def _row_refs(sources: np.ndarray, rows: np.ndarray, width: int, items: np.ndarray) -> list[str]:
-    items = np.unique(items)
-    return [f"{s}:{r}" for s, r in zip(sources[items // width], rows[items % width])]
-
-
-def _list_refs(cells: np.ndarray, items: np.ndarray) -> list[str]:
-    out: list[str] = []
-    for cell in cells[np.unique(items)]:
-        if isinstance(cell, str):
-            out.extend(cell.split(";"))
-        elif cell is not None and not (isinstance(cell, float) and np.isnan(cell)):
-            out.extend(cell)
-    return out
-
-
-def _pair_refs(projection: pd.DataFrame, edges: pd.DataFrame, items: np.ndarray) -> list[str]:
-    from linkgraph.graph.projection import pair_evidence
-
-    return pair_evidence(projection, edges, np.unique(items))
 
 
 def _first_appearance(codes: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]:

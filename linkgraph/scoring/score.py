@@ -8,7 +8,6 @@ import pandas as pd
 
 from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import communities
-from linkgraph.graph.background import in_background_object
 from linkgraph.match.pipeline import Resolution
 from linkgraph.scoring import factors as F
 from linkgraph.scoring.config import ScoringSettings, load_scoring
@@ -104,19 +103,11 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
 
 def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str] | None = None
                 ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], pd.DataFrame]:
-    """Each factor's raw value and evidence per person, and the network factor's parts.
-
-    On a large population (50,000 people and more, as for the betweenness) the work is spread over the cores: the
-    factors that need no network (:data:`BACKGROUND_FACTORS`) run in a forked child from the start,
-    while this process finds the known population; its betweenness then runs in forked children
-    while the rest is computed here. The values are the same whatever the route."""
+    """Each factor's raw value and evidence per person, and the network factor's parts."""
     listed = set(listed or ())
     cfg = settings.factors
-    order = ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment")
-    raw: dict[str, pd.Series] = dict.fromkeys(order)      # (the factors' order, filled as they come)
-    evidence: dict[str, EvidenceIndex] = dict.fromkeys(order)
-    F._from_person(ctx)   # (the edges' codes and who is a person: made once, for the child and for here)
-    aside = in_background_object(_background_factors, ctx, size=len(ctx.persons), shared=_context_tables(ctx))
+    raw: dict[str, pd.Series] = {}
+    evidence: dict[str, EvidenceIndex] = {}
     raw["activity"], evidence["activity"] = F.activity(ctx, cfg.activity, settings.half_life_days)
     known = raw["activity"].index[raw["activity"] > 0]
     if cfg.network.known_agencies:
@@ -126,32 +117,20 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
     holders = F.tied_holders(ctx, known, low, high)
     known = known.append(holders[~holders.isin(known)])     # (a set: no sort of the ids)
     graph = ctx.projection_graph() if len(ctx.projection) else None
-    # the network's betweenness starts next: on a large graph it runs in forked children (the cores)
+    # the network's betweenness starts first: on a large graph it runs in a forked child (another core)
     # while the table work of the other factors goes on here
     prepared = F.network_graph(ctx, cfg.network, known, graph=graph, analysis=ctx.analysis)
+    raw["network"] = evidence["network"] = None     # (the factors' order)
+    raw["corroboration"], evidence["corroboration"] = F.corroboration(ctx)
     raw["listed_links"], evidence["listed_links"] = F.listed_links(ctx, listed)
+    raw["international"], evidence["international"] = F.international(ctx)
     raw["financial"], evidence["financial"] = F.financial(ctx, cfg.financial)
     raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
     if prepared.betweenness is not None:
         _communities(ctx)     # the organisations' Leiden on this core while the betweenness children run
-    for name, (value, refs) in aside().items():
-        raw[name], evidence[name] = value, refs
     raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
                                                            analysis=ctx.analysis, prepared=prepared)
     return raw, evidence, parts
-
-
-BACKGROUND_FACTORS = ("corroboration", "international")   # table work that needs neither the network nor ``known``
-
-
-def _background_factors(ctx: ScoringContext) -> dict[str, tuple[pd.Series, EvidenceIndex]]:
-    return {"corroboration": F.corroboration(ctx), "international": F.international(ctx)}
-
-
-def _context_tables(ctx: ScoringContext) -> dict[str, object]:
-    """The context's tables and person index, which a factor's result may refer to (its evidence reads
-    the edge table): sent back from a forked child by name, not copied."""
-    return {name: getattr(ctx, name) for name in ("persons", "entities", "mentions", "rows", "edges", "projection")}
 
 
 def combine(raw: dict[str, pd.Series], ctx: ScoringContext, settings: ScoringSettings,
