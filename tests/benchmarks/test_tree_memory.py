@@ -25,5 +25,5 @@ def test_a_forked_childs_own_memory_is_counted():
         os.read(read_end, 1)           # the child holds its memory from here
         os.waitpid(pid, 0)
         os.close(read_end)
-    assert peak.processes == 2
+    assert peak.processes >= 2          # (this process, the child, and any other child it already has)
     assert peak.mb > base + 250
