@@ -192,6 +192,16 @@ def listed_links(ctx: ScoringContext, listed: set[str]) -> Factor:
     return raw, EvidenceIndex.of_pairs(pairs["entity_id"], pairs["pos"].to_numpy(), p, ctx.edges)
 
 
+def _end_codes(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a table's ``from``/``to`` ids (one array, ``from`` first) and the ids they index: the
+    table's own :class:`~linkgraph.graph.edge_refs.EntityCodes` when the stage that made it coded them
+    (ids sorted, no id hashed again), else the ids hashed here once (order of first appearance)."""
+    if table.attrs.get(CODES_KEY) is not None:
+        return entity_codes(table)
+    return factorize_ids(np.concatenate([table["from_entity"].to_numpy(dtype=object),
+                                         table["to_entity"].to_numpy(dtype=object)]))
+
+
 def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """The edges' endpoints as codes into one index of their ids (hashed once per context): a test
     "is the source / target in this set" is then a lookup in an array as long as the ids, not a hash
@@ -200,11 +210,7 @@ def _edge_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     if cached is not None and cached[0] is ctx.edges:
         return cached[1]
     n = len(ctx.edges)
-    if ctx.edges.attrs.get(CODES_KEY) is not None:    # coded by edge_table: no id hashed again
-        codes, ids = entity_codes(ctx.edges)
-    else:
-        codes, ids = factorize_ids(np.concatenate([ctx.edges["from_entity"].to_numpy(dtype=object),
-                                                   ctx.edges["to_entity"].to_numpy(dtype=object)]))
+    codes, ids = _end_codes(ctx.edges)
     codes = np.where(codes < 0, len(ids), codes)
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["edge_codes"] = (ctx.edges, out)
@@ -360,19 +366,14 @@ def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
 
 
 def _projection_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """The projection's endpoints as codes into one index of their ids (made once per context: the
-    holders, the known subgraph and the network's evidence read them). The projection's own codes
-    (:class:`~linkgraph.graph.edge_refs.EntityCodes`, ids sorted) when it carries them; else the ids
-    hashed here, in order of first appearance. Some ids of the index may have no pair."""
+    """The projection's endpoints as codes into one index of their ids (:func:`_end_codes`, made once
+    per context: the holders, the known subgraph and the network's evidence read them). Some ids of
+    the index may have no pair."""
     cached = ctx.cache.get("projection_codes")
     if cached is not None and cached[0] is ctx.projection:
         return cached[1]
-    p, n = ctx.projection, len(ctx.projection)
-    if n and p.attrs.get(CODES_KEY) is not None:
-        codes, ids = entity_codes(p)
-    else:
-        codes, ids = factorize_ids(np.concatenate([p["from_entity"].to_numpy(dtype=object),
-                                                   p["to_entity"].to_numpy(dtype=object)]))
+    n = len(ctx.projection)
+    codes, ids = _end_codes(ctx.projection)
     out = (codes[:n], codes[n:], pd.Index(ids))
     ctx.cache["projection_codes"] = (ctx.projection, out)
     return out
