@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkgraph.arrays import distinct
 from linkgraph.graph._agg import plain
 from linkgraph.graph.edge_refs import coded_kinds, edge_evidence, entity_codes
 
@@ -238,7 +239,7 @@ def _distinct_others(calls: pd.DataFrame, lines: np.ndarray | None = None) -> pd
     """Per line (of ``lines``, default every line), how many distinct lines it talks to."""
     c = calls if lines is None else calls[calls["line"].isin(lines)]
     width = int(max(c["line"].max(), c["other"].max())) + 1 if len(c) else 1
-    key = np.unique(c["line"].to_numpy(dtype=np.int64) * width + c["other"].to_numpy(dtype=np.int64))
+    key = distinct(c["line"].to_numpy(dtype=np.int64) * width + c["other"].to_numpy(dtype=np.int64))
     line, n = np.unique(key // width, return_counts=True)
     return pd.Series(n, index=pd.Index(line, name="line"), name="other")
 
@@ -336,17 +337,17 @@ def attribute_lines(edges: pd.DataFrame, entities: pd.DataFrame | None = None,
         relay = _relay_pairs(known, span, end, open_lines, rules, budget=max(2 * len(cf), 1_000_000))
         if relay is not None:
             pairs = pd.concat(strong + [relay]) if strong else relay
-            allowed = np.unique(pairs["line"].to_numpy(dtype=np.int64) * width + pairs["person"].to_numpy(dtype=np.int64))
+            allowed = distinct(pairs["line"].to_numpy(dtype=np.int64) * width + pairs["person"].to_numpy(dtype=np.int64))
             if len(allowed) == 0:
                 return _empty()
-            known = known[known["person"].isin(np.unique(allowed % width))]
+            known = known[known["person"].isin(distinct(allowed % width))]
 
     # every call edge from both ends: line, the other line, the edge's position
     calls = pd.DataFrame({"line": np.concatenate([cf, ct]), "other": np.concatenate([ct, cf]),
                           "ev": np.concatenate([ev, ev])})
     # shared correspondents (switchboards left out)
     mine = calls.merge(known[["person", "line"]], on="line")                    # known line of person → other
-    theirs = calls[calls["line"].isin(open_lines if allowed is None else open_lines.intersection(np.unique(allowed // width)))]
+    theirs = calls[calls["line"].isin(open_lines if allowed is None else open_lines.intersection(distinct(allowed // width)))]
     others = None if allowed is None else np.union1d(mine["other"].to_numpy(), theirs["other"].to_numpy())
     degree = _distinct_others(calls, others)
     mine = mine[mine["other"].map(degree).fillna(0).to_numpy() <= rules.hub_degree]

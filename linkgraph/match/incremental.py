@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from linkgraph.arrays import distinct
 from linkgraph.match.blocking import _group_codes
 from linkgraph.match.cluster import ConstraintValues, Edges, cluster
 from linkgraph.match.compare import Columns
@@ -153,7 +154,7 @@ def pairs_touching(df: pd.DataFrame, rules: list[list[str]], is_new: np.ndarray,
         if any(c not in df.columns for c in rule):
             continue
         codes = _group_codes(df, rule)
-        new_codes = np.unique(codes[is_new & (codes >= 0)])
+        new_codes = distinct(codes[is_new & (codes >= 0)])
         if len(new_codes) == 0:
             continue
         members = np.flatnonzero(np.isin(codes, new_codes))
@@ -176,7 +177,7 @@ def pairs_touching(df: pd.DataFrame, rules: list[list[str]], is_new: np.ndarray,
         keys.append(i.astype(np.int64) * n + j)
     if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    key = np.unique(np.concatenate(keys))
+    key = distinct(np.concatenate(keys))
     return key // n, key % n
 
 
@@ -231,7 +232,7 @@ def incremental_type(table: pd.DataFrame, n_old: int, settings: Settings, judgme
             add(scored.i[keep], scored.j[keep], scored.weight[keep], "model", "model match")
     edges = Edges.concat(parts)
     detail = np.concatenate(details) if details else np.empty(0, dtype=object)
-    touched = np.unique(labels[np.concatenate([edges.i, edges.j])]) if len(edges.i) else np.empty(0, np.int64)
+    touched = distinct(labels[np.concatenate([edges.i, edges.j])]) if len(edges.i) else np.empty(0, np.int64)
     work = np.flatnonzero(np.isin(labels, touched) | is_new)
     local = np.full(n, -1, dtype=np.int64)
     local[work] = np.arange(len(work))

@@ -14,9 +14,11 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from linkgraph.arrays import distinct
 from linkgraph.graph._agg import plain
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
-from linkgraph.graph.background import in_background_parts
+from linkgraph.graph import kadabra
+from linkgraph.graph.background import in_background, in_background_parts
 from linkgraph.graph.edge_refs import CODES_KEY, entity_codes
 from linkgraph.normalize.phones import phone_country
 from linkgraph.normalize.text import fold
@@ -395,7 +397,7 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
     is_known = names.isin(known)
     a, b = codes, np.concatenate([tc, fc])
     keep = holder[a] & is_known[b]
-    pairs = np.unique(a[keep].astype(np.int64) * len(names) + b[keep])
+    pairs = distinct(a[keep].astype(np.int64) * len(names) + b[keep])
     n = np.bincount(pairs // len(names), minlength=len(names))
     return pd.Index(np.sort(np.asarray(names, dtype=object)[(n >= low) & (n <= high) & (n > 0)]))   # id order
 
@@ -441,21 +443,42 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
     if graph is None:
         graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
     g, kept = graph, None
+    fc, tc, ids = _projection_codes(ctx)
+    tie = fc != tc
     if population == "known":
-        fc, tc, ids = _projection_codes(ctx)
         is_known = ids.isin(known)
         kept = is_known[fc] & is_known[tc]
         # the known people with a kept pair to somebody else: the subgraph as built from the kept pairs
         linked = np.zeros(len(ids), dtype=bool)
-        tie = kept & (fc != tc)
+        tie &= kept
         linked[fc[tie]] = linked[tc[tie]] = True
         g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(ids[linked])))
     if g.ecount() == 0:
         return NetworkGraph(None, kept)
     if population == "all" and analysis is not None and "betweenness" in analysis:
         return NetworkGraph(g, kept)          # analyse's, on this very graph: reused
+    if g.vcount() >= kadabra.MIN_NODES:
+        # a large graph: KADABRA's estimate (stated error, a fraction of the pivots' cost) in a child
+        s, t = _graph_ends(g, fc[tie], tc[tie], ids)
+        return NetworkGraph(g, kept, in_background(kadabra.kadabra_betweenness, g.vcount(), s, t, size=g.vcount()))
     # sampled pivots split over the cores, each share in a forked child (inline on a small graph)
     return NetworkGraph(g, kept, in_background_parts(betweenness_values, g, size=g.vcount()))
+
+
+def _graph_ends(g: ig.Graph, a: np.ndarray, b: np.ndarray, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """The ends of ``g``'s edges as vertex positions, from the projection pairs ``a``-``b`` (codes into
+    ``ids``) it was built from: no edge list read back from igraph (millions of Python tuples).
+    Read from ``g`` when the pairs do not give exactly its edges."""
+    where = pd.Index(g.vs["name"]).get_indexer(ids)
+    s, t = where[a], where[b]
+    if len(s) and min(s.min(), t.min()) >= 0:
+        if len(s) == g.ecount():        # one pair per edge (the projection's pairs are distinct)
+            return s, t
+        lo, hi = np.minimum(s, t), np.maximum(s, t)
+        pairs = distinct(lo.astype(np.int64) * g.vcount() + hi)     # a pair given both ways: one edge
+        if len(pairs) == g.ecount():
+            return pairs // g.vcount(), pairs % g.vcount()
+    return kadabra.graph_ends(g)
 
 
 def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50,
