@@ -385,6 +385,7 @@ def instrument() -> None:
     """Time the inner functions of analytics and scoring (module attributes wrapped, files untouched)."""
     import linkgraph.graph.analytics as A
     import linkgraph.scoring.factors as F
+    import linkgraph.scoring.network as N
     import linkgraph.scoring.score as S
 
     for name in ("as_igraph", "degree", "weighted_degree", "betweenness", "pagerank", "communities", "burt_constraint",
@@ -392,8 +393,9 @@ def instrument() -> None:
         timed(A, name)
     for name in ("activity", "network", "corroboration", "listed_links", "international", "financial", "concealment"):
         timed(F, name, f"factors.{name}")
-    for name in ("as_igraph", "network_graph", "burt_constraint", "effective_size", "_fragmentation"):
-        timed(F, name, f"factors(network).{name}")
+    timed(F, "network_graph", "factors(network).network_graph")     # score.py calls these through factors
+    for name in ("as_igraph", "burt_constraint", "effective_size", "_fragmentation"):
+        timed(N, name, f"factors(network).{name}")
     for name in ("_person_rows", "tied_holders"):
         timed(F, name, f"factors.{name}")
     timed(S, "_organisations", "score._organisations")

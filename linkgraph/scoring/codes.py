@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from linkgraph.graph._agg import factorize_ids, first_rows, plain  # noqa: F401  (factorize_ids: re-exported)
+from linkgraph.graph.edge_refs import CODES_KEY, entity_codes
 
 NONE = np.iinfo(np.int64).max     # group_min of an empty group
 
@@ -64,3 +65,13 @@ def group_max(groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarr
     out = np.full(n_groups, -np.inf)
     np.maximum.at(out, groups, np.asarray(values, dtype=float))
     return out
+
+
+def end_codes(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a table's ``from``/``to`` ids (one array, ``from`` first) and the ids they index: the
+    table's own :class:`~linkgraph.graph.edge_refs.EntityCodes` when the stage that made it coded them
+    (ids sorted, no id hashed again), else the ids hashed here once (order of first appearance)."""
+    if table.attrs.get(CODES_KEY) is not None:
+        return entity_codes(table)
+    return factorize_ids(np.concatenate([table["from_entity"].to_numpy(dtype=object),
+                                         table["to_entity"].to_numpy(dtype=object)]))
