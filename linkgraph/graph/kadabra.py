@@ -6,10 +6,12 @@ search per pivot: 128 of them on scoring's known population at a million people 
 implementation) samples shortest paths between random pairs of nodes with a balanced bidirectional
 search, which touches a small part of the graph, and stops once every node's value is within ``err``
 of the exact normalized betweenness with probability ``1 - delta``: 6-12 s on that graph, with the
-same top 10 of the score over seeds (``benchmarks/RESULTS.md``). On smaller graphs the number of
-samples, which hardly depends on the graph's size, costs more than the pivots (20,000 nodes: 6 s
-against 1 s; 60,497 known people at 200k: 3.2 s and 1.5 s to import networkit, against 2.3 s for
-each half of the pivots on two cores), so scoring uses it from :data:`MIN_NODES` up only.
+same top 10 of the score over seeds (``benchmarks/RESULTS.md``). On 60,497 known people (200k
+generated entities) it costs about what the pivots cost (3.2 s and 1 s to import networkit, against
+2.3 s for each half of the pivots on two cores), and the score's top 10 is the same over seeds where
+two pivot draws share 9 of 10 (``benchmarks/betweenness_estimate.py``). On small graphs the number
+of samples, which hardly depends on the graph's size, costs more than the pivots (20,000 nodes: 6 s
+against 1 s), so scoring uses it from :data:`MIN_NODES` up, where the work goes to a child anyway.
 
 The values are on :func:`~linkgraph.graph.analytics.betweenness_values`' normalized scale (share
 of the pairs of other nodes whose shortest paths go through a node). One thread, a fixed seed:
@@ -31,7 +33,7 @@ import numpy as np
 
 ERR = 0.005          # additive error on the normalized value (the top person of 302k people: about 0.11)
 DELTA = 0.1          # probability that some node is further off than ERR
-MIN_NODES = 100_000  # below, 128 sampled pivots on two cores finish sooner (see the module's text)
+MIN_NODES = 50_000   # below, 128 sampled pivots are cheaper (see the module's text)
 
 
 def graph_ends(g: ig.Graph) -> tuple[np.ndarray, np.ndarray]:

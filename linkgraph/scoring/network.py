@@ -162,8 +162,9 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
             graph: ig.Graph | None = None, analysis: pd.DataFrame | None = None,
             prepared: NetworkGraph | None = None) -> tuple[pd.Series, EvidenceIndex, pd.DataFrame]:
     """Position in the person projection: a weighted sum of parts, each divided by its maximum —
-    ``betweenness`` (unweighted: hops, the value :func:`~linkgraph.graph.analytics.analyse` reports;
-    sampled with 128 pivots above 5,000 nodes), ``effective_size`` (:func:`effective_size`), and,
+    ``betweenness`` (unweighted: hops, on the normalized scale of
+    :func:`~linkgraph.graph.analytics.analyse`; exact up to 5,000 nodes, 128 sampled pivots up to
+    :data:`~linkgraph.graph.kadabra.MIN_NODES`, KADABRA's estimate within 0.005 above), ``effective_size`` (:func:`effective_size`), and,
     when weighted in ``cfg.parts``, ``brokerage`` (1 − Burt's constraint) and ``fragmentation``
     (share of the component's pairs a node's removal disconnects; the ``top`` best by betweenness).
 
