@@ -45,7 +45,7 @@ def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
 
 
 def _projection_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """The projection's endpoints as codes into one index of their ids (:func:`_end_codes`, made once
+    """The projection's endpoints as codes into one index of their ids (:func:`~linkgraph.scoring.codes.end_codes`, made once
     per context: the holders, the known subgraph and the network's evidence read them). Some ids of
     the index may have no pair."""
     cached = ctx.cache.get("projection_codes")
