@@ -45,9 +45,9 @@ def _fragmentation(g: ig.Graph, candidates: list[int]) -> dict[int, float]:
 
 
 def _projection_codes(ctx: ScoringContext) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """The projection's endpoints as codes into one index of their ids (:func:`~linkgraph.scoring.codes.end_codes`, made once
-    per context: the holders, the known subgraph and the network's evidence read them). Some ids of
-    the index may have no pair."""
+    """The projection's endpoints as codes into one index of their ids
+    (:func:`~linkgraph.scoring.codes.end_codes`, made once per context: the holders, the known
+    subgraph and the network's evidence read them). Some ids of the index may have no pair."""
     cached = ctx.cache.get("projection_codes")
     if cached is not None and cached[0] is ctx.projection:
         return cached[1]
