@@ -129,3 +129,30 @@ def test_split_betweenness_on_a_small_graph_is_the_single_inline_value():
     whole = betweenness_values(g, sample_threshold=100, k=30, seed=1)
     assert np.array_equal(in_background_parts(betweenness_values, g, size=g.vcount(), sample_threshold=100, k=30,
                                               seed=1)(), whole)   # inline, one call: bit for bit
+
+
+def _pid_and(n: int, values: np.ndarray) -> np.ndarray:
+    """(module level: a fresh process finds it by its name) the process id, then ``values * n``."""
+    return np.concatenate([[float(os.getpid())], values * n])
+
+
+def test_a_fresh_process_computes_the_inline_value_and_holds_no_page_of_the_caller():
+    """``in_fresh_process`` runs the function in a new interpreter (not a fork: no page of the caller's
+    is kept there), its arrays handed over as files, and gives the inline value; a function it
+    cannot find by name (a lambda) runs inline; so does a process that fails."""
+    from linkgraph.graph.background import in_fresh_process
+
+    values = np.arange(5, dtype=np.float64)
+    out = in_fresh_process(_pid_and, 3, values, size=10, min_size=0)()
+    assert out[0] != os.getpid() and out[1:].tolist() == [0.0, 3.0, 6.0, 9.0, 12.0]
+    here = in_fresh_process(lambda n, v: np.concatenate([[float(os.getpid())], v * n]), 3, values, size=10, min_size=0)()
+    assert here[0] == os.getpid() and here[1:].tolist() == out[1:].tolist()
+    parent = os.getpid()
+    failing = in_fresh_process(_fails_elsewhere, values, size=10, min_size=0, parent=parent)()
+    assert failing.tolist() == (values + 1).tolist()         # the child raised: computed here
+
+
+def _fails_elsewhere(values: np.ndarray, parent: int) -> np.ndarray:
+    if os.getpid() != parent:
+        raise MemoryError("killed")
+    return values + 1
