@@ -27,13 +27,17 @@ the same graph gives the same values, run after run.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
-import igraph as ig
 import numpy as np
+
+if TYPE_CHECKING:       # (a new process loads this file alone: no igraph import needed there)
+    import igraph as ig
 
 ERR = 0.005          # additive error on the normalized value (the top person of 302k people: about 0.11)
 DELTA = 0.1          # probability that some node is further off than ERR
 MIN_NODES = 50_000   # below, 128 sampled pivots are cheaper (see the module's text)
+FRESH_PROCESS_NODES = 150_000   # from here scoring runs it in a new process, not a fork (linkgraph.scoring.network)
 
 
 def graph_ends(g: ig.Graph) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import pandas as pd
 from linkgraph.arrays import distinct
 from linkgraph.graph import kadabra
 from linkgraph.graph.analytics import as_igraph, betweenness_values, burt_constraint
-from linkgraph.graph.background import in_background_parts, in_fresh_process
+from linkgraph.graph.background import in_background, in_background_parts, in_fresh_process
 from linkgraph.scoring.codes import end_codes
 from linkgraph.scoring.config import NetworkFactor
 from linkgraph.scoring.context import ScoringContext
@@ -135,11 +135,13 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
     if population == "all" and analysis is not None and "betweenness" in analysis:
         return NetworkGraph(g, kept)          # analyse's, on this very graph: reused
     if g.vcount() >= kadabra.MIN_NODES:
-        # a large graph: KADABRA's estimate (stated error, a fraction of the pivots' cost) in a new
-        # process (not a fork: it would keep the pages this process rewrites meanwhile)
+        # a large graph: KADABRA's estimate (stated error, a fraction of the pivots' cost) in another
+        # process; from FRESH_PROCESS_NODES a new one (a fork would keep every page this process
+        # rewrites meanwhile: up to 1.5 GB at 1M), below a fork (it starts 1.2 s sooner: networkit's
+        # import takes 1 s where numpy, SciPy and pandas are loaded, 2.2 s from scratch)
         s, t = _graph_ends(g, fc[tie], tc[tie], ids)
-        return NetworkGraph(g, kept, in_fresh_process(kadabra.kadabra_betweenness, g.vcount(), s, t,
-                                                      size=g.vcount()))
+        start = in_fresh_process if g.vcount() >= kadabra.FRESH_PROCESS_NODES else in_background
+        return NetworkGraph(g, kept, start(kadabra.kadabra_betweenness, g.vcount(), s, t, size=g.vcount()))
     # sampled pivots split over the cores, each share in a forked child (inline on a small graph)
     return NetworkGraph(g, kept, in_background_parts(betweenness_values, g, size=g.vcount()))
 
