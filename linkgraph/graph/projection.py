@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linkgraph.arrays import distinct
 from linkgraph.graph._agg import group_keys, joined_sets, lists_by_group, plain
 from linkgraph.graph.edge_refs import (CODES_KEY, KEY as REFS_KEY, EntityCodes, coded_kinds, edge_evidence, entity_codes,
                                       evidence_lists, used_names)
@@ -263,8 +264,7 @@ def _via_index(groups: np.ndarray, via: list[np.ndarray], n: int) -> ViaIndex:
     g = np.concatenate([groups[col >= 0] for col in via]).astype(np.int64)   # (-1: none, left out first)
     v = np.concatenate([col[col >= 0] for col in via])
     width = int(v.max()) + 1 if len(v) else 1
-    key = np.sort(g * width + v)
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    key = distinct(g * width + v)
     g, v = key // width, key % width
     offsets = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=n))]).astype(np.int64)
     return ViaIndex(offsets, v)

@@ -168,9 +168,10 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     """Position in the person projection: a weighted sum of parts, each divided by its maximum —
     ``betweenness`` (unweighted: hops, on the normalized scale of
     :func:`~linkgraph.graph.analytics.analyse`; exact up to 5,000 nodes, 128 sampled pivots up to
-    :data:`~linkgraph.graph.kadabra.MIN_NODES`, KADABRA's estimate within 0.005 above), ``effective_size`` (:func:`effective_size`), and,
-    when weighted in ``cfg.parts``, ``brokerage`` (1 − Burt's constraint) and ``fragmentation``
-    (share of the component's pairs a node's removal disconnects; the ``top`` best by betweenness).
+    :data:`~linkgraph.graph.kadabra.MIN_NODES`, KADABRA's estimate within 0.005 above),
+    ``effective_size`` (:func:`effective_size`), and, when weighted in ``cfg.parts``, ``brokerage``
+    (1 − Burt's constraint) and ``fragmentation`` (share of the component's pairs a node's removal
+    disconnects; the ``top`` best by betweenness).
 
     ``known``: the people the score is about when ``population`` is known (people with activity);
     others (hubs, relatives, lawyers) are left out of the network so they cannot broker it.
