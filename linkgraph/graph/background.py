@@ -36,6 +36,10 @@ from collections.abc import Callable
 import numpy as np
 
 MIN_SIZE = 50_000        # below this many nodes the work is too short to be worth a process
+# "1" in the environment of a worker process (a forked child, a new process): it exits once its result is
+# written, so a function may load less than it would in the caller (linkgraph.graph.kadabra: networkit
+# without its optional integrations)
+WORKER_VARIABLE = "LINKGRAPH_WORKER"
 
 
 def _can_fork() -> bool:
@@ -57,6 +61,7 @@ def in_background(fn: Callable[..., np.ndarray], *args, size: int, min_size: int
         try:
             gc.disable()            # a collection would touch (and copy) every page of the parent
             os.close(read_end)
+            os.environ[WORKER_VARIABLE] = "1"
             data = np.ascontiguousarray(fn(*args, **kwargs), dtype=np.float64).tobytes()
             view, done = memoryview(data), 0
             while done < len(view):
@@ -164,7 +169,7 @@ def in_fresh_process(fn: Callable[..., np.ndarray], *args, size: int, min_size: 
         spec = pickle.dumps({"file": inspect.getfile(fn), "name": name, "args": spec_args, "kwargs": kwargs,
                              "path": sys.path}, protocol=pickle.HIGHEST_PROTOCOL)
         process = subprocess.Popen([sys.executable, "-c", _JOB], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL)
+                                   stderr=subprocess.DEVNULL, env={**os.environ, WORKER_VARIABLE: "1"})
         process.stdin.write(spec)       # small (the arrays are files): no wait for the child
         process.stdin.close()
     except (OSError, pickle.PicklingError, TypeError, ValueError):

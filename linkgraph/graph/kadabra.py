@@ -7,8 +7,8 @@ implementation) samples shortest paths between random pairs of nodes with a bala
 search, which touches a small part of the graph, and stops once every node's value is within ``err``
 of the exact normalized betweenness with probability ``1 - delta``: 6-12 s on that graph, with the
 same top 10 of the score over seeds (``benchmarks/RESULTS.md``). On 60,497 known people (200k
-generated entities) it costs about what the pivots cost (3.2 s and 1 s to import networkit, against
-2.3 s for each half of the pivots on two cores), and the score's top 10 is the same over seeds where
+generated entities) it costs about what the pivots cost (3.2 s, and 0.2 s to import networkit and
+build its graph in a worker, against 2.3 s for each half of the pivots on two cores), and the score's top 10 is the same over seeds where
 two pivot draws share 9 of 10 (``benchmarks/betweenness_estimate.py``). On small graphs the number
 of samples, which hardly depends on the graph's size, costs more than the pivots (20,000 nodes: 6 s
 against 1 s), so scoring uses it from :data:`MIN_NODES` up, where the work goes to a child anyway.
@@ -27,6 +27,8 @@ the same graph gives the same values, run after run.
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,6 +40,11 @@ ERR = 0.005          # additive error on the normalized value (the top person of
 DELTA = 0.1          # probability that some node is further off than ERR
 MIN_NODES = 50_000   # below, 128 sampled pivots are cheaper (see the module's text)
 FRESH_PROCESS_NODES = 150_000   # from here scoring runs it in a new process, not a fork (linkgraph.scoring.network)
+# networkit's own import loads its optional integrations when they are installed: scikit-learn (for
+# link prediction), networkx and matplotlib: 1.9 s of the 2.2 s it takes in a new process, 0.7 of 1 s
+# in a fork of a process that has pandas. A worker process that only runs KADABRA does without them.
+OPTIONAL = ("sklearn", "networkx", "matplotlib")
+WORKER = "LINKGRAPH_WORKER"     # "1" in a worker process (background.WORKER_VARIABLE; this file is loaded alone there)
 
 
 def graph_ends(g: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -50,16 +57,13 @@ def graph_ends(g: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
 def kadabra_betweenness(n: int, sources: np.ndarray, targets: np.ndarray, *, err: float = ERR,
                         delta: float = DELTA, seed: int = 0) -> np.ndarray:
     """Betweenness of the ``n`` nodes of the undirected, unweighted graph whose edges are
-    ``sources[i]``-``targets[i]`` (positions ``0..n-1``; parallel edges and self-loops not allowed),
-    each within ``err`` of the exact normalized value with probability ``1 - delta`` (see the
-    module's text). Deterministic for a given ``seed``."""
-    import networkit as nk        # imported when used: about 1.5 s, only large graphs need it
-
+    ``sources[i]``-``targets[i]`` (positions ``0..n-1``; a pair given twice or both ways is one edge;
+    no self-loop), each within ``err`` of the exact normalized value with probability ``1 - delta``
+    (see the module's text). Deterministic for a given ``seed``."""
     if n <= 2:
         return np.zeros(n)
-    graph = nk.Graph(n, weighted=False, directed=False)
-    if len(sources):
-        graph.addEdges((np.asarray(sources, dtype=np.uint64), np.asarray(targets, dtype=np.uint64)))
+    nk = _networkit()
+    graph = _graph(nk, n, sources, targets)
     threads = nk.getCurrentNumberOfThreads()
     nk.setNumberOfThreads(1)      # the other cores go on with the caller's work
     try:
@@ -72,3 +76,33 @@ def kadabra_betweenness(n: int, sources: np.ndarray, targets: np.ndarray, *, err
     # networkit 11 gives twice the share of ordered pairs (s, t) whose paths cross a node (checked
     # against exact values in the tests); the normalized scale counts pairs of *other* nodes
     return scores / 2 * n / (n - 2)
+
+
+def _graph(nk, n: int, sources: np.ndarray, targets: np.ndarray):
+    """The networkit graph of the edges, made from the upper triangle of its adjacency matrix in CSR
+    form: networkit inserts each stored entry as an undirected edge, both ways (0.14 s for 1.2M
+    edges, against 0.55 s edge by edge with ``Graph.addEdges``)."""
+    from scipy.sparse import csr_matrix     # (networkit imports SciPy itself)
+
+    lo, hi = np.minimum(sources, targets), np.maximum(sources, targets)
+    upper = csr_matrix((np.ones(len(lo)), (lo, hi)), shape=(n, n))
+    return nk.graph.GraphFromCsr(upper, directed=False, weighted=False)
+
+
+def _networkit():
+    """networkit, imported when first used (only large graphs need it). In a worker process
+    (:data:`WORKER` set), which exits once its result is written, without the optional integrations
+    networkit's import would load (:data:`OPTIONAL`: 0.3 s instead of 2.2 s from scratch): they are
+    reported missing while it imports, so networkit takes its own path for an absent one. Anywhere
+    else a full import, so that a caller's own use of networkit keeps them."""
+    if "networkit" in sys.modules or os.environ.get(WORKER) != "1":
+        import networkit
+        return networkit
+    absent = [name for name in OPTIONAL if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(absent))       # None: "import sklearn" raises ImportError
+    try:
+        import networkit
+    finally:
+        for name in absent:
+            sys.modules.pop(name, None)
+    return networkit

@@ -119,9 +119,10 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         return NetworkGraph(None, None)
     if graph is None:
         graph = as_igraph(p[["from_entity", "to_entity", "weight"]], directed=False)
-    g, kept = graph, None
+    g, kept, chosen = graph, None, None
     fc, tc, ids = _projection_codes(ctx)
     tie = fc != tc
+    names = pd.Index(graph.vs["name"])
     if population == "known":
         is_known = ids.isin(known)
         kept = is_known[fc] & is_known[tc]
@@ -129,37 +130,53 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         linked = np.zeros(len(ids), dtype=bool)
         tie &= kept
         linked[fc[tie]] = linked[tc[tie]] = True
-        g = graph.induced_subgraph(np.flatnonzero(pd.Index(graph.vs["name"]).isin(ids[linked])))
+        chosen = np.flatnonzero(names.isin(ids[linked]))      # its vertices, in the graph's order
+    if population == "all" and analysis is not None and "betweenness" in analysis:
+        return NetworkGraph(g if g.ecount() else None, kept)   # analyse's, on this very graph: reused
+    n = graph.vcount() if chosen is None else len(chosen)
+    started = None
+    if n >= kadabra.MIN_NODES:
+        # a large graph: KADABRA's estimate (stated error, a fraction of the pivots' cost) in another
+        # process, started before the subgraph is built here; from FRESH_PROCESS_NODES a new process (a
+        # fork would keep every page this process rewrites meanwhile: up to 1.5 GB at 1M), below a fork
+        # (it starts sooner)
+        start = in_fresh_process if n >= kadabra.FRESH_PROCESS_NODES else in_background
+        s, t = _subgraph_ends(names, chosen, fc[tie], tc[tie], ids)
+        if s is not None:
+            started = start(kadabra.kadabra_betweenness, n, s, t, size=n)
+    if chosen is not None:
+        g = graph.induced_subgraph(chosen)
     if g.ecount() == 0:
         return NetworkGraph(None, kept)
-    if population == "all" and analysis is not None and "betweenness" in analysis:
-        return NetworkGraph(g, kept)          # analyse's, on this very graph: reused
-    if g.vcount() >= kadabra.MIN_NODES:
-        # a large graph: KADABRA's estimate (stated error, a fraction of the pivots' cost) in another
-        # process; from FRESH_PROCESS_NODES a new one (a fork would keep every page this process
-        # rewrites meanwhile: up to 1.5 GB at 1M), below a fork (it starts 1.2 s sooner: networkit's
-        # import takes 1 s where numpy, SciPy and pandas are loaded, 2.2 s from scratch)
-        s, t = _graph_ends(g, fc[tie], tc[tie], ids)
-        start = in_fresh_process if g.vcount() >= kadabra.FRESH_PROCESS_NODES else in_background
-        return NetworkGraph(g, kept, start(kadabra.kadabra_betweenness, g.vcount(), s, t, size=g.vcount()))
+    if n >= kadabra.MIN_NODES:
+        if started is None or _edge_count(s, t, n) != g.ecount():
+            # the pairs do not give the subgraph's edges (a graph not made from the projection): its own
+            started = start(kadabra.kadabra_betweenness, n, *kadabra.graph_ends(g), size=n)
+        return NetworkGraph(g, kept, started)
     # sampled pivots split over the cores, each share in a forked child (inline on a small graph)
     return NetworkGraph(g, kept, in_background_parts(betweenness_values, g, size=g.vcount()))
 
 
-def _graph_ends(g: ig.Graph, a: np.ndarray, b: np.ndarray, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """The ends of ``g``'s edges as vertex positions, from the projection pairs ``a``-``b`` (codes into
-    ``ids``) it was built from: no edge list read back from igraph (millions of Python tuples).
-    Read from ``g`` when the pairs do not give exactly its edges."""
-    where = pd.Index(g.vs["name"]).get_indexer(ids)
+def _subgraph_ends(names: pd.Index, chosen: np.ndarray | None, a: np.ndarray, b: np.ndarray, ids: pd.Index
+                   ) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """The projection pairs ``a``-``b`` (codes into ``ids``) as vertex positions in the subgraph of the
+    graph's vertices ``chosen`` (``names``: the graph's vertex names; ``None``: every vertex), with no
+    edge list read back from igraph (millions of Python tuples); ``None`` where an end is not in it."""
+    where = names.get_indexer(ids)
+    if chosen is not None:
+        position = np.full(len(names) + 1, -1)
+        position[chosen] = np.arange(len(chosen))
+        where = position[where]                  # (-1, not in the graph, reads the last slot: -1)
     s, t = where[a], where[b]
-    if len(s) and min(s.min(), t.min()) >= 0:
-        if len(s) == g.ecount():        # one pair per edge (the projection's pairs are distinct)
-            return s, t
-        lo, hi = np.minimum(s, t), np.maximum(s, t)
-        pairs = distinct(lo.astype(np.int64) * g.vcount() + hi)     # a pair given both ways: one edge
-        if len(pairs) == g.ecount():
-            return pairs // g.vcount(), pairs % g.vcount()
-    return kadabra.graph_ends(g)
+    if len(s) and min(s.min(), t.min()) < 0:
+        return None, None
+    return s, t
+
+
+def _edge_count(s: np.ndarray, t: np.ndarray, n: int) -> int:
+    """The number of distinct undirected edges among the pairs ``s``-``t`` (a pair given both ways, or
+    twice, is one edge: one for :func:`~linkgraph.graph.kadabra.kadabra_betweenness`)."""
+    return len(distinct(np.minimum(s, t).astype(np.int64) * n + np.maximum(s, t)))
 
 
 def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int = 50,

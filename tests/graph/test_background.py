@@ -152,6 +152,23 @@ def test_a_fresh_process_computes_the_inline_value_and_holds_no_page_of_the_call
     assert failing.tolist() == (values + 1).tolist()         # the child raised: computed here
 
 
+def _worker_flag(n: int) -> np.ndarray:
+    """(module level) whether this process is marked as a worker (``background.WORKER_VARIABLE``)."""
+    from linkgraph.graph.background import WORKER_VARIABLE
+    return np.array([float(os.environ.get(WORKER_VARIABLE) == "1")] * n)
+
+
+def test_worker_processes_are_marked_and_the_caller_is_not():
+    """A forked child and a new process both run with ``WORKER_VARIABLE`` set (a function there may
+    load less than in the caller); the caller's environment is left as it was."""
+    from linkgraph.graph.background import WORKER_VARIABLE, in_background, in_fresh_process
+
+    assert os.environ.get(WORKER_VARIABLE) is None
+    assert in_background(_worker_flag, 2, size=10, min_size=0)().tolist() == [1.0, 1.0]
+    assert in_fresh_process(_worker_flag, 2, size=10, min_size=0)().tolist() == [1.0, 1.0]
+    assert _worker_flag(1).tolist() == [0.0] and os.environ.get(WORKER_VARIABLE) is None
+
+
 def _fails_elsewhere(values: np.ndarray, parent: int) -> np.ndarray:
     if os.getpid() != parent:
         raise MemoryError("killed")

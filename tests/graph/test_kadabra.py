@@ -79,3 +79,51 @@ def test_scoring_estimates_a_large_network_on_its_own_edges(monkeypatch):
     pairs = {tuple(sorted(p)) for p in zip(s.tolist(), t.tolist())}
     assert len(pairs) == len(s) == g.ecount() and pairs == {tuple(sorted(p)) for p in g.get_edgelist()}
     assert np.abs(values - betweenness_values(g)).max() <= kadabra.ERR
+
+
+def test_a_pair_given_twice_or_both_ways_is_one_edge():
+    """The graph is made from the upper triangle of the adjacency matrix: a repeated pair, or a pair
+    given both ways, makes one edge, so the estimate is the simple graph's (same seed, same values)."""
+    g = _graphs()[0]
+    s, t = graph_ends(g)
+    once = kadabra_betweenness(g.vcount(), s, t, seed=3)
+    again = kadabra_betweenness(g.vcount(), np.concatenate([s, t, s]), np.concatenate([t, s, t]), seed=3)
+    assert np.array_equal(once, again)
+
+
+_NETWORKIT_IN_A_PROCESS = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("k", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)                      # the file alone, as a new worker process loads it
+nk = module._networkit()
+print(json.dumps({"optional": sorted(m for m in module.OPTIONAL if sys.modules.get(m) is not None),
+                  "blocked_left": sorted(m for m, v in sys.modules.items() if v is None and m in module.OPTIONAL),
+                  "kadabra": hasattr(nk.centrality, "KadabraBetweenness")}))
+"""
+
+
+@pytest.mark.parametrize("worker", [True, False])
+def test_a_worker_imports_networkit_without_its_optional_integrations(worker):
+    """In a worker process (``LINKGRAPH_WORKER=1``, set by ``background`` in its children) networkit is
+    imported without scikit-learn, networkx and matplotlib (1.9 s of its 2.2 s import); anywhere else
+    it is imported whole, so that a caller's own use of networkit keeps them."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != kadabra.WORKER}
+    if worker:
+        env[kadabra.WORKER] = "1"
+    out = subprocess.run([sys.executable, "-c", _NETWORKIT_IN_A_PROCESS, kadabra.__file__], env=env,
+                         capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout)
+    assert seen["kadabra"] and seen["blocked_left"] == []      # nothing left marked missing afterwards
+    assert (seen["optional"] == []) if worker else ("sklearn" in seen["optional"])
+
+
+def test_the_worker_variable_is_the_one_background_sets():
+    from linkgraph.graph import background
+
+    assert kadabra.WORKER == background.WORKER_VARIABLE
