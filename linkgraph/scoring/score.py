@@ -1,6 +1,7 @@
 """Combine the factors into a ranked, explained list of priority targets (and organisations)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,16 +95,26 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
     ctx = result if isinstance(result, ScoringContext) else ScoringContext.of(
         result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times,
         settings.attribution.rules(), engine=engine, spark=spark)
-    raw, evidence, parts = raw_factors(ctx, settings, listed)
-    table = combine(raw, ctx, settings, listed)
+    columns: dict[str, pd.DataFrame] = {}
+
+    def meanwhile(others: dict[str, pd.Series]) -> None:
+        # while the network's betweenness is still computed elsewhere: the other factors' columns and the
+        # labels' order, so that only the network's column and a numeric sort are left once it is in
+        columns.update({f: factor_columns(f, r, ctx.persons, settings) for f, r in others.items()})
+        columns[""] = _labels(ctx)
+    raw, evidence, parts = raw_factors(ctx, settings, listed, meanwhile=meanwhile)
+    table = combine(raw, ctx, settings, listed, columns=columns)
     community = _communities(ctx)
     orgs = _organisations(community, table, settings.organisations.top_members)
     return Scores(table, evidence, orgs, parts, settings, communities=community)
 
 
-def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str] | None = None
+def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str] | None = None,
+                meanwhile: Callable[[dict[str, pd.Series]], None] | None = None
                 ) -> tuple[dict[str, pd.Series], dict[str, pd.Series], pd.DataFrame]:
-    """Each factor's raw value and evidence per person, and the network factor's parts."""
+    """Each factor's raw value and evidence per person, and the network factor's parts. ``meanwhile``:
+    called with the other factors' raw values before the network factor waits for its betweenness
+    (computed in another process on a large graph), for work that does not need it."""
     listed = set(listed or ())
     cfg = settings.factors
     raw: dict[str, pd.Series] = {}
@@ -128,42 +139,62 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
     raw["concealment"], evidence["concealment"] = F.concealment(ctx, cfg.concealment)
     if prepared.betweenness is not None:
         _communities(ctx)     # the organisations' Leiden on this core while the betweenness children run
+    if meanwhile is not None:
+        meanwhile({f: r for f, r in raw.items() if r is not None})
     raw["network"], evidence["network"], parts = F.network(ctx, cfg.network, known, graph=graph,
                                                            analysis=ctx.analysis, prepared=prepared)
     return raw, evidence, parts
 
 
 def combine(raw: dict[str, pd.Series], ctx: ScoringContext, settings: ScoringSettings,
-            listed: set[str] | None = None) -> pd.DataFrame:
+            listed: set[str] | None = None, columns: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The ranked table: per factor ``raw_``, ``norm_`` (:func:`normalize`), ``shown_`` (the capped
     display value) and the weighted contribution; ``score`` = their sum. Order: score, then the raw
     values of the weighted factors (heaviest weight first), then the label, then the id — the same
-    order whatever the ids (a run through the CLI and one through the API agree)."""
-    weights = settings.weights()
-    table = pd.DataFrame(index=ctx.persons)
-    total = pd.Series(0.0, index=ctx.persons)
+    order whatever the ids (a run through the CLI and one through the API agree). ``columns``: some
+    factors' columns (:func:`factor_columns`) and the labels (key ``""``, :func:`_labels`) already made."""
+    made = columns or {}
+    labels = made[""] if "" in made else _labels(ctx)
+    data = {"label": labels["label"], "subject": labels["subject"]}
     for f in FACTORS:
-        r = raw[f].reindex(ctx.persons, fill_value=0.0).astype(float)
-        norm = normalize(r, settings.normalization_quantile, settings.normalization)
-        table[f"raw_{f}"] = r
-        table[f"norm_{f}"] = norm
-        table[f"shown_{f}"] = capped(r, settings.normalization_quantile)
-        table[f] = norm * weights[f]
-        total += table[f]
-    table["score"] = total
-    ents = ctx.entities.set_index("entity_id")
-    kind = plain(ents["entity_type"]).reindex(table.index)
-    label = ents["label"].reindex(table.index)
-    table.insert(0, "label", label.where(kind != "phone", "holder of " + label.astype(str)))
-    table.insert(1, "subject", kind.where(kind != "phone", "phone holder"))
+        c = made[f] if f in made else factor_columns(f, raw[f], ctx.persons, settings)
+        data.update({f"raw_{f}": c["raw"], f"norm_{f}": c["norm"], f"shown_{f}": c["shown"], f: c["contribution"]})
+    table = pd.DataFrame(data, index=ctx.persons)
+    table["score"] = sum(table[f] for f in FACTORS)
     table["listed"] = table.index.isin(set(listed or ()))
-    table = table.reset_index()
+    weights = settings.weights()
     by_weight = sorted((f for f in FACTORS if weights[f] > 0), key=lambda f: (-weights[f], FACTORS.index(f)))
-    keys = ["score"] + [f"raw_{f}" for f in by_weight] + ["label", "entity_id"]
-    table = table.sort_values(keys, ascending=[False] * (1 + len(by_weight)) + [True, True], kind="stable",
-                              na_position="last")
+    # the order's keys as numbers for np.lexsort (the last key first): the labels' and the ids' ranks,
+    # made with the labels; descending values negated (a missing value stays last, as in sort_values)
+    keys = [labels["id_rank"].to_numpy(), labels["label_rank"].to_numpy()]
+    keys += [-table[f"raw_{f}"].to_numpy() for f in reversed(by_weight)] + [-table["score"].to_numpy()]
+    table = table.iloc[np.lexsort(keys)].reset_index(names="entity_id")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table.reset_index(drop=True)
+    return table
+
+
+def factor_columns(factor: str, raw: pd.Series, persons: pd.Index, settings: ScoringSettings) -> pd.DataFrame:
+    """One factor's columns for every person: ``raw``, ``norm`` (:func:`normalize`), ``shown``
+    (:func:`capped`) and ``contribution`` (``norm`` × the factor's weight)."""
+    r = raw.reindex(persons, fill_value=0.0).astype(float)
+    norm = normalize(r, settings.normalization_quantile, settings.normalization)
+    return pd.DataFrame({"raw": r, "norm": norm, "shown": capped(r, settings.normalization_quantile),
+                         "contribution": norm * settings.weights()[factor]}, index=persons)
+
+
+def _labels(ctx: ScoringContext) -> pd.DataFrame:
+    """Each person's ``label`` (a phone's: "holder of" its label) and ``subject``, with the ranks that
+    order them: ``label_rank`` (a missing label last) and ``id_rank``."""
+    ents = ctx.entities.set_index("entity_id")
+    kind = plain(ents["entity_type"]).reindex(ctx.persons)
+    label = ents["label"].reindex(ctx.persons)
+    label = label.where(kind != "phone", "holder of " + label.astype(str))
+    codes, _ = pd.factorize(label, sort=True)           # Python's string order, as sort_values
+    label_rank = np.where(codes < 0, codes.max(initial=-1) + 1, codes)
+    id_rank = np.empty(len(ctx.persons), dtype=np.int64)
+    id_rank[np.argsort(np.asarray(ctx.persons, dtype=object), kind="stable")] = np.arange(len(ctx.persons))
+    return pd.DataFrame({"label": label, "subject": kind.where(kind != "phone", "phone holder"),
+                         "label_rank": label_rank, "id_rank": id_rank}, index=ctx.persons)
 
 
 def _communities(ctx: ScoringContext) -> pd.Series:
