@@ -73,6 +73,27 @@ def test_equal_scores_are_ordered_by_raw_values_then_label_not_by_id():
     assert orders[0][-3:] == ["BENALI", "DURAND", "MARTIN"]     # equal scores: by label
 
 
+def test_the_table_is_the_same_whether_columns_were_made_ahead_or_not():
+    """``combine`` with some factors' columns and the labels made ahead (as ``score`` does while the
+    betweenness runs elsewhere) gives the table made in one go; a person with no label comes last
+    among equals, then the ids decide."""
+    from linkgraph.scoring.score import _labels, factor_columns
+
+    settings = load_scoring()
+    ids = ["P-d", "P-c", "P-b", "P-a", "P-e"]
+    labels = ["MARTIN", None, "MARTIN", "BENALI", "BENALI"]
+    raw = {f: pd.Series(0.0, index=ids) for f in FACTORS}
+    raw["network"] = pd.Series([0.3, 0.3, 0.3, 0.3, 0.9], index=ids)
+    raw["financial"] = pd.Series([1.0, 1.0, 1.0, 1.0, 0.0], index=ids)
+    ctx = _ctx(ids, labels)
+    whole = combine(raw, ctx, settings)
+    ahead = {f: factor_columns(f, raw[f], ctx.persons, settings) for f in FACTORS if f != "network"}
+    ahead[""] = _labels(ctx)
+    pd.testing.assert_frame_equal(whole, combine(raw, ctx, settings, columns=ahead))
+    tied = whole[whole["entity_id"] != "P-e"]
+    assert tied["score"].nunique() == 1 and list(tied["entity_id"]) == ["P-a", "P-b", "P-d", "P-c"]
+
+
 @pytest.fixture(scope="module")
 def networks(tmp_path_factory):
     return rn.graphs(tmp_path_factory.mktemp("networks"), load_scoring())
