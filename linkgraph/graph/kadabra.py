@@ -63,10 +63,13 @@ def kadabra_betweenness(n: int, sources: np.ndarray, targets: np.ndarray, *, err
     if n <= 2:
         return np.zeros(n)
     nk = _networkit()
-    graph = _graph(nk, n, sources, targets)
-    threads = nk.getCurrentNumberOfThreads()
-    nk.setNumberOfThreads(1)      # the other cores go on with the caller's work
+    threads = nk.getMaxNumberOfThreads()     # (the "current" count is 1 outside a parallel region)
+    # one thread, also for the graph's build: built in parallel, a node's neighbours come in an order
+    # that varies from run to run, and so would the sampled paths; the other cores go on with the
+    # caller's work
+    nk.setNumberOfThreads(1)
     try:
+        graph = _graph(nk, n, sources, targets)
         nk.engineering.setSeed(seed, True)
         estimate = nk.centrality.KadabraBetweenness(graph, err, delta, True)
         estimate.run()

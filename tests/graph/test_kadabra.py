@@ -47,6 +47,31 @@ def test_the_same_seed_gives_the_same_values_and_another_seed_other_samples():
     assert not np.array_equal(first, kadabra_betweenness(g.vcount(), s, t, seed=1))
 
 
+def test_the_graph_is_built_on_one_thread_so_that_runs_agree(monkeypatch):
+    """networkit builds a graph in parallel when it may: a node's neighbours then come in an order
+    that varies from run to run, and so do the sampled paths (on a 20,000-node graph, one run in two
+    or three differed). The build runs on one thread, and runs agree; the caller's thread count is
+    given back."""
+    import networkit as nk
+
+    seen = []
+    real = kadabra._graph
+
+    def watched(*args):
+        seen.append(nk.getMaxNumberOfThreads())     # the threads a parallel region would use
+        return real(*args)
+
+    monkeypatch.setattr(kadabra, "_graph", watched)
+    random.seed(1)
+    g = ig.Graph.Barabasi(20_000, 5)
+    s, t = graph_ends(g)
+    nk.setNumberOfThreads(2)
+    runs = [kadabra_betweenness(g.vcount(), s, t, err=0.01) for _ in range(3)]
+    assert seen == [1, 1, 1]
+    assert nk.getMaxNumberOfThreads() == 2            # the caller's setting given back
+    assert all(np.array_equal(runs[0], other) for other in runs[1:])
+
+
 def test_scoring_estimates_a_large_network_on_its_own_edges(monkeypatch):
     """Above ``MIN_NODES`` (lowered here for the fixtures) the network factor's betweenness is
     KADABRA's, computed on the edges of the known population's subgraph, read from the projection's
