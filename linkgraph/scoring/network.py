@@ -80,6 +80,7 @@ def tied_holders(ctx: ScoringContext, known: pd.Index, low: int, high: int) -> p
 
 
 NETWORK_PARTS = ("betweenness", "effective_size", "brokerage", "fragmentation")
+IGRAPH_PARTS = ("brokerage", "fragmentation")      # parts computed on the igraph graph only
 
 
 def effective_size(g: ig.Graph) -> np.ndarray:
@@ -103,9 +104,16 @@ class NetworkGraph:
     subgraph), the projection pairs it keeps, and its betweenness, started — in a forked child on a
     large graph (:func:`~linkgraph.graph.background.in_background`) — while the other factors run."""
 
-    g: ig.Graph | None                       # None: no pair, nothing to compute
+    g: ig.Graph | None                       # None: no pair, or not built (see names)
     kept: np.ndarray | None                  # projection pairs between known people (population known)
     betweenness: Callable[[], np.ndarray] | None = None   # values in g's vertex order, when not analyse's
+    # a large graph whose parts all come from the worker: the igraph subgraph is not built; its vertex
+    # names, and ``betweenness`` gives the effective sizes after the betweenness (2n values)
+    names: pd.Index | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.g is None and self.names is None
 
 
 def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, graph: ig.Graph | None = None,
@@ -140,10 +148,17 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         # process, started before the subgraph is built here; from FRESH_PROCESS_NODES a new process (a
         # fork would keep every page this process rewrites meanwhile: up to 1.5 GB at 1M), below a fork
         # (it starts sooner)
-        start = in_fresh_process if n >= kadabra.FRESH_PROCESS_NODES else in_background
+        fresh = n >= kadabra.FRESH_PROCESS_NODES
+        start = in_fresh_process if fresh else in_background
         s, t = _subgraph_ends(names, chosen, fc[tie], tc[tie], ids)
+        # a new process, which has spare time (the table work here is longer), also computes the
+        # effective size: the subgraph is then not built here (1M: 3 s for the subgraph, 3 s for the
+        # effective size), unless a part only igraph gives is weighted
+        whole = fresh and s is not None and len(s) > 0 and not any(cfg.parts.get(x, 0) for x in IGRAPH_PARTS)
         if s is not None:
-            started = start(kadabra.kadabra_betweenness, n, s, t, size=n)
+            started = start(kadabra.kadabra_betweenness, n, s, t, size=n, effective_size=whole)
+        if whole:
+            return NetworkGraph(None, kept, started, names=names if chosen is None else names[chosen])
     if chosen is not None:
         g = graph.induced_subgraph(chosen)
     if g.ecount() == 0:
@@ -200,12 +215,13 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     parts = pd.DataFrame(0.0, index=ctx.persons, columns=list(NETWORK_PARTS))
     prepared = prepared or network_graph(ctx, cfg, known, graph, analysis)
     g, kept = prepared.g, prepared.kept
-    if g is None:
+    if prepared.empty:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
-    names = pd.Index(g.vs["name"])
+    names = prepared.names if g is None else pd.Index(g.vs["name"])
     values = pd.DataFrame(0.0, index=names, columns=list(NETWORK_PARTS))
     # what needs no betweenness first: a forked betweenness goes on meanwhile
-    values["effective_size"] = effective_size(g)
+    if g is not None:
+        values["effective_size"] = effective_size(g)
     if cfg.parts.get("brokerage", 0):
         values["brokerage"] = (1 - burt_constraint(g).fillna(1.0)).clip(0, 1).to_numpy()
     pos = np.flatnonzero(kept) if kept is not None else np.arange(len(ctx.projection))
@@ -214,6 +230,9 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
                                 ctx.edges, uniques=ids)
     if prepared.betweenness is None:
         values["betweenness"] = analysis["betweenness"].reindex(names).fillna(0.0).to_numpy()
+    elif g is None:     # the worker's: the betweenness, then the effective sizes
+        both = prepared.betweenness()
+        values["betweenness"], values["effective_size"] = both[:len(names)], both[len(names):]
     else:
         values["betweenness"] = prepared.betweenness()
     if cfg.parts.get("fragmentation", 0):

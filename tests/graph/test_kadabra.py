@@ -106,6 +106,39 @@ def test_scoring_estimates_a_large_network_on_its_own_edges(monkeypatch):
     assert np.abs(values - betweenness_values(g)).max() <= kadabra.ERR
 
 
+def test_a_new_process_gives_the_effective_size_too_and_the_same_network_factor(monkeypatch):
+    """On a graph large enough for a new process (``FRESH_PROCESS_NODES``, lowered here for the
+    fixtures) the worker also computes the effective size, and the igraph subgraph is not built: the
+    network factor — its value, every part, its evidence — is the one computed with the subgraph."""
+    import linkgraph
+    from linkgraph.scoring import factors as F
+    from linkgraph.scoring.context import ScoringContext
+    from linkgraph.scoring.score import load_scoring
+
+    result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
+    st = load_scoring()
+    ctx = ScoringContext.of(result, st.reference_date, st.cosightings.window_seconds, st.cosightings.min_times,
+                            st.attribution.rules())
+    activity, _ = F.activity(ctx, st.factors.activity, st.half_life_days)
+    known = activity.index[activity > 0]
+    monkeypatch.setattr(kadabra, "MIN_NODES", 0)
+    with_subgraph = F.network(ctx, st.factors.network, known, graph=ctx.projection_graph())
+    monkeypatch.setattr(kadabra, "FRESH_PROCESS_NODES", 0)
+    prepared = F.network_graph(ctx, st.factors.network, known, graph=ctx.projection_graph())
+    assert prepared.g is None and not prepared.empty          # no subgraph built here
+    from_worker = F.network(ctx, st.factors.network, known, graph=ctx.projection_graph(), prepared=prepared)
+    parts, theirs = with_subgraph[2], from_worker[2]
+    assert parts["effective_size"].max() > 2
+    assert np.allclose(parts["effective_size"], theirs["effective_size"], rtol=0, atol=1e-12)
+    assert parts["betweenness"].equals(theirs["betweenness"])
+    assert np.allclose(with_subgraph[0], from_worker[0], rtol=0, atol=1e-12)
+    some = list(with_subgraph[0].sort_values(ascending=False).index[:5])
+    assert all(list(with_subgraph[1].get(p, [])) == list(from_worker[1].get(p, [])) for p in some)
+    # a weighted part only igraph gives (brokerage): the subgraph is built after all
+    cfg = st.factors.network.model_copy(update={"parts": {**st.factors.network.parts, "brokerage": 0.1}})
+    assert F.network_graph(ctx, cfg, known, graph=ctx.projection_graph()).g is not None
+
+
 def test_a_pair_given_twice_or_both_ways_is_one_edge():
     """The graph is made from the upper triangle of the adjacency matrix: a repeated pair, or a pair
     given both ways, makes one edge, so the estimate is the simple graph's (same seed, same values)."""
