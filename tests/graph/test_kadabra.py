@@ -12,6 +12,7 @@ import pytest
 from linkgraph.graph import kadabra
 from linkgraph.graph.analytics import betweenness_values
 from linkgraph.graph.kadabra import graph_ends, kadabra_betweenness
+from linkgraph.scoring import factors as F
 
 
 def _graphs() -> list[ig.Graph]:
@@ -72,21 +73,26 @@ def test_the_graph_is_built_on_one_thread_so_that_runs_agree(monkeypatch):
     assert all(np.array_equal(runs[0], other) for other in runs[1:])
 
 
-def test_scoring_estimates_a_large_network_on_its_own_edges(monkeypatch):
-    """Above ``MIN_NODES`` (lowered here for the fixtures) the network factor's betweenness is
-    KADABRA's, computed on the edges of the known population's subgraph, read from the projection's
-    codes: the same edges as the igraph subgraph's, the values within the error of the exact ones."""
+@pytest.fixture(scope="module")
+def fixtures_scoring():
+    """The bundled fixtures' scoring context, its settings and the known people (activity > 0)."""
     import linkgraph
-    from linkgraph.scoring import factors as F
-    from linkgraph.scoring.score import load_scoring
     from linkgraph.scoring.context import ScoringContext
+    from linkgraph.scoring.score import load_scoring
 
     result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
     st = load_scoring()
     ctx = ScoringContext.of(result, st.reference_date, st.cosightings.window_seconds, st.cosightings.min_times,
                             st.attribution.rules())
     activity, _ = F.activity(ctx, st.factors.activity, st.half_life_days)
-    known = activity.index[activity > 0]
+    return ctx, st, activity.index[activity > 0]
+
+
+def test_scoring_estimates_a_large_network_on_its_own_edges(monkeypatch, fixtures_scoring):
+    """Above ``MIN_NODES`` (lowered here for the fixtures) the network factor's betweenness is
+    KADABRA's, computed on the edges of the known population's subgraph, read from the projection's
+    codes: the same edges as the igraph subgraph's, the values within the error of the exact ones."""
+    ctx, st, known = fixtures_scoring
     seen = []
     real = kadabra.kadabra_betweenness
 
@@ -106,21 +112,11 @@ def test_scoring_estimates_a_large_network_on_its_own_edges(monkeypatch):
     assert np.abs(values - betweenness_values(g)).max() <= kadabra.ERR
 
 
-def test_a_new_process_gives_the_effective_size_too_and_the_same_network_factor(monkeypatch):
+def test_a_new_process_gives_the_effective_size_too_and_the_same_network_factor(monkeypatch, fixtures_scoring):
     """On a graph large enough for a new process (``FRESH_PROCESS_NODES``, lowered here for the
     fixtures) the worker also computes the effective size, and the igraph subgraph is not built: the
     network factor — its value, every part, its evidence — is the one computed with the subgraph."""
-    import linkgraph
-    from linkgraph.scoring import factors as F
-    from linkgraph.scoring.context import ScoringContext
-    from linkgraph.scoring.score import load_scoring
-
-    result = linkgraph.resolve_sources([(m, None) for m in linkgraph.load_mappings()])
-    st = load_scoring()
-    ctx = ScoringContext.of(result, st.reference_date, st.cosightings.window_seconds, st.cosightings.min_times,
-                            st.attribution.rules())
-    activity, _ = F.activity(ctx, st.factors.activity, st.half_life_days)
-    known = activity.index[activity > 0]
+    ctx, st, known = fixtures_scoring
     monkeypatch.setattr(kadabra, "MIN_NODES", 0)
     with_subgraph = F.network(ctx, st.factors.network, known, graph=ctx.projection_graph())
     monkeypatch.setattr(kadabra, "FRESH_PROCESS_NODES", 0)
