@@ -8,8 +8,9 @@ search, which touches a small part of the graph, and stops once every node's val
 of the exact normalized betweenness with probability ``1 - delta``: 6-12 s on that graph, with the
 same top 10 of the score over seeds (``benchmarks/RESULTS.md``). On 60,497 known people (200k
 generated entities) it costs about what the pivots cost (3.2 s, and 0.2 s to import networkit and
-build its graph in a worker, against 2.3 s for each half of the pivots on two cores), and the score's top 10 is the same over seeds where
-two pivot draws share 9 of 10 (``benchmarks/betweenness_estimate.py``). On small graphs the number
+build its graph in a worker, against 2.3 s for each half of the pivots on two cores), and the
+score's top 10 is the same over seeds where two pivot draws share 9 of 10
+(``benchmarks/betweenness_estimate.py``). On small graphs the number
 of samples, which hardly depends on the graph's size, costs more than the pivots (20,000 nodes: 6 s
 against 1 s), so scoring uses it from :data:`MIN_NODES` up, where the work goes to a child anyway.
 
@@ -108,8 +109,8 @@ def _networkit():
     """networkit, imported when first used (only large graphs need it). In a worker process
     (:data:`WORKER` set), which exits once its result is written, without the optional integrations
     networkit's import would load (:data:`OPTIONAL`: 0.3 s instead of 2.2 s from scratch): they are
-    reported missing while it imports, so networkit takes its own path for an absent one. Anywhere
-    else a full import, so that a caller's own use of networkit keeps them."""
+    marked absent (``None`` in ``sys.modules``) while it imports, and the worker never uses them.
+    Anywhere else a full import, so that a caller's own use of networkit keeps them."""
     if "networkit" in sys.modules or os.environ.get(WORKER) != "1":
         import networkit
         return networkit
