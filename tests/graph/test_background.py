@@ -161,10 +161,21 @@ def _worker_flag(n: int) -> np.ndarray:
 def test_worker_processes_are_marked_and_the_caller_is_not():
     """A forked child and a new process both run with ``WORKER_VARIABLE`` set (a function there may
     load less than in the caller); the caller's environment is left as it was."""
-    from linkgraph.graph.background import WORKER_VARIABLE, in_background, in_fresh_process
+    from linkgraph.graph.background import WORKER_VARIABLE, in_fresh_process
 
+    forked = _alone("""
+        import os
+        import numpy as np
+        from linkgraph.graph.background import WORKER_VARIABLE, in_background
+
+        def flag(n):
+            return np.array([float(os.getpid()), float(os.environ.get(WORKER_VARIABLE) == "1")] * n)
+
+        out = in_background(flag, 1, size=10, min_size=0)()
+        print(out[0] != os.getpid(), out[1] == 1.0, os.environ.get(WORKER_VARIABLE) is None)
+    """)
+    assert forked == "True True True"       # a forked child, marked; this process not
     assert os.environ.get(WORKER_VARIABLE) is None
-    assert in_background(_worker_flag, 2, size=10, min_size=0)().tolist() == [1.0, 1.0]
     assert in_fresh_process(_worker_flag, 2, size=10, min_size=0)().tolist() == [1.0, 1.0]
     assert _worker_flag(1).tolist() == [0.0] and os.environ.get(WORKER_VARIABLE) is None
 
