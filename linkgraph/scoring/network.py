@@ -2,10 +2,11 @@
 size, optionally brokerage and fragmentation), on the person projection or its known population's
 subgraph, with the projection pairs behind it as evidence.
 
-The betweenness is the slow part at national scale: :func:`network_graph` starts it — in a forked
-child on a large graph (:mod:`~linkgraph.graph.background`), KADABRA's estimate above
-:data:`~linkgraph.graph.kadabra.MIN_NODES` — and :func:`network` collects it once the other factors
-are done.
+The betweenness is the slow part at national scale: :func:`network_graph` starts it — in another
+process on a large graph (:mod:`~linkgraph.graph.background`), KADABRA's estimate from
+:data:`~linkgraph.graph.kadabra.MIN_NODES` nodes, with the effective size too from
+:data:`~linkgraph.graph.kadabra.FRESH_PROCESS_NODES` — and :func:`network` collects it once the other
+factors are done.
 """
 from __future__ import annotations
 
@@ -101,19 +102,18 @@ def effective_size(g: ig.Graph) -> np.ndarray:
 @dataclass
 class NetworkGraph:
     """The graph the network factor is computed on (the projection, or the known population's
-    subgraph), the projection pairs it keeps, and its betweenness, started — in a forked child on a
-    large graph (:func:`~linkgraph.graph.background.in_background`) — while the other factors run."""
+    subgraph), the projection pairs it keeps, and its betweenness, started — in another process on a
+    large graph (:mod:`~linkgraph.graph.background`) — while the other factors run."""
 
-    g: ig.Graph | None                       # None: no pair, or not built (see names)
+    g: ig.Graph | None                       # None: no pair, or not built (a worker gives every part)
     kept: np.ndarray | None                  # projection pairs between known people (population known)
-    betweenness: Callable[[], np.ndarray] | None = None   # values in g's vertex order, when not analyse's
-    # a large graph whose parts all come from the worker: the igraph subgraph is not built; its vertex
-    # names, and ``betweenness`` gives the effective sizes after the betweenness (2n values)
-    names: pd.Index | None = None
+    betweenness: Callable[[], np.ndarray] | None = None   # values in vertex order, when not analyse's;
+    #   with ``g`` not built: the betweenness, then the effective sizes (2n values)
+    names: pd.Index | None = None            # the vertices' ids, in vertex order (None: no pair)
 
     @property
     def empty(self) -> bool:
-        return self.g is None and self.names is None
+        return self.names is None
 
 
 def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, graph: ig.Graph | None = None,
@@ -140,8 +140,10 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         linked[fc[tie]] = linked[tc[tie]] = True
         chosen = np.flatnonzero(names.isin(ids[linked]))      # its vertices, in the graph's order
     if population == "all" and analysis is not None and "betweenness" in analysis:
-        return NetworkGraph(g if g.ecount() else None, kept)   # analyse's, on this very graph: reused
-    n = graph.vcount() if chosen is None else len(chosen)
+        # analyse's, on this very graph: reused
+        return NetworkGraph(g, kept, names=names) if g.ecount() else NetworkGraph(None, kept)
+    vertices = names if chosen is None else names[chosen]
+    n = len(vertices)
     started = None
     if n >= kadabra.MIN_NODES:
         # a large graph: KADABRA's estimate (stated error, a fraction of the pivots' cost) in another
@@ -158,7 +160,7 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         if s is not None:
             started = start(kadabra.kadabra_betweenness, n, s, t, size=n, effective_size=whole)
         if whole:
-            return NetworkGraph(None, kept, started, names=names if chosen is None else names[chosen])
+            return NetworkGraph(None, kept, started, names=vertices)
     if chosen is not None:
         g = graph.induced_subgraph(chosen)
     if g.ecount() == 0:
@@ -167,9 +169,9 @@ def network_graph(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, grap
         if started is None or _edge_count(s, t, n) != g.ecount():
             # the pairs do not give the subgraph's edges (a graph not made from the projection): its own
             started = start(kadabra.kadabra_betweenness, n, *kadabra.graph_ends(g), size=n)
-        return NetworkGraph(g, kept, started)
+        return NetworkGraph(g, kept, started, names=vertices)
     # sampled pivots split over the cores, each share in a forked child (inline on a small graph)
-    return NetworkGraph(g, kept, in_background_parts(betweenness_values, g, size=g.vcount()))
+    return NetworkGraph(g, kept, in_background_parts(betweenness_values, g, size=g.vcount()), names=vertices)
 
 
 def _subgraph_ends(names: pd.Index, chosen: np.ndarray | None, a: np.ndarray, b: np.ndarray, ids: pd.Index
@@ -217,7 +219,7 @@ def network(ctx: ScoringContext, cfg: NetworkFactor, known: pd.Index, top: int =
     g, kept = prepared.g, prepared.kept
     if prepared.empty:
         return pd.Series(0.0, index=ctx.persons), EvidenceIndex.empty(), parts
-    names = prepared.names if g is None else pd.Index(g.vs["name"])
+    names = prepared.names
     values = pd.DataFrame(0.0, index=names, columns=list(NETWORK_PARTS))
     # what needs no betweenness first: a forked betweenness goes on meanwhile
     if g is not None:
