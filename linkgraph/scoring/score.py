@@ -96,14 +96,16 @@ def score(result: Resolution | ScoringContext, settings: ScoringSettings | None 
         result, settings.reference_date, settings.cosightings.window_seconds, settings.cosightings.min_times,
         settings.attribution.rules(), engine=engine, spark=spark)
     columns: dict[str, pd.DataFrame] = {}
+    labels: pd.DataFrame | None = None
 
     def meanwhile(others: dict[str, pd.Series]) -> None:
         # while the network's betweenness is still computed elsewhere: the other factors' columns and the
         # labels' order, so that only the network's column and a numeric sort are left once it is in
+        nonlocal labels
         columns.update({f: factor_columns(f, r, ctx.persons, settings) for f, r in others.items()})
-        columns[""] = _labels(ctx)
+        labels = _labels(ctx)
     raw, evidence, parts = raw_factors(ctx, settings, listed, meanwhile=meanwhile)
-    table = combine(raw, ctx, settings, listed, columns=columns)
+    table = combine(raw, ctx, settings, listed, columns=columns, labels=labels)
     community = _communities(ctx)
     orgs = _organisations(community, table, settings.organisations.top_members)
     return Scores(table, evidence, orgs, parts, settings, communities=community)
@@ -147,14 +149,15 @@ def raw_factors(ctx: ScoringContext, settings: ScoringSettings, listed: set[str]
 
 
 def combine(raw: dict[str, pd.Series], ctx: ScoringContext, settings: ScoringSettings,
-            listed: set[str] | None = None, columns: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+            listed: set[str] | None = None, columns: dict[str, pd.DataFrame] | None = None,
+            labels: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ranked table: per factor ``raw_``, ``norm_`` (:func:`normalize`), ``shown_`` (the capped
     display value) and the weighted contribution; ``score`` = their sum. Order: score, then the raw
     values of the weighted factors (heaviest weight first), then the label, then the id — the same
     order whatever the ids (a run through the CLI and one through the API agree). ``columns``: some
-    factors' columns (:func:`factor_columns`) and the labels (key ``""``, :func:`_labels`) already made."""
+    factors' columns (:func:`factor_columns`) already made; ``labels``: :func:`_labels`, already made."""
     made = columns or {}
-    labels = made[""] if "" in made else _labels(ctx)
+    labels = _labels(ctx) if labels is None else labels
     data = {"label": labels["label"], "subject": labels["subject"]}
     for f in FACTORS:
         c = made[f] if f in made else factor_columns(f, raw[f], ctx.persons, settings)
