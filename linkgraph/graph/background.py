@@ -137,9 +137,9 @@ def in_fresh_process(fn: Callable[..., np.ndarray], *args, size: int, min_size: 
     """Start ``fn(*args, **kwargs)`` in a *new* Python process, not a fork: ``fn`` a module-level
     function returning a 1-d float array (its module's file loaded on its own, without its package),
     its array arguments written to a temporary folder as ``.npy`` files. The process holds only its
-    own memory. A forked child keeps the old copy of every page the caller
-    rewrites or frees while it runs (1M people: 0.4 to 1.5 GB, depending on how long it runs). Small
-    work (``min_size``), one core, a function that cannot be found by its name, or a failed process:
+    own memory, where a forked child keeps the old copy of every page the caller rewrites or frees
+    while it runs (1M people: 0.4 to 1.5 GB, depending on how long it runs). Small work
+    (``min_size``), one core, a function that cannot be found by its name, or a failed process:
     inline, the same value.
 
     >>> import numpy as np
